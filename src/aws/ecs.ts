@@ -1,0 +1,169 @@
+// ECS: services, task definitions and tasks, as thin typed calls.
+import {
+  DeregisterTaskDefinitionCommand,
+  DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
+  DescribeTasksCommand,
+  ListTaskDefinitionsCommand,
+  ListTasksCommand,
+  RegisterTaskDefinitionCommand,
+  UpdateServiceCommand,
+  type DesiredStatus,
+  type ECSClient,
+  type RegisterTaskDefinitionCommandInput,
+  type Service,
+  type Tag,
+  type Task,
+  type TaskDefinition
+} from '@aws-sdk/client-ecs'
+import { attempt } from './clients.js'
+
+export interface TaskDefinitionWithTags {
+  taskDefinition: TaskDefinition
+  tags: Tag[]
+}
+
+export class Ecs {
+  constructor(
+    private readonly client: ECSClient,
+    private readonly cluster: string
+  ) {}
+
+  /** The service, or an error that says it is missing. */
+  async service(name: string): Promise<Service> {
+    const answer = await attempt(
+      `Could not describe ECS service ${name} in cluster ${this.cluster}`,
+      () =>
+        this.client.send(new DescribeServicesCommand({ cluster: this.cluster, services: [name] }))
+    )
+    const service = answer.services?.[0]
+    if (!service) {
+      const reason = answer.failures?.[0]?.reason ?? 'not found'
+      throw new Error(`ECS service ${name} was not found in cluster ${this.cluster} (${reason})`)
+    }
+    return service
+  }
+
+  async taskDefinition(arnOrFamilyRevision: string): Promise<TaskDefinitionWithTags> {
+    const answer = await attempt(`Could not describe task definition ${arnOrFamilyRevision}`, () =>
+      this.client.send(
+        new DescribeTaskDefinitionCommand({
+          taskDefinition: arnOrFamilyRevision,
+          include: ['TAGS']
+        })
+      )
+    )
+    if (!answer.taskDefinition) {
+      throw new Error(`Task definition ${arnOrFamilyRevision} was not found`)
+    }
+    return { taskDefinition: answer.taskDefinition, tags: answer.tags ?? [] }
+  }
+
+  async register(input: RegisterTaskDefinitionCommandInput): Promise<TaskDefinition> {
+    const answer = await attempt(
+      `Could not register a task definition revision for family ${input.family}`,
+      () => this.client.send(new RegisterTaskDefinitionCommand(input))
+    )
+    if (!answer.taskDefinition?.taskDefinitionArn) {
+      throw new Error(`Could not register a task definition revision for family ${input.family}`)
+    }
+    return answer.taskDefinition
+  }
+
+  async deregister(arn: string): Promise<void> {
+    await attempt(`Could not deregister task definition ${arn}`, () =>
+      this.client.send(new DeregisterTaskDefinitionCommand({ taskDefinition: arn }))
+    )
+  }
+
+  /** Points the service at a revision and starts a new deployment. */
+  async update(service: string, taskDefinitionArn: string): Promise<Service> {
+    const answer = await attempt(
+      `Could not update ECS service ${service} to ${taskDefinitionArn}`,
+      () =>
+        this.client.send(
+          new UpdateServiceCommand({
+            cluster: this.cluster,
+            service,
+            taskDefinition: taskDefinitionArn,
+            forceNewDeployment: true
+          })
+        )
+    )
+    if (!answer.service)
+      throw new Error(`Could not update ECS service ${service}: ECS answered without it`)
+    return answer.service
+  }
+
+  /** ACTIVE revisions of a family, newest first. */
+  async revisions(family: string): Promise<string[]> {
+    const arns: string[] = []
+    let nextToken: string | undefined
+    do {
+      const answer = await attempt(
+        `Could not list the revisions of task definition family ${family}`,
+        () =>
+          this.client.send(
+            new ListTaskDefinitionsCommand({
+              familyPrefix: family,
+              status: 'ACTIVE',
+              sort: 'DESC',
+              ...(nextToken ? { nextToken } : {})
+            })
+          )
+      )
+      // familyPrefix matches by prefix; keep the family itself only.
+      arns.push(...(answer.taskDefinitionArns ?? []).filter(arn => familyOf(arn) === family))
+      nextToken = answer.nextToken
+    } while (nextToken)
+    return arns
+  }
+
+  /** Task ARNs of the service with that desired status, every page. */
+  async taskArns(service: string, desiredStatus: DesiredStatus): Promise<string[]> {
+    const arns: string[] = []
+    let nextToken: string | undefined
+    do {
+      const answer = await attempt(
+        `Could not list the ${desiredStatus} tasks of ECS service ${service}`,
+        () =>
+          this.client.send(
+            new ListTasksCommand({
+              cluster: this.cluster,
+              serviceName: service,
+              desiredStatus,
+              ...(nextToken ? { nextToken } : {})
+            })
+          )
+      )
+      arns.push(...(answer.taskArns ?? []))
+      nextToken = answer.nextToken
+    } while (nextToken)
+    return arns
+  }
+
+  /** The tasks, described 100 at a time (the API's limit). */
+  async tasks(arns: string[]): Promise<Task[]> {
+    const tasks: Task[] = []
+    for (let i = 0; i < arns.length; i += 100) {
+      const batch = arns.slice(i, i + 100)
+      const answer = await attempt(
+        `Could not describe ${batch.length} tasks in cluster ${this.cluster}`,
+        () => this.client.send(new DescribeTasksCommand({ cluster: this.cluster, tasks: batch }))
+      )
+      tasks.push(...(answer.tasks ?? []))
+    }
+    return tasks
+  }
+}
+
+/** `family` of `arn:aws:ecs:REGION:ACCOUNT:task-definition/family:12` (or of `family:12`). */
+export function familyOf(arn: string): string {
+  const name = arn.slice(arn.lastIndexOf('/') + 1)
+  const colon = name.lastIndexOf(':')
+  return colon < 0 ? name : name.slice(0, colon)
+}
+
+export function revisionOf(arn: string): number {
+  return Number(arn.slice(arn.lastIndexOf(':') + 1))
+}

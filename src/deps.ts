@@ -1,0 +1,32 @@
+// Everything a mode touches outside itself, in one object that tests replace.
+import { createClients } from './aws/clients.js'
+import { Ecr } from './aws/ecr.js'
+import { Ecs } from './aws/ecs.js'
+import { Logs } from './aws/logs.js'
+import { systemClock, type Clock } from './clock.js'
+import { DockerCli, type Docker } from './docker.js'
+
+export interface Deps {
+  ecr: Ecr
+  ecs: Ecs
+  logs: Logs
+  docker: Docker
+  clock: Clock
+  env: NodeJS.ProcessEnv
+}
+
+export function createDeps(
+  region: string,
+  cluster: string,
+  env: NodeJS.ProcessEnv = process.env
+): Deps {
+  const clients = createClients(region)
+  return {
+    ecr: new Ecr(clients.ecr),
+    ecs: new Ecs(clients.ecs, cluster),
+    logs: new Logs(clients.logs),
+    docker: new DockerCli(env),
+    clock: systemClock,
+    env
+  }
+}

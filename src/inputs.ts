@@ -1,0 +1,421 @@
+// Every rule about input lives here: the action's inputs are read once, validated together,
+// and handed to the rest of the code as one typed object.
+import * as core from '@actions/core'
+import { isDigest, tagProblem } from './tags.js'
+
+export type Mode = 'deploy' | 'verify' | 'rollback'
+export const MODES: readonly Mode[] = ['deploy', 'verify', 'rollback']
+
+/** An image already in ECR, named by tag or by digest. */
+export type ImageRef = { kind: 'tag'; tag: string } | { kind: 'digest'; digest: string }
+
+export type RollbackTarget =
+  | { kind: 'previous' }
+  | { kind: 'revision'; revision: number }
+  | { kind: 'arn'; arn: string }
+  | ImageRef
+
+export interface Inputs {
+  mode: Mode
+  cluster: string
+  service: string
+  /** Empty when not given (verify and rollback by revision do not need it). */
+  ecrRepository: string
+  region: string
+  /** Undefined: choose `<tagPrefix>-YYYYMMDD` with the next free `-vN`. */
+  tag: string | undefined
+  tagPrefix: string
+  dockerfile: string
+  context: string
+  buildArgs: string[]
+  /** Deploy this image from ECR instead of building one. */
+  image: ImageRef | undefined
+  containerName: string | undefined
+  wait: boolean
+  timeoutMinutes: number
+  pollSeconds: number
+  rollbackOnFailure: boolean
+  rollbackTo: RollbackTarget
+  healthCheckUrl: string | undefined
+  logGroup: string | undefined
+  logsSinceMinutes: number
+  deploymentNotes: string
+  dryRun: boolean
+  githubToken: string | undefined
+  environment: string
+}
+
+export class InputError extends Error {
+  constructor(readonly problems: string[]) {
+    super(
+      problems.length === 1
+        ? `Invalid input: ${problems[0]}`
+        : `Invalid inputs:\n${problems.map(p => `  - ${p}`).join('\n')}`
+    )
+    this.name = 'InputError'
+  }
+}
+
+/** Reads one raw input; the default reads the runner's INPUT_* variables. */
+export type InputReader = (name: string) => string
+
+const NAME = /^[A-Za-z0-9_-]{1,255}$/
+const CLUSTER_ARN = /^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:cluster\/[A-Za-z0-9_-]{1,255}$/
+const SERVICE_ARN =
+  /^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:service\/([A-Za-z0-9_-]{1,255}\/)?[A-Za-z0-9_-]{1,255}$/
+const TASK_DEFINITION_ARN =
+  /^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:task-definition\/[A-Za-z0-9_-]{1,255}:\d+$/
+const REPOSITORY = /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/
+const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/
+const LOG_GROUP = /^[.\-_/#A-Za-z0-9]{1,512}$/
+const BUILD_ARG_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/
+const MAX_NOTES = 2000
+const MAX_BUILD_ARG = 4096
+
+const YAML_TRUE = ['true', 'True', 'TRUE']
+const YAML_FALSE = ['false', 'False', 'FALSE']
+
+export function getInputs(): Inputs {
+  const inputs = parseInputs(name => core.getInput(name), process.env)
+  if (inputs.githubToken) core.setSecret(inputs.githubToken)
+  return inputs
+}
+
+/** Validates every input at once, so one run reports every problem. Pure. */
+export function parseInputs(read: InputReader, env: NodeJS.ProcessEnv = {}): Inputs {
+  const problems: string[] = []
+  const raw = (name: string): string => read(name).trim()
+  const check = <T>(fallback: T, parse: () => T): T => {
+    try {
+      return parse()
+    } catch (error) {
+      problems.push(error instanceof Error ? error.message : String(error))
+      return fallback
+    }
+  }
+
+  const mode = check<Mode>('deploy', () => parseMode(raw('mode')))
+  const cluster = check('', () => parseCluster(raw('cluster')))
+  const service = check('', () => parseService(raw('service')))
+  const ecrRepository = check('', () => parseRepository(raw('ecr-repository')))
+  const region = check('', () => parseRegion(raw('aws-region'), env))
+  const tag = check<string | undefined>(undefined, () => parseTag('tag', raw('tag')))
+  const tagPrefix = check('production-fixed', () => parseTagPrefix(raw('tag-prefix')))
+  const dockerfile = check('Dockerfile.final', () => parseDockerfile(raw('dockerfile')))
+  const context = check('.', () => parsePath('context', raw('context') || '.'))
+  const buildArgs = check<string[]>([], () => parseBuildArgs(read('build-args')))
+  const image = check<ImageRef | undefined>(undefined, () => parseImage(raw('image')))
+  const containerName = check<string | undefined>(undefined, () =>
+    optional(raw('container-name'), v => parseName('container-name', v, 'a container name'))
+  )
+  const wait = check(true, () => parseBoolean('wait', raw('wait'), true))
+  const timeoutMinutes = check(15, () =>
+    parseNumber('timeout-minutes', raw('timeout-minutes'), 15, {
+      min: 0,
+      max: 360,
+      exclusiveMin: true
+    })
+  )
+  const pollSeconds = check(5, () =>
+    parseNumber('poll-seconds', raw('poll-seconds'), 5, { min: 1, max: 300 })
+  )
+  const rollbackOnFailure = check(true, () =>
+    parseBoolean('rollback-on-failure', raw('rollback-on-failure'), true)
+  )
+  const rollbackTo = check<RollbackTarget>({ kind: 'previous' }, () =>
+    parseRollbackTo(raw('rollback-to'))
+  )
+  const healthCheckUrl = check<string | undefined>(undefined, () =>
+    optional(raw('health-check-url'), parseUrl)
+  )
+  const logGroup = check<string | undefined>(undefined, () =>
+    optional(raw('log-group'), parseLogGroup)
+  )
+  const logsSinceMinutes = check(10, () =>
+    parseNumber('logs-since-minutes', raw('logs-since-minutes'), 10, { min: 0, max: 10080 })
+  )
+  const deploymentNotes = check('', () => parseNotes(read('deployment-notes')))
+  const dryRun = check(false, () => parseBoolean('dry-run', raw('dry-run'), false))
+  const githubToken = raw('github-token') || undefined
+  const environment = check('production', () => parseEnvironment(raw('environment')))
+
+  if (mode === 'deploy' && !ecrRepository) {
+    problems.push(
+      "ecr-repository is required in deploy mode: give the ECR repository name, e.g. 'babyshield-backend'"
+    )
+  }
+  if (mode === 'verify' && tag && !ecrRepository) {
+    problems.push(
+      'ecr-repository is required when verify is given a tag: the tag is looked up in that ECR repository'
+    )
+  }
+  if (
+    mode === 'rollback' &&
+    (rollbackTo.kind === 'tag' || rollbackTo.kind === 'digest') &&
+    !ecrRepository
+  ) {
+    problems.push(
+      'ecr-repository is required when rollback-to is a tag or a digest: the image is looked up in that ECR repository'
+    )
+  }
+  if (mode === 'deploy' && image && tag && image.kind === 'tag' && image.tag !== tag) {
+    problems.push(
+      `tag '${tag}' and image '${image.tag}' disagree: with image, leave tag empty (the image's own tag is reported)`
+    )
+  }
+
+  if (problems.length > 0) throw new InputError(problems)
+
+  return {
+    mode,
+    cluster,
+    service,
+    ecrRepository,
+    region,
+    tag,
+    tagPrefix,
+    dockerfile,
+    context,
+    buildArgs,
+    image,
+    containerName,
+    wait,
+    timeoutMinutes,
+    pollSeconds,
+    rollbackOnFailure,
+    rollbackTo,
+    healthCheckUrl,
+    logGroup,
+    logsSinceMinutes,
+    deploymentNotes,
+    dryRun,
+    githubToken,
+    environment
+  }
+}
+
+function optional<T>(value: string, parse: (value: string) => T): T | undefined {
+  return value === '' ? undefined : parse(value)
+}
+
+function show(value: string): string {
+  const printable = value.replace(/[\r\n\t]/g, ' ')
+  return printable.length > 80 ? `${printable.slice(0, 77)}...` : printable
+}
+
+function parseMode(value: string): Mode {
+  const mode = value || 'deploy'
+  if (!(MODES as readonly string[]).includes(mode)) {
+    throw new Error(`mode '${show(mode)}' is not known: expected one of ${MODES.join(', ')}`)
+  }
+  return mode as Mode
+}
+
+function required(name: string, value: string, example: string): string {
+  if (!value) throw new Error(`${name} is required: give ${example}`)
+  return value
+}
+
+function parseName(name: string, value: string, what: string): string {
+  if (!NAME.test(value)) {
+    throw new Error(
+      `${name} '${show(value)}' is not valid: expected ${what} of letters, digits, '-' and '_' (at most 255)`
+    )
+  }
+  return value
+}
+
+function parseCluster(value: string): string {
+  required('cluster', value, "the ECS cluster name or ARN, e.g. 'babyshield-cluster'")
+  if (CLUSTER_ARN.test(value)) return value
+  return parseName('cluster', value, 'an ECS cluster name or ARN')
+}
+
+function parseService(value: string): string {
+  required('service', value, "the ECS service name, e.g. 'babyshield-backend-service'")
+  if (SERVICE_ARN.test(value)) return value
+  return parseName('service', value, 'an ECS service name')
+}
+
+function parseRepository(value: string): string {
+  if (!value) return ''
+  if (value.length < 2 || value.length > 256 || !REPOSITORY.test(value)) {
+    throw new Error(
+      `ecr-repository '${show(value)}' is not valid: expected an ECR repository name such as 'babyshield-backend' (lower case, digits, '.', '_', '-', '/'), not a URI`
+    )
+  }
+  return value
+}
+
+function parseRegion(value: string, env: NodeJS.ProcessEnv): string {
+  const region = value || env.AWS_REGION || env.AWS_DEFAULT_REGION || ''
+  if (!region) {
+    throw new Error(
+      "aws-region is required: give it (e.g. 'eu-north-1') or set AWS_REGION, as aws-actions/configure-aws-credentials does"
+    )
+  }
+  if (!REGION.test(region)) {
+    throw new Error(
+      `aws-region '${show(region)}' is not valid: expected a region such as 'eu-north-1'`
+    )
+  }
+  return region
+}
+
+function parseTag(name: string, value: string): string | undefined {
+  if (!value) return undefined
+  const problem = tagProblem(value)
+  if (problem) throw new Error(`${name} '${show(value)}' ${problem}`)
+  return value
+}
+
+function parseTagPrefix(value: string): string {
+  const prefix = value || 'production-fixed'
+  const problem = tagProblem(`${prefix}-20000101-v99`)
+  if (problem || prefix.endsWith('-')) {
+    throw new Error(
+      `tag-prefix '${show(prefix)}' is not valid: expected letters, digits, '.', '_' and '-' (not ending in '-'), at most 115 characters, e.g. 'production-fixed'`
+    )
+  }
+  return prefix
+}
+
+function parseDockerfile(value: string): string {
+  const dockerfile = parsePath('dockerfile', value || 'Dockerfile.final')
+  const base = dockerfile.split(/[\\/]/).pop() ?? dockerfile
+  if (base === 'Dockerfile.backend') {
+    throw new Error(`dockerfile '${show(dockerfile)}' is deprecated; use Dockerfile.final`)
+  }
+  return dockerfile
+}
+
+function parsePath(name: string, value: string): string {
+  if (/[\0\r\n]/.test(value) || value.length > 1024) {
+    throw new Error(`${name} '${show(value)}' is not valid: expected a path on one line`)
+  }
+  return value
+}
+
+function parseBuildArgs(value: string): string[] {
+  const args: string[] = []
+  for (const line of value.split(/\r?\n/)) {
+    if (line.trim() === '') continue
+    const eq = line.indexOf('=')
+    const key = eq > 0 ? line.slice(0, eq).trim() : ''
+    if (!BUILD_ARG_KEY.test(key)) {
+      throw new Error(
+        `build-args line '${show(line)}' is not valid: expected KEY=VALUE, one a line, with KEY made of letters, digits and '_'`
+      )
+    }
+    if (line.length > MAX_BUILD_ARG) {
+      throw new Error(`build-args line for ${key} is too long: at most ${MAX_BUILD_ARG} characters`)
+    }
+    args.push(`${key}=${line.slice(eq + 1)}`)
+  }
+  return args
+}
+
+function parseImage(value: string): ImageRef | undefined {
+  if (!value) return undefined
+  if (value.startsWith('sha256:')) {
+    if (!isDigest(value)) {
+      throw new Error(
+        `image '${show(value)}' is not a valid digest: expected sha256: and 64 hex digits`
+      )
+    }
+    return { kind: 'digest', digest: value }
+  }
+  const problem = tagProblem(value)
+  if (problem) {
+    throw new Error(
+      `image '${show(value)}' ${problem}; expected a tag or a sha256: digest of an image in ecr-repository`
+    )
+  }
+  return { kind: 'tag', tag: value }
+}
+
+export function parseBoolean(name: string, value: string, fallback: boolean): boolean {
+  if (value === '') return fallback
+  if (YAML_TRUE.includes(value)) return true
+  if (YAML_FALSE.includes(value)) return false
+  throw new Error(`${name} '${show(value)}' is not a boolean: expected true or false`)
+}
+
+interface Range {
+  min: number
+  max: number
+  exclusiveMin?: boolean
+}
+
+function parseNumber(name: string, value: string, fallback: number, range: Range): number {
+  if (value === '') return fallback
+  const number = /^-?\d+(\.\d+)?$/.test(value) ? Number(value) : NaN
+  const low = range.exclusiveMin ? number <= range.min : number < range.min
+  if (Number.isNaN(number) || low || number > range.max) {
+    const lower = range.exclusiveMin ? `more than ${range.min}` : `at least ${range.min}`
+    throw new Error(
+      `${name} '${show(value)}' is not valid: expected a number ${lower} and at most ${range.max}`
+    )
+  }
+  return number
+}
+
+function parseRollbackTo(value: string): RollbackTarget {
+  const target = value || 'previous'
+  if (target === 'previous') return { kind: 'previous' }
+  if (/^\d{1,9}$/.test(target) && Number(target) > 0)
+    return { kind: 'revision', revision: Number(target) }
+  if (TASK_DEFINITION_ARN.test(target)) return { kind: 'arn', arn: target }
+  if (target.startsWith('sha256:')) {
+    if (isDigest(target)) return { kind: 'digest', digest: target }
+  } else if (!target.startsWith('arn:') && !tagProblem(target)) {
+    return { kind: 'tag', tag: target }
+  }
+  throw new Error(
+    `rollback-to '${show(target)}' is not valid: expected 'previous', a revision number, a task definition ARN (arn:aws:ecs:REGION:ACCOUNT:task-definition/FAMILY:REVISION), a sha256: digest or an image tag`
+  )
+}
+
+function parseUrl(value: string): string {
+  let url: URL | undefined
+  try {
+    url = new URL(value)
+  } catch {
+    url = undefined
+  }
+  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || /\s/.test(value)) {
+    throw new Error(
+      `health-check-url '${show(value)}' is not valid: expected an http:// or https:// URL, e.g. https://api.example.com/healthz`
+    )
+  }
+  return url.toString()
+}
+
+function parseLogGroup(value: string): string {
+  if (!LOG_GROUP.test(value)) {
+    throw new Error(
+      `log-group '${show(value)}' is not valid: expected a CloudWatch log group name such as '/ecs/babyshield-backend'`
+    )
+  }
+  return value
+}
+
+function parseNotes(value: string): string {
+  const notes = value.trim()
+  if (notes.length > MAX_NOTES) {
+    throw new Error(
+      `deployment-notes is too long (${notes.length} characters): at most ${MAX_NOTES}`
+    )
+  }
+  return notes
+}
+
+function parseEnvironment(value: string): string {
+  const environment = value || 'production'
+  if (environment.length > 255 || /[\0\r\n]/.test(environment)) {
+    throw new Error(
+      `environment '${show(environment)}' is not valid: expected a GitHub environment name on one line, e.g. 'production'`
+    )
+  }
+  return environment
+}

@@ -1,0 +1,58 @@
+// run(): read the inputs, pick the mode, write outputs and summary. The one place that fails the step.
+import * as core from '@actions/core'
+import { auditFromEnv } from './context.js'
+import { createDeps, type Deps } from './deps.js'
+import { getInputs, type Inputs, type Mode } from './inputs.js'
+import { deploy } from './modes/deploy.js'
+import { rollback } from './modes/rollback.js'
+import { verify } from './modes/verify.js'
+import { newResult, outputsOf, type RunResult } from './result.js'
+import { writeSummary } from './summary.js'
+
+export type ModeRunner = (inputs: Inputs, deps: Deps, result: RunResult) => Promise<void>
+
+const MODE_RUNNERS: Record<Mode, ModeRunner> = { deploy, verify, rollback }
+
+export async function run(
+  makeDeps: (inputs: Inputs) => Deps = inputs => createDeps(inputs.region, inputs.cluster)
+): Promise<void> {
+  let inputs: Inputs
+  try {
+    inputs = getInputs()
+  } catch (error) {
+    core.setFailed(messageOf(error))
+    return
+  }
+
+  const deps = makeDeps(inputs)
+  const result = newResult(
+    inputs.mode,
+    { region: inputs.region, cluster: inputs.cluster, service: inputs.service },
+    auditFromEnv(deps.env, inputs.deploymentNotes)
+  )
+  try {
+    await MODE_RUNNERS[inputs.mode](inputs, deps, result)
+  } catch (error) {
+    result.status = 'failed'
+    result.error = messageOf(error)
+  } finally {
+    await deps.docker.cleanup().catch((error: unknown) => {
+      core.warning(`Could not remove the private Docker config: ${messageOf(error)}`)
+    })
+  }
+
+  for (const [name, value] of Object.entries(outputsOf(result))) core.setOutput(name, value)
+  await writeSummary(result)
+  if (result.status === 'failed') core.setFailed(result.error ?? `${inputs.mode} failed`)
+}
+
+/** The message of anything thrown, Error or not. */
+export function messageOf(error: unknown): string {
+  if (error instanceof Error) return error.message
+  if (typeof error === 'string') return error
+  try {
+    return JSON.stringify(error)
+  } catch {
+    return String(error)
+  }
+}

@@ -1,0 +1,288 @@
+// deploy: check everything → tag → log in → build → push → confirm the digest → register a
+// pinned revision → update the service → watch → verify.
+import * as core from '@actions/core'
+import type { Tag, TaskDefinition } from '@aws-sdk/client-ecs'
+import { existsSync } from 'node:fs'
+import { resolve } from 'node:path'
+import type { Repository } from '../aws/ecr.js'
+import { sourceUrl } from '../context.js'
+import type { Deps } from '../deps.js'
+import type { Inputs } from '../inputs.js'
+import type { RunResult } from '../result.js'
+import { watchRollout } from '../rollout.js'
+import { automaticTag, dateStamp } from '../tags.js'
+import {
+  chooseContainer,
+  diffJson,
+  nextRevision,
+  registrable,
+  tagValue
+} from '../task-definition.js'
+import { allPassed, shortArn, verifyRunning } from '../verification.js'
+
+interface Plan {
+  repository: Repository
+  current: TaskDefinition
+  currentTags: Tag[]
+  containerName: string
+  tag: string
+  /** Set when deploying an image already in ECR: nothing is built. */
+  existingDigest: string | undefined
+}
+
+const PLACEHOLDER_DIGEST = `sha256:${'0'.repeat(64)}`
+
+export async function deploy(inputs: Inputs, deps: Deps, result: RunResult): Promise<void> {
+  const plan = await core.group('Preflight: repository, service, task definition, tag', () =>
+    preflight(inputs, deps)
+  )
+  result.tag = plan.tag
+  result.containerName = plan.containerName
+  result.previousTaskDefinitionArn = plan.current.taskDefinitionArn ?? ''
+
+  if (inputs.dryRun) {
+    planOnly(inputs, plan, result)
+    return
+  }
+
+  const digest =
+    plan.existingDigest ??
+    (await core.group(`Build and push ${plan.repository.name}:${plan.tag}`, () =>
+      buildAndPush(inputs, deps, plan)
+    ))
+  const image = `${plan.repository.uri}@${digest}`
+  result.digest = digest
+  result.image = image
+
+  const revision = await core.group('Register the pinned task definition revision', async () => {
+    const registered = await deps.ecs.register(
+      nextRevision(plan.current, plan.currentTags, {
+        containerName: plan.containerName,
+        image,
+        auditTags: auditTags(result, plan.tag)
+      })
+    )
+    core.info(`Registered ${registered.taskDefinitionArn} with ${plan.containerName} = ${image}`)
+    return registered.taskDefinitionArn ?? ''
+  })
+
+  const deploymentId = await core.group(`Update service ${inputs.service}`, () =>
+    startDeployment(inputs, deps, revision, plan)
+  )
+  result.taskDefinitionArn = revision
+
+  if (!inputs.wait) {
+    core.info('wait is false: the rollout was started and is not watched or verified.')
+    result.status = 'succeeded'
+    return
+  }
+
+  const outcome = await core.group('Watch the rollout', () =>
+    watchRollout(
+      deps,
+      {
+        service: inputs.service,
+        deploymentId,
+        timeoutMs: inputs.timeoutMinutes * 60_000,
+        pollMs: inputs.pollSeconds * 1000
+      },
+      result.timeline
+    )
+  )
+  if (outcome.kind !== 'completed') {
+    throw new Error(
+      `The rollout of ${shortArn(revision)} did not complete: ${outcome.reason}. The service may still be moving; it ran ${shortArn(plan.current.taskDefinitionArn)} before this step.`
+    )
+  }
+
+  result.checks = await core.group('Verify', () =>
+    verifyRunning(deps, {
+      service: inputs.service,
+      taskDefinitionArn: revision,
+      containerName: plan.containerName,
+      digest
+    })
+  )
+  for (const check of result.checks)
+    core.info(`${check.status.toUpperCase()} ${check.name}: ${check.detail}`)
+  result.verified = allPassed(result.checks)
+  if (!result.verified) {
+    throw new Error(
+      `The rollout of ${shortArn(revision)} completed but verification failed: ${result.checks
+        .filter(c => c.status === 'fail')
+        .map(c => `${c.name} (${c.detail})`)
+        .join('; ')}`
+    )
+  }
+  result.status = 'succeeded'
+}
+
+/** Everything that can be checked before anything changes, so bad input changes nothing. */
+async function preflight(inputs: Inputs, deps: Deps): Promise<Plan> {
+  const repository = await deps.ecr.repository(inputs.ecrRepository)
+  const service = await deps.ecs.service(inputs.service)
+  if (service.status !== 'ACTIVE') {
+    throw new Error(
+      `ECS service ${inputs.service} is ${service.status ?? 'not active'}: nothing was deployed`
+    )
+  }
+  if (!service.taskDefinition)
+    throw new Error(`ECS service ${inputs.service} has no task definition`)
+  const { taskDefinition: current, tags: currentTags } = await deps.ecs.taskDefinition(
+    service.taskDefinition
+  )
+  const container = chooseContainer(current, inputs.containerName, repository.uri)
+  const containerName = container.name ?? ''
+  core.info(
+    `Service ${inputs.service} runs ${shortArn(current.taskDefinitionArn)}; container ${containerName} runs ${container.image ?? '?'}`
+  )
+
+  if (inputs.image) {
+    const found = await deps.ecr.image(
+      repository.name,
+      inputs.image.kind === 'tag' ? { tag: inputs.image.tag } : { digest: inputs.image.digest }
+    )
+    const name = inputs.image.kind === 'tag' ? inputs.image.tag : inputs.image.digest
+    if (!found)
+      throw new Error(
+        `image '${name}' is not in ECR repository ${repository.name}: nothing was deployed`
+      )
+    const tag = inputs.image.kind === 'tag' ? inputs.image.tag : (found.tags[0] ?? '')
+    core.info(
+      `Deploying ${repository.name}${tag ? `:${tag}` : ''} (${found.digest}), already in ECR: nothing is built`
+    )
+    return { repository, current, currentTags, containerName, tag, existingDigest: found.digest }
+  }
+
+  const dockerfile = resolve(inputs.dockerfile)
+  if (!existsSync(dockerfile)) {
+    throw new Error(
+      `dockerfile '${inputs.dockerfile}' was not found (${dockerfile}); paths are relative to the workspace`
+    )
+  }
+  const tag = await chooseTag(inputs, deps, repository)
+  return { repository, current, currentTags, containerName, tag, existingDigest: undefined }
+}
+
+async function chooseTag(inputs: Inputs, deps: Deps, repository: Repository): Promise<string> {
+  if (inputs.tag) {
+    const existing = await deps.ecr.image(repository.name, { tag: inputs.tag })
+    if (existing && repository.immutableTags) {
+      throw new Error(
+        `tag '${inputs.tag}' already exists in ECR repository ${repository.name}, whose tags are immutable: choose another tag, or leave tag empty for the next free ${inputs.tagPrefix}-YYYYMMDD-vN`
+      )
+    }
+    if (existing)
+      core.warning(
+        `tag '${inputs.tag}' already exists in ${repository.name} (${existing.digest}); the push moves it`
+      )
+    return inputs.tag
+  }
+  const now = new Date(deps.clock.now())
+  const taken = await deps.ecr.tags(repository.name, `${inputs.tagPrefix}-${dateStamp(now)}`)
+  const tag = automaticTag(inputs.tagPrefix, now, taken)
+  core.info(`Tag: ${tag}${taken.length ? ` (taken today: ${taken.join(', ')})` : ''}`)
+  return tag
+}
+
+function planOnly(inputs: Inputs, plan: Plan, result: RunResult): void {
+  const digest = plan.existingDigest ?? PLACEHOLDER_DIGEST
+  const next = nextRevision(plan.current, plan.currentTags, {
+    containerName: plan.containerName,
+    image: `${plan.repository.uri}@${digest}`,
+    auditTags: auditTags(result, plan.tag)
+  })
+  const diff = diffJson(registrable(plan.current, plan.currentTags), next).replaceAll(
+    PLACEHOLDER_DIGEST,
+    'sha256:<digest of the image built>'
+  )
+  if (plan.existingDigest) {
+    result.digest = plan.existingDigest
+    result.image = `${plan.repository.uri}@${plan.existingDigest}`
+  }
+  result.plan = diff
+  result.status = 'planned'
+  core.info(
+    `dry-run: would ${plan.existingDigest ? 'deploy' : `build ${inputs.dockerfile} as`} ${plan.repository.name}:${plan.tag}, register a new revision of ${plan.current.family ?? ''} and update ${inputs.service}. Nothing was changed.`
+  )
+  core.info(
+    `Planned task definition (diff against ${shortArn(plan.current.taskDefinitionArn)}):\n${diff}`
+  )
+}
+
+async function buildAndPush(inputs: Inputs, deps: Deps, plan: Plan): Promise<string> {
+  const login = await deps.ecr.login()
+  core.setSecret(login.password)
+  await deps.docker.login(login.registry, login.username, login.password)
+
+  const reference = `${plan.repository.uri}:${plan.tag}`
+  const labels: Record<string, string> = {
+    'org.opencontainers.image.created': new Date(deps.clock.now()).toISOString()
+  }
+  if (deps.env.GITHUB_SHA) labels['org.opencontainers.image.revision'] = deps.env.GITHUB_SHA
+  const source = sourceUrl(deps.env)
+  if (source) labels['org.opencontainers.image.source'] = source
+
+  await deps.docker.build({
+    image: reference,
+    dockerfile: inputs.dockerfile,
+    context: inputs.context,
+    buildArgs: inputs.buildArgs,
+    labels
+  })
+  const pushed = await deps.docker.push(reference)
+  const stored = await deps.ecr.image(plan.repository.name, { tag: plan.tag })
+  if (!stored) {
+    throw new Error(
+      `ECR does not list ${reference} after the push: nothing was deployed; the service is unchanged`
+    )
+  }
+  if (stored.digest !== pushed) {
+    throw new Error(
+      `The digest docker push reported (${pushed}) differs from the one ECR lists for ${plan.tag} (${stored.digest}): nothing was deployed; the service is unchanged`
+    )
+  }
+  core.info(`Pushed ${reference} = ${pushed}, confirmed by ECR`)
+  return pushed
+}
+
+/** Updates the service; if that fails, the new revision is deregistered so nothing is left half-done. */
+async function startDeployment(
+  inputs: Inputs,
+  deps: Deps,
+  revision: string,
+  plan: Plan
+): Promise<string> {
+  try {
+    const service = await deps.ecs.update(inputs.service, revision)
+    const primary = service.deployments?.find(d => d.status === 'PRIMARY')
+    if (!primary?.id)
+      throw new Error(`ECS answered the update of ${inputs.service} without a PRIMARY deployment`)
+    core.info(`Deployment ${primary.id} started: ${inputs.service} → ${shortArn(revision)}`)
+    return primary.id
+  } catch (error) {
+    const cause = error instanceof Error ? error.message : String(error)
+    let cleanup = `revision ${shortArn(revision)} was deregistered`
+    try {
+      await deps.ecs.deregister(revision)
+    } catch (deregisterError) {
+      cleanup = `revision ${shortArn(revision)} could not be deregistered (${deregisterError instanceof Error ? deregisterError.message : String(deregisterError)})`
+    }
+    throw new Error(
+      `${cause}. The service still runs ${shortArn(plan.current.taskDefinitionArn)}; ${cleanup}.`,
+      { cause: error }
+    )
+  }
+}
+
+/** The audit trail on the task definition revision: commit, actor, run, image tag, notes. */
+function auditTags(result: RunResult, tag: string): Tag[] {
+  const tags: Tag[] = [
+    { key: 'deploy:image-tag', value: tag },
+    { key: 'deploy:commit', value: result.audit.commit },
+    { key: 'deploy:actor', value: result.audit.actor },
+    { key: 'deploy:run', value: result.audit.runUrl },
+    { key: 'deploy:notes', value: result.audit.notes }
+  ]
+  return tags.filter(t => t.value).map(t => ({ key: t.key, value: tagValue(t.value ?? '') }))
+}
