@@ -2,7 +2,7 @@
 // answered, and one function that gathers the answers.
 import type { Service, Task } from '@aws-sdk/client-ecs'
 import type { Deps } from './deps.js'
-import type { Check } from './result.js'
+import type { Check, LogExcerpt } from './result.js'
 
 export interface Expectation {
   service: string
@@ -11,6 +11,15 @@ export interface Expectation {
   containerName: string
   /** `sha256:…` every running task's container must run. */
   digest: string
+  healthCheckUrl: string | undefined
+  /** Empty: the container's awslogs-group. */
+  logGroup: string | undefined
+  logsSinceMinutes: number
+}
+
+export interface Verification {
+  checks: Check[]
+  logs?: LogExcerpt
 }
 
 export function serviceChecks(service: Service): Check[] {
@@ -76,13 +85,10 @@ export function taskChecks(tasks: Task[], expected: Expectation): Check[] {
 }
 
 /** Every check of what runs now, reading the service and all its running tasks. */
-export async function verifyRunning(
-  deps: Pick<Deps, 'ecs'>,
-  expected: Expectation
-): Promise<Check[]> {
+export async function verifyRunning(deps: Deps, expected: Expectation): Promise<Verification> {
   const service = await deps.ecs.service(expected.service)
   const tasks = await deps.ecs.tasks(await deps.ecs.taskArns(expected.service, 'RUNNING'))
-  return [...serviceChecks(service), ...taskChecks(tasks, expected)]
+  return { checks: [...serviceChecks(service), ...taskChecks(tasks, expected)] }
 }
 
 export function allPassed(checks: Check[]): boolean {

@@ -9,7 +9,7 @@ import { sourceUrl } from '../context.js'
 import type { Deps } from '../deps.js'
 import type { Inputs } from '../inputs.js'
 import type { RunResult } from '../result.js'
-import { watchRollout } from '../rollout.js'
+import { superviseRollout } from '../supervise.js'
 import { automaticTag, dateStamp } from '../tags.js'
 import {
   chooseContainer,
@@ -18,7 +18,7 @@ import {
   registrable,
   tagValue
 } from '../task-definition.js'
-import { allPassed, shortArn, verifyRunning } from '../verification.js'
+import { shortArn } from '../verification.js'
 
 interface Plan {
   repository: Repository
@@ -77,43 +77,13 @@ export async function deploy(inputs: Inputs, deps: Deps, result: RunResult): Pro
     return
   }
 
-  const outcome = await core.group('Watch the rollout', () =>
-    watchRollout(
-      deps,
-      {
-        service: inputs.service,
-        deploymentId,
-        timeoutMs: inputs.timeoutMinutes * 60_000,
-        pollMs: inputs.pollSeconds * 1000
-      },
-      result.timeline
-    )
-  )
-  if (outcome.kind !== 'completed') {
-    throw new Error(
-      `The rollout of ${shortArn(revision)} did not complete: ${outcome.reason}. The service may still be moving; it ran ${shortArn(plan.current.taskDefinitionArn)} before this step.`
-    )
-  }
-
-  result.checks = await core.group('Verify', () =>
-    verifyRunning(deps, {
-      service: inputs.service,
-      taskDefinitionArn: revision,
-      containerName: plan.containerName,
-      digest
-    })
-  )
-  for (const check of result.checks)
-    core.info(`${check.status.toUpperCase()} ${check.name}: ${check.detail}`)
-  result.verified = allPassed(result.checks)
-  if (!result.verified) {
-    throw new Error(
-      `The rollout of ${shortArn(revision)} completed but verification failed: ${result.checks
-        .filter(c => c.status === 'fail')
-        .map(c => `${c.name} (${c.detail})`)
-        .join('; ')}`
-    )
-  }
+  await superviseRollout(inputs, deps, result, {
+    deploymentId,
+    revision,
+    previousRevision: plan.current.taskDefinitionArn ?? '',
+    containerName: plan.containerName,
+    digest
+  })
   result.status = 'succeeded'
 }
 
