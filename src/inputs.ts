@@ -139,7 +139,7 @@ export function parseInputs(read: InputReader, env: NodeJS.ProcessEnv = {}): Inp
   const githubToken = raw('github-token') || undefined
   const environment = check('production', () => parseEnvironment(raw('environment')))
 
-  if (mode === 'deploy' && !ecrRepository) {
+  if (mode === 'deploy' && !raw('ecr-repository')) {
     problems.push(
       "ecr-repository is required in deploy mode: give the ECR repository name, e.g. 'babyshield-backend'"
     )
@@ -239,7 +239,12 @@ function parseService(value: string): string {
 
 function parseRepository(value: string): string {
   if (!value) return ''
-  if (value.length < 2 || value.length > 256 || !REPOSITORY.test(value)) {
+  if (
+    value.length < 2 ||
+    value.length > 256 ||
+    !REPOSITORY.test(value) ||
+    value.includes('.dkr.ecr.')
+  ) {
     throw new Error(
       `ecr-repository '${show(value)}' is not valid: expected an ECR repository name such as 'babyshield-backend' (lower case, digits, '.', '_', '-', '/'), not a URI`
     )
@@ -363,12 +368,14 @@ function parseNumber(name: string, value: string, fallback: number, range: Range
 function parseRollbackTo(value: string): RollbackTarget {
   const target = value || 'previous'
   if (target === 'previous') return { kind: 'previous' }
-  if (/^\d{1,9}$/.test(target) && Number(target) > 0)
+  const numeric = /^\d+$/.test(target)
+  if (numeric && Number(target) > 0 && Number(target) < 1e9) {
     return { kind: 'revision', revision: Number(target) }
+  }
   if (TASK_DEFINITION_ARN.test(target)) return { kind: 'arn', arn: target }
   if (target.startsWith('sha256:')) {
     if (isDigest(target)) return { kind: 'digest', digest: target }
-  } else if (!target.startsWith('arn:') && !tagProblem(target)) {
+  } else if (!numeric && !target.startsWith('arn:') && !tagProblem(target)) {
     return { kind: 'tag', tag: target }
   }
   throw new Error(

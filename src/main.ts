@@ -51,7 +51,7 @@ export function messageOf(error: unknown): string {
   if (error instanceof Error) return error.message
   if (typeof error === 'string') return error
   try {
-    return JSON.stringify(error)
+    return JSON.stringify(error) ?? String(error)
   } catch {
     return String(error)
   }

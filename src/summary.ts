@@ -88,7 +88,8 @@ export function renderSummary(result: RunResult): string {
     'Revision',
     `${revisionName(result.previousTaskDefinitionArn)} → ${revisionName(result.taskDefinitionArn)}`
   ])
-  rows.push(['Verified', result.verified ? '✅ yes' : '❌ no'])
+  const verified = result.verified ? '✅ yes' : result.checks.length > 0 ? '❌ no' : '— not checked'
+  rows.push(['Verified', verified])
   if (result.rolledBack) rows.push(['Rolled back', '↩️ yes'])
   out.push('| | |', '|---|---|', ...rows.map(([k, v]) => `| ${k} | ${v} |`), '')
 

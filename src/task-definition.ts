@@ -5,6 +5,7 @@ import type {
   Tag,
   TaskDefinition
 } from '@aws-sdk/client-ecs'
+import type { Audit } from './result.js'
 
 /** Fields DescribeTaskDefinition returns that RegisterTaskDefinition does not take. */
 export const READ_ONLY_FIELDS = [
@@ -119,6 +120,18 @@ export function mergeTags(existing: Tag[], added: Tag[]): Tag[] {
 /** A tag value ECS accepts: allowed characters only, at most 256 of them. */
 export function tagValue(text: string): string {
   return text.replace(/\s+/g, ' ').replace(TAG_VALUE, '_').trim().slice(0, 256)
+}
+
+/** The audit trail on a task definition revision: image tag, commit, actor, run, notes. */
+export function auditTags(result: { audit: Audit }, tag: string): Tag[] {
+  const tags: Tag[] = [
+    { key: 'deploy:image-tag', value: tag },
+    { key: 'deploy:commit', value: result.audit.commit },
+    { key: 'deploy:actor', value: result.audit.actor },
+    { key: 'deploy:run', value: result.audit.runUrl },
+    { key: 'deploy:notes', value: result.audit.notes }
+  ]
+  return tags.filter(t => t.value).map(t => ({ key: t.key, value: tagValue(t.value ?? '') }))
 }
 
 /** The task definition as registration input, for diffing a plan against the current revision. */

@@ -12,11 +12,11 @@ import type { RunResult } from '../result.js'
 import { superviseRollout } from '../supervise.js'
 import { automaticTag, dateStamp } from '../tags.js'
 import {
+  auditTags,
   chooseContainer,
   diffJson,
   nextRevision,
-  registrable,
-  tagValue
+  registrable
 } from '../task-definition.js'
 import { shortArn } from '../verification.js'
 
@@ -243,16 +243,4 @@ async function startDeployment(
       { cause: error }
     )
   }
-}
-
-/** The audit trail on the task definition revision: commit, actor, run, image tag, notes. */
-function auditTags(result: RunResult, tag: string): Tag[] {
-  const tags: Tag[] = [
-    { key: 'deploy:image-tag', value: tag },
-    { key: 'deploy:commit', value: result.audit.commit },
-    { key: 'deploy:actor', value: result.audit.actor },
-    { key: 'deploy:run', value: result.audit.runUrl },
-    { key: 'deploy:notes', value: result.audit.notes }
-  ]
-  return tags.filter(t => t.value).map(t => ({ key: t.key, value: tagValue(t.value ?? '') }))
 }

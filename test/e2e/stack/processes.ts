@@ -42,6 +42,8 @@ export function runningPid(spec: Pick<ProcessSpec, 'pidFile' | 'cmdlineMarker'>)
 
 export function start(spec: ProcessSpec): number {
   mkdirSync(dirname(spec.logFile), { recursive: true })
+  // A stale pid file (its process gone or replaced) would make dockerd refuse to start.
+  rmSync(spec.pidFile, { force: true })
   const log = openSync(spec.logFile, 'a')
   writeFileSync(log, `\n--- ${new Date().toISOString()} starting ${spec.command} ${spec.args.join(' ')}\n`)
   const child = spawn(spec.command, spec.args, {
@@ -57,7 +59,7 @@ export function start(spec: ProcessSpec): number {
   return child.pid
 }
 
-function alive(pid: number): boolean {
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0)
     return cmdline(pid)?.trim() !== ''
@@ -99,15 +101,17 @@ export function lastLines(file: string, count = 15): string {
  */
 export async function waitUntilReady(
   spec: ProcessSpec,
+  pid: number,
   check: () => Promise<boolean>,
   timeoutMs = 60_000
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     if (await check().catch(() => false)) return
-    const pidKnown = existsSync(spec.pidFile)
-    if (pidKnown && runningPid(spec) === undefined && !spec.writesOwnPidFile) {
-      throw new Error(`${spec.name} exited during start; last lines of ${spec.logFile}:\n${lastLines(spec.logFile)}`)
+    if (!alive(pid)) {
+      throw new Error(
+        `${spec.name} exited during start; last lines of ${spec.logFile}:\n${lastLines(spec.logFile)}`
+      )
     }
     if (Date.now() > deadline) {
       throw new Error(

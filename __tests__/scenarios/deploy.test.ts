@@ -1,0 +1,378 @@
+import {
+  DescribeImagesCommand,
+  DescribeRepositoriesCommand,
+  GetAuthorizationTokenCommand
+} from '@aws-sdk/client-ecr'
+import {
+  DeregisterTaskDefinitionCommand,
+  DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
+  DescribeTasksCommand,
+  ListTasksCommand,
+  RegisterTaskDefinitionCommand,
+  UpdateServiceCommand,
+  type RegisterTaskDefinitionCommandInput
+} from '@aws-sdk/client-ecs'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest'
+import { parseInputs, type Inputs } from '../../src/inputs.js'
+import { deploy } from '../../src/modes/deploy.js'
+import { newResult, type RunResult } from '../../src/result.js'
+import {
+  NEW_DIGEST,
+  OLD_DIGEST,
+  REPOSITORY_URI,
+  arn,
+  babyshield,
+  babyshieldTags
+} from '../fixtures/task-definitions.js'
+import { CLUSTER, SERVICE, deployment, service, task } from '../helpers/ecs-answers.js'
+import { mockedDeps } from '../helpers/fakes.js'
+
+const OLD = arn('babyshield-backend-task', 41)
+const NEW = arn('babyshield-backend-task', 42)
+const PASSWORD = 'ecr-password-do-not-print'
+
+let workspace: string
+let cwd: string
+
+beforeEach(() => {
+  workspace = mkdtempSync(join(tmpdir(), 'deploy-test-'))
+  writeFileSync(join(workspace, 'Dockerfile.final'), 'FROM scratch\n')
+  cwd = process.cwd()
+  process.chdir(workspace)
+  vi.spyOn(process.stdout, 'write').mockImplementation(() => true)
+})
+
+afterEach(() => {
+  process.chdir(cwd)
+})
+
+function inputs(overrides: Record<string, string> = {}): Inputs {
+  const values: Record<string, string> = {
+    cluster: CLUSTER,
+    service: SERVICE,
+    'ecr-repository': 'babyshield-backend',
+    'aws-region': 'eu-north-1',
+    'poll-seconds': '5',
+    ...overrides
+  }
+  return parseInputs(name => values[name] ?? '')
+}
+
+function freshResult(i: Inputs): RunResult {
+  return newResult(
+    i.mode,
+    { region: i.region, cluster: i.cluster, service: i.service },
+    {
+      commit: 'c0ffee',
+      actor: 'octocat',
+      repository: 'babyshield/api',
+      runUrl: 'https://github.com/babyshield/api/actions/runs/7',
+      notes: ''
+    }
+  )
+}
+
+/** A world where everything goes right: tags, push, registration, a rollout that completes. */
+function happyWorld(
+  options: {
+    existingTags?: string[]
+    immutable?: boolean
+    pushedDigest?: string
+    ecrDigest?: string
+  } = {}
+) {
+  const world = mockedDeps({
+    digest: options.pushedDigest ?? NEW_DIGEST,
+    env: { GITHUB_SHA: 'c0ffee', GITHUB_REPOSITORY: 'babyshield/api' }
+  })
+  const { ecrMock, ecsMock } = world
+  ecrMock.on(DescribeRepositoriesCommand).resolves({
+    repositories: [
+      {
+        repositoryName: 'babyshield-backend',
+        repositoryUri: REPOSITORY_URI,
+        imageTagMutability: options.immutable ? 'IMMUTABLE' : 'MUTABLE'
+      }
+    ]
+  })
+  ecrMock.on(DescribeImagesCommand, { filter: { tagStatus: 'TAGGED' } }).resolves({
+    imageDetails: [{ imageDigest: OLD_DIGEST, imageTags: options.existingTags ?? [] }]
+  })
+  ecrMock
+    .on(DescribeImagesCommand, { imageIds: [{ imageTag: 'production-fixed-20261126' }] })
+    .resolves({
+      imageDetails: [
+        { imageDigest: options.ecrDigest ?? NEW_DIGEST, imageTags: ['production-fixed-20261126'] }
+      ]
+    })
+  ecrMock
+    .on(DescribeImagesCommand, { imageIds: [{ imageTag: 'production-fixed-20261126-v2' }] })
+    .resolves({
+      imageDetails: [{ imageDigest: NEW_DIGEST, imageTags: ['production-fixed-20261126-v2'] }]
+    })
+  ecrMock.on(GetAuthorizationTokenCommand).resolves({
+    authorizationData: [
+      {
+        authorizationToken: Buffer.from(`AWS:${PASSWORD}`).toString('base64'),
+        proxyEndpoint: 'https://123456789012.dkr.ecr.eu-north-1.amazonaws.com'
+      }
+    ]
+  })
+  ecsMock
+    .on(DescribeTaskDefinitionCommand)
+    .resolves({ taskDefinition: babyshield, tags: babyshieldTags })
+  ecsMock
+    .on(RegisterTaskDefinitionCommand)
+    .callsFake((input: RegisterTaskDefinitionCommandInput) => ({
+      taskDefinition: { ...input, taskDefinitionArn: NEW, revision: 42 }
+    }))
+  ecsMock.on(UpdateServiceCommand).resolves({
+    service: service([
+      deployment('ecs-svc/2', NEW, 'PRIMARY', 'IN_PROGRESS', 0),
+      deployment('ecs-svc/1', OLD, 'ACTIVE', 'COMPLETED', 2)
+    ])
+  })
+  ecsMock
+    .on(DescribeServicesCommand)
+    .resolvesOnce({
+      services: [service([deployment('ecs-svc/1', OLD, 'PRIMARY', 'COMPLETED', 2)])]
+    })
+    .resolvesOnce({
+      services: [
+        service([
+          deployment('ecs-svc/2', NEW, 'PRIMARY', 'IN_PROGRESS', 1),
+          deployment('ecs-svc/1', OLD, 'ACTIVE', 'COMPLETED', 1)
+        ])
+      ]
+    })
+    .resolves({ services: [service([deployment('ecs-svc/2', NEW, 'PRIMARY', 'COMPLETED', 2)])] })
+  ecsMock.on(ListTasksCommand).resolves({ taskArns: ['t1', 't2'] })
+  ecsMock.on(DescribeTasksCommand).resolves({
+    tasks: [task('t1', NEW, 'api', NEW_DIGEST), task('t2', NEW, 'api', NEW_DIGEST)]
+  })
+  return world
+}
+
+describe('deploy', () => {
+  test('builds, pushes, pins the digest, rolls out and verifies', async () => {
+    const world = happyWorld()
+    const i = inputs({ 'deployment-notes': 'recall feed fix' })
+    const result = freshResult(i)
+    await deploy(i, world.deps, result)
+
+    expect(result).toMatchObject({
+      status: 'succeeded',
+      tag: 'production-fixed-20261126',
+      digest: NEW_DIGEST,
+      image: `${REPOSITORY_URI}@${NEW_DIGEST}`,
+      taskDefinitionArn: NEW,
+      previousTaskDefinitionArn: OLD,
+      verified: true,
+      containerName: 'api'
+    })
+    expect(world.docker.calls).toEqual([
+      'login',
+      'build',
+      `push ${REPOSITORY_URI}:production-fixed-20261126`
+    ])
+    expect(world.docker.logins[0]).toEqual({
+      registry: '123456789012.dkr.ecr.eu-north-1.amazonaws.com',
+      username: 'AWS',
+      password: PASSWORD
+    })
+    expect(world.docker.builds[0]).toMatchObject({
+      image: `${REPOSITORY_URI}:production-fixed-20261126`,
+      dockerfile: 'Dockerfile.final',
+      context: '.',
+      labels: {
+        'org.opencontainers.image.revision': 'c0ffee',
+        'org.opencontainers.image.source': 'https://github.com/babyshield/api',
+        'org.opencontainers.image.created': '2026-11-26T10:00:00.000Z'
+      }
+    })
+
+    const registered = world.ecsMock.commandCalls(RegisterTaskDefinitionCommand)[0]?.args[0].input
+    expect(registered?.containerDefinitions?.[0]?.image).toBe(`${REPOSITORY_URI}@${NEW_DIGEST}`)
+    expect(registered?.containerDefinitions?.[1]).toEqual(babyshield.containerDefinitions?.[1])
+    expect(registered?.tags).toEqual(
+      expect.arrayContaining([
+        { key: 'deploy:image-tag', value: 'production-fixed-20261126' },
+        { key: 'deploy:commit', value: 'c0ffee' },
+        { key: 'deploy:actor', value: 'octocat' },
+        { key: 'deploy:run', value: 'https://github.com/babyshield/api/actions/runs/7' },
+        { key: 'team', value: 'platform' }
+      ])
+    )
+    const update = world.ecsMock.commandCalls(UpdateServiceCommand)[0]?.args[0].input
+    expect(update).toEqual({
+      cluster: CLUSTER,
+      service: SERVICE,
+      taskDefinition: NEW,
+      forceNewDeployment: true
+    })
+    expect(result.checks.map(c => [c.name, c.status])).toEqual(
+      expect.arrayContaining([
+        ['tasks run the expected digest', 'pass'],
+        ['tasks run the service revision', 'pass']
+      ])
+    )
+    expect(result.timeline.map(e => e.message)).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('2/2 running'),
+        expect.stringContaining('COMPLETED')
+      ])
+    )
+  })
+
+  test('a second deploy the same day gets -v2', async () => {
+    const world = happyWorld({
+      existingTags: ['production-fixed-20261126', 'production-fixed-20261125']
+    })
+    const i = inputs()
+    const result = freshResult(i)
+    await deploy(i, world.deps, result)
+    expect(result.tag).toBe('production-fixed-20261126-v2')
+    expect(world.docker.calls).toContain(`push ${REPOSITORY_URI}:production-fixed-20261126-v2`)
+  })
+
+  test('a digest ECR does not confirm stops before anything is registered', async () => {
+    const world = happyWorld({ ecrDigest: `sha256:${'e'.repeat(64)}` })
+    const i = inputs()
+    await expect(deploy(i, world.deps, freshResult(i))).rejects.toThrow(
+      /differs from the one ECR lists .* nothing was deployed; the service is unchanged/
+    )
+    expect(world.ecsMock.commandCalls(RegisterTaskDefinitionCommand)).toHaveLength(0)
+    expect(world.ecsMock.commandCalls(UpdateServiceCommand)).toHaveLength(0)
+  })
+
+  test('a given tag that exists in an immutable repository is refused before the build', async () => {
+    const world = happyWorld({ immutable: true })
+    const i = inputs({ tag: 'production-fixed-20261126' })
+    await expect(deploy(i, world.deps, freshResult(i))).rejects.toThrow(
+      "tag 'production-fixed-20261126' already exists in ECR repository babyshield-backend, whose tags are immutable"
+    )
+    expect(world.docker.calls).toEqual([])
+  })
+
+  test('a missing Dockerfile is refused before anything changes', async () => {
+    const world = happyWorld()
+    const i = inputs({ dockerfile: 'backend/Dockerfile.final' })
+    await expect(deploy(i, world.deps, freshResult(i))).rejects.toThrow(
+      "dockerfile 'backend/Dockerfile.final' was not found"
+    )
+    expect(world.docker.calls).toEqual([])
+    expect(world.ecrMock.commandCalls(GetAuthorizationTokenCommand)).toHaveLength(0)
+  })
+
+  test('dry-run plans the revision as a diff and changes nothing', async () => {
+    const world = happyWorld()
+    const i = inputs({ 'dry-run': 'true' })
+    const result = freshResult(i)
+    await deploy(i, world.deps, result)
+    expect(result.status).toBe('planned')
+    expect(result.plan).toContain(`-       "image": "${REPOSITORY_URI}@${OLD_DIGEST}",`)
+    expect(result.plan).toContain(
+      `+       "image": "${REPOSITORY_URI}@sha256:<digest of the image built>",`
+    )
+    expect(world.docker.calls).toEqual([])
+    expect(world.ecsMock.commandCalls(RegisterTaskDefinitionCommand)).toHaveLength(0)
+    expect(world.ecsMock.commandCalls(UpdateServiceCommand)).toHaveLength(0)
+  })
+
+  test('an image already in ECR is deployed without a build', async () => {
+    const world = happyWorld()
+    world.ecrMock.on(DescribeImagesCommand, { imageIds: [{ imageDigest: NEW_DIGEST }] }).resolves({
+      imageDetails: [{ imageDigest: NEW_DIGEST, imageTags: ['production-fixed-20261120'] }]
+    })
+    const i = inputs({ image: NEW_DIGEST })
+    const result = freshResult(i)
+    await deploy(i, world.deps, result)
+    expect(world.docker.calls).toEqual([])
+    expect(result).toMatchObject({
+      status: 'succeeded',
+      tag: 'production-fixed-20261120',
+      digest: NEW_DIGEST,
+      verified: true
+    })
+  })
+
+  test('an image that is not in ECR is an error before anything changes', async () => {
+    const world = happyWorld()
+    const notFound = Object.assign(new Error('not found'), { name: 'ImageNotFoundException' })
+    world.ecrMock
+      .on(DescribeImagesCommand, { imageIds: [{ imageTag: 'production-fixed-20261001' }] })
+      .rejects(notFound)
+    const i = inputs({ image: 'production-fixed-20261001' })
+    await expect(deploy(i, world.deps, freshResult(i))).rejects.toThrow(
+      "image 'production-fixed-20261001' is not in ECR repository babyshield-backend: nothing was deployed"
+    )
+    expect(world.ecsMock.commandCalls(RegisterTaskDefinitionCommand)).toHaveLength(0)
+  })
+
+  test('a failed UpdateService deregisters the new revision and says the service is unchanged', async () => {
+    const world = happyWorld()
+    world.ecsMock
+      .on(UpdateServiceCommand)
+      .rejects(
+        Object.assign(new Error('User is not authorized'), { name: 'AccessDeniedException' })
+      )
+    const i = inputs()
+    await expect(deploy(i, world.deps, freshResult(i))).rejects.toThrow(
+      'Could not update ECS service babyshield-backend-service to ' +
+        `${NEW}: AccessDeniedException: User is not authorized. The service still runs babyshield-backend-task:41; revision babyshield-backend-task:42 was deregistered.`
+    )
+    expect(world.ecsMock.commandCalls(DeregisterTaskDefinitionCommand)[0]?.args[0].input).toEqual({
+      taskDefinition: NEW
+    })
+  })
+
+  test('wait: false starts the rollout and does not watch it', async () => {
+    const world = happyWorld()
+    const i = inputs({ wait: 'false' })
+    const result = freshResult(i)
+    await deploy(i, world.deps, result)
+    expect(result).toMatchObject({ status: 'succeeded', verified: false, taskDefinitionArn: NEW })
+    expect(world.ecsMock.commandCalls(DescribeServicesCommand)).toHaveLength(1)
+  })
+
+  test('a service that is not there is an error naming it', async () => {
+    const world = happyWorld()
+    world.ecsMock
+      .on(DescribeServicesCommand)
+      .resolves({ services: [], failures: [{ reason: 'MISSING' }] })
+    const i = inputs()
+    await expect(deploy(i, world.deps, freshResult(i))).rejects.toThrow(
+      'ECS service babyshield-backend-service was not found in cluster babyshield-cluster (MISSING)'
+    )
+  })
+
+  test('never reports success when ECS put another deployment in PRIMARY', async () => {
+    const world = happyWorld()
+    world.ecsMock
+      .on(DescribeServicesCommand)
+      .resolvesOnce({
+        services: [service([deployment('ecs-svc/1', OLD, 'PRIMARY', 'COMPLETED', 2)])]
+      })
+      .resolves({
+        services: [
+          service([
+            deployment('ecs-svc/3', OLD, 'PRIMARY', 'IN_PROGRESS', 1),
+            deployment('ecs-svc/2', NEW, 'ACTIVE', 'FAILED', 0, 2, {
+              rolloutStateReason: 'circuit breaker'
+            })
+          ])
+        ]
+      })
+    const i = inputs({ 'rollback-on-failure': 'false' })
+    const result = freshResult(i)
+    await expect(deploy(i, world.deps, result)).rejects.toThrow(
+      /did not complete|failed|rolled back/i
+    )
+    expect(result.status).not.toBe('succeeded')
+    expect(result.verified).toBe(false)
+  })
+})

@@ -1,0 +1,178 @@
+import { describe, expect, test } from 'vitest'
+import { newResult, outputsOf, type RunResult } from '../src/result.js'
+import { consoleLinks, escapeBlock, escapeText, renderSummary } from '../src/summary.js'
+
+function result(overrides: Partial<RunResult> = {}): RunResult {
+  return {
+    ...newResult(
+      'deploy',
+      {
+        region: 'eu-north-1',
+        cluster: 'babyshield-cluster',
+        service: 'babyshield-backend-service'
+      },
+      {
+        commit: 'c0ffee',
+        actor: 'octocat',
+        repository: 'babyshield/api',
+        runUrl: 'https://github.com/babyshield/api/actions/runs/7',
+        notes: ''
+      }
+    ),
+    ...overrides
+  }
+}
+
+describe('escapeText', () => {
+  test.each([
+    ['<script>alert(1)</script>', '&lt;script&gt;alert(1)&lt;/script&gt;'],
+    [
+      '**bold** [link](http://x) | pipe',
+      '&#42;&#42;bold&#42;&#42; &#91;link&#93;(http://x) &#124; pipe'
+    ],
+    ['@octocat', '&#64;octocat'],
+    ['line\nbreak', 'line break'],
+    ['`code`', '&#96;code&#96;']
+  ])('%j', (text, escaped) => {
+    expect(escapeText(text)).toBe(escaped)
+  })
+
+  test('a log line cannot close its <pre> block', () => {
+    expect(escapeBlock(['</pre><img src=x onerror=alert(1)>'])).toBe(
+      '&lt;/pre&gt;&lt;img src=x onerror=alert(1)&gt;'
+    )
+  })
+})
+
+describe('renderSummary', () => {
+  const deployed = result({
+    status: 'succeeded',
+    tag: 'production-fixed-20261126',
+    image: `123456789012.dkr.ecr.eu-north-1.amazonaws.com/babyshield-backend@sha256:${'b'.repeat(64)}`,
+    digest: `sha256:${'b'.repeat(64)}`,
+    containerName: 'api',
+    previousTaskDefinitionArn:
+      'arn:aws:ecs:eu-north-1:123456789012:task-definition/babyshield-backend-task:41',
+    taskDefinitionArn:
+      'arn:aws:ecs:eu-north-1:123456789012:task-definition/babyshield-backend-task:42',
+    verified: true,
+    checks: [{ name: 'tasks run the expected digest', status: 'pass', detail: '2 of 2 tasks' }],
+    timeline: [
+      {
+        at: '2026-11-26T10:00:05.000Z',
+        message: 'rollout 1/2 running, 1 pending, 0 failed, IN_PROGRESS'
+      }
+    ]
+  })
+
+  test('says what was deployed where, old and new revision, checks, timeline, audit and links', () => {
+    const md = renderSummary(deployed)
+    expect(md).toContain('## ✅ Deploy succeeded: babyshield-backend-service in babyshield-cluster')
+    expect(md).toContain('| Revision | babyshield-backend-task:41 → babyshield-backend-task:42 |')
+    expect(md).toContain('| ✅ | tasks run the expected digest | 2 of 2 tasks |')
+    expect(md).toContain('10:00:05  rollout 1/2 running, 1 pending, 0 failed, IN_PROGRESS')
+    expect(md).toContain('| Deployed by | octocat |')
+    expect(md).toContain(
+      '[Service](https://eu-north-1.console.aws.amazon.com/ecs/v2/clusters/babyshield-cluster/services/babyshield-backend-service/health?region=eu-north-1)'
+    )
+    expect(md).toContain(
+      '/task-definitions/babyshield-backend-task/42/containers?region=eu-north-1'
+    )
+  })
+
+  test('a failure shows the error, stopped tasks with their log lines, and events', () => {
+    const md = renderSummary(
+      result({
+        error: 'The rollout failed: <b>boom</b>',
+        stoppedTasks: [
+          {
+            taskArn: 'arn:aws:ecs:eu-north-1:123456789012:task/babyshield-cluster/abc',
+            taskId: 'abc',
+            stoppedReason: 'Essential container in task exited',
+            stopCode: 'EssentialContainerExited',
+            containers: [{ name: 'api', exitCode: 1, reason: 'OutOfMemoryError' }],
+            logLines: ['Traceback (most recent call last):', 'KeyError: DATABASE_URL']
+          }
+        ],
+        events: [
+          '(service babyshield-backend-service) deployment ecs-svc/2 deployment failed: tasks failed to start.'
+        ]
+      })
+    )
+    expect(md).toContain('## ❌ Deploy failed')
+    expect(md).toContain('> **Error:** The rollout failed: &lt;b&gt;boom&lt;/b&gt;')
+    expect(md).toContain('Essential container in task exited — EssentialContainerExited')
+    expect(md).toContain('api: exit code 1, OutOfMemoryError')
+    expect(md).toContain('KeyError: DATABASE_URL')
+    expect(md).toContain('### Service events')
+  })
+
+  test('user text in notes cannot inject markup or mentions', () => {
+    const md = renderSummary(
+      result({
+        audit: {
+          ...deployed.audit,
+          notes: '<img src=x onerror=alert(1)> [click](http://evil) @here | x'
+        }
+      })
+    )
+    expect(md).not.toContain('<img')
+    expect(md).not.toContain('[click]')
+    expect(md).not.toContain('@here')
+    expect(md).toContain(
+      '| Notes | &lt;img src=x onerror=alert(1)&gt; &#91;click&#93;(http://evil) &#64;here &#124; x |'
+    )
+  })
+
+  test('a dry run shows the plan', () => {
+    const md = renderSummary(
+      result({ status: 'planned', plan: '-  "image": "a"\n+  "image": "b"' })
+    )
+    expect(md).toContain('## 📝 Deploy (dry run)')
+    expect(md).toContain('-  "image": "a"\n+  "image": "b"')
+  })
+
+  test('console links take the name from cluster and service ARNs', () => {
+    const links = consoleLinks(
+      result({
+        cluster: 'arn:aws:ecs:eu-north-1:123456789012:cluster/prod',
+        service: 'arn:aws:ecs:eu-north-1:123456789012:service/prod/api'
+      })
+    )
+    expect(links[0]).toContain('/clusters/prod/services/api/health')
+  })
+})
+
+test('outputsOf gives every output of action.yml, result as JSON without log lines', () => {
+  const outputs = outputsOf(
+    result({
+      status: 'failed',
+      rolledBack: true,
+      stoppedTasks: [
+        { taskArn: 'a', taskId: 'a', containers: [], logLines: ['secret-ish log line'] }
+      ]
+    })
+  )
+  expect(Object.keys(outputs).sort()).toEqual(
+    [
+      'digest',
+      'image',
+      'previous-task-definition-arn',
+      'result',
+      'rolled-back',
+      'tag',
+      'task-definition-arn',
+      'verified'
+    ].sort()
+  )
+  expect(outputs['rolled-back']).toBe('true')
+  expect(outputs.verified).toBe('false')
+  const parsed = JSON.parse(outputs.result ?? '') as Record<string, unknown>
+  expect(parsed).toMatchObject({
+    mode: 'deploy',
+    status: 'failed',
+    rolledBack: true,
+    verified: false
+  })
+  expect(outputs.result).not.toContain('secret-ish')
+})

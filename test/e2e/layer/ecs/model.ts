@@ -1,0 +1,208 @@
+// The layer's model of ECS services: what moto does not keep (deployments that roll over,
+// tasks, service events), in the SDK's own shapes so that answers look like the real API's.
+import { randomBytes, randomUUID } from 'node:crypto'
+import type {
+  ContainerDefinition,
+  Deployment,
+  DeploymentConfiguration,
+  NetworkConfiguration,
+  ServiceEvent,
+  Task,
+  TaskDefinition
+} from '@aws-sdk/client-ecs'
+
+export const OUTCOMES = ['success', 'crashloop', 'circuit-breaker', 'stuck'] as const
+export type Outcome = (typeof OUTCOMES)[number]
+
+/** How a rollout will go; scripted through POST /_stack/next-rollout, else `success`. */
+export interface RolloutScript {
+  outcome: Outcome
+  /** Only for this service name; empty: the next rollout of any service. */
+  service?: string
+  /** crashloop/circuit-breaker: the container that exits (default: see crashingContainer). */
+  container?: string
+  /** crashloop/circuit-breaker: its exit code (default 1). */
+  exitCode?: number
+  /** crashloop/circuit-breaker: the container's `reason` ('' for none). */
+  containerReason?: string
+  /** crashloop/circuit-breaker: what the crashing container logs before it exits. */
+  logLines?: string[]
+  /** circuit-breaker: failed tasks before the breaker trips (default 3, ECS's minimum). */
+  failureThreshold?: number
+  /** Running tasks of this rollout also log this line (e.g. an ERROR for verify to count). */
+  errorLogLine?: string
+}
+
+export interface SimDeployment {
+  /** The answer's shape; counts are filled in from the tasks when presented. */
+  deployment: Deployment & { id: string; taskDefinition: string }
+  script: RolloutScript
+  taskDefinition: TaskDefinition
+}
+
+export interface SimService {
+  arn: string
+  name: string
+  clusterArn: string
+  clusterName: string
+  region: string
+  accountId: string
+  desiredCount: number
+  launchType: string
+  platformVersion: string
+  networkConfiguration: NetworkConfiguration | undefined
+  deploymentConfiguration: DeploymentConfiguration
+  createdAt: Date
+  /** PRIMARY first, then ACTIVE ones, newest first (the order ECS answers with). */
+  deployments: SimDeployment[]
+  /** Every task the service ever had, stopped ones included, oldest first. */
+  tasks: Task[]
+  /** Newest first, at most 100, as ECS keeps them. */
+  events: ServiceEvent[]
+  /** The last deployment that completed: where the circuit breaker rolls back to. */
+  lastCompleted: { id: string; taskDefinition: TaskDefinition } | undefined
+  /** Whether "unable to consistently start tasks" was said for the current PRIMARY. */
+  saidUnableToStart: boolean
+}
+
+export const DEFAULT_DEPLOYMENT_CONFIGURATION: DeploymentConfiguration = {
+  deploymentCircuitBreaker: { enable: false, rollback: false },
+  maximumPercent: 200,
+  minimumHealthyPercent: 100
+}
+
+export function newDeploymentId(): string {
+  // ECS ids are ecs-svc/ followed by 19 digits.
+  const digits = randomBytes(8).readBigUInt64BE() % 10n ** 19n
+  return `ecs-svc/${digits.toString().padStart(19, '1')}`
+}
+
+export function newDeployment(
+  service: SimService,
+  taskDefinition: TaskDefinition,
+  script: RolloutScript,
+  now: Date,
+  reason?: string
+): SimDeployment {
+  const id = newDeploymentId()
+  return {
+    deployment: {
+      id,
+      status: 'PRIMARY',
+      taskDefinition: taskDefinition.taskDefinitionArn ?? '',
+      desiredCount: service.desiredCount,
+      pendingCount: 0,
+      runningCount: 0,
+      failedTasks: 0,
+      createdAt: now,
+      updatedAt: now,
+      launchType: service.launchType as Deployment['launchType'],
+      platformVersion: service.platformVersion,
+      platformFamily: 'Linux',
+      ...(service.networkConfiguration ? { networkConfiguration: service.networkConfiguration } : {}),
+      rolloutState: 'IN_PROGRESS',
+      rolloutStateReason: reason ?? `ECS deployment ${id} in progress.`
+    },
+    script,
+    taskDefinition
+  }
+}
+
+export function taskId(task: Task): string {
+  return (task.taskArn ?? '').split('/').pop() ?? ''
+}
+
+export function isLive(task: Task): boolean {
+  return task.desiredStatus === 'RUNNING'
+}
+
+export function tasksOf(service: SimService, deployment: SimDeployment): Task[] {
+  return service.tasks.filter(t => t.startedBy === deployment.deployment.id)
+}
+
+function randomHex(bytes: number): string {
+  return randomBytes(bytes).toString('hex')
+}
+
+function privateIp(): string {
+  const b = randomBytes(2)
+  return `10.0.${b[0]! % 64}.${(b[1]! % 250) + 2}`
+}
+
+/** A new task of `deployment`, PROVISIONING, shaped like a Fargate task in awsvpc mode. */
+export function newTask(service: SimService, deployment: SimDeployment, now: Date): Task {
+  const id = randomHex(16)
+  const taskArn = `arn:aws:ecs:${service.region}:${service.accountId}:task/${service.clusterName}/${id}`
+  const definition = deployment.taskDefinition
+  const attachmentId = randomUUID()
+  const ip = privateIp()
+  const subnet = service.networkConfiguration?.awsvpcConfiguration?.subnets?.[0] ?? 'subnet-00000000'
+  const zone = `${service.region}${'abc'[Number.parseInt(id.slice(0, 2), 16) % 3]}`
+  return {
+    taskArn,
+    clusterArn: service.clusterArn,
+    taskDefinitionArn: definition.taskDefinitionArn,
+    lastStatus: 'PROVISIONING',
+    desiredStatus: 'RUNNING',
+    cpu: definition.cpu,
+    memory: definition.memory,
+    containers: (definition.containerDefinitions ?? []).map(c => newContainer(service, c, id, taskArn, ip, attachmentId)),
+    startedBy: deployment.deployment.id,
+    group: `service:${service.name}`,
+    launchType: service.launchType as Task['launchType'],
+    platformVersion: '1.4.0',
+    platformFamily: 'Linux',
+    availabilityZone: zone,
+    connectivity: 'CONNECTED',
+    connectivityAt: now,
+    createdAt: now,
+    version: 1,
+    healthStatus: 'UNKNOWN',
+    enableExecuteCommand: false,
+    ephemeralStorage: definition.ephemeralStorage ?? { sizeInGiB: 20 },
+    overrides: {
+      containerOverrides: (definition.containerDefinitions ?? []).map(c => ({ name: c.name })),
+      inferenceAcceleratorOverrides: []
+    },
+    attachments: [
+      {
+        id: attachmentId,
+        type: 'ElasticNetworkInterface',
+        status: 'ATTACHED',
+        details: [
+          { name: 'subnetId', value: subnet },
+          { name: 'networkInterfaceId', value: `eni-${randomHex(8).slice(0, 17)}` },
+          { name: 'macAddress', value: randomHex(6).replace(/(..)(?!$)/g, '$1:') },
+          { name: 'privateDnsName', value: `ip-${ip.replaceAll('.', '-')}.${service.region}.compute.internal` },
+          { name: 'privateIPv4Address', value: ip }
+        ]
+      }
+    ],
+    tags: []
+  }
+}
+
+function newContainer(
+  service: SimService,
+  definition: ContainerDefinition,
+  taskIdHex: string,
+  taskArn: string,
+  ip: string,
+  attachmentId: string
+): NonNullable<Task['containers']>[number] {
+  return {
+    containerArn: `arn:aws:ecs:${service.region}:${service.accountId}:container/${service.clusterName}/${taskIdHex}/${randomUUID()}`,
+    taskArn,
+    name: definition.name,
+    image: definition.image,
+    lastStatus: 'PENDING',
+    networkBindings: [],
+    networkInterfaces: [{ attachmentId, privateIpv4Address: ip }],
+    ...(definition.healthCheck ? { healthStatus: 'UNKNOWN' as const } : {}),
+    cpu: String(definition.cpu ?? 0),
+    ...(definition.memory !== undefined ? { memory: String(definition.memory) } : {}),
+    ...(definition.memoryReservation !== undefined
+      ? { memoryReservation: String(definition.memoryReservation) }
+      : {})
+  }
+}
