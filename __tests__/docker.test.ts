@@ -170,7 +170,7 @@ describe('DockerCli against a stub docker', () => {
     const error = await docker
       .login('registry.example', 'AWS', 's3cret-password')
       .catch((e: unknown) => e)
-    expect(String(error)).toContain('docker login to registry.example failed (exit code 1)')
+    expect(String(error)).toContain('docker login to registry.example failed (exit code 1): denied')
     expect(String(error)).not.toContain('s3cret-password')
     await docker.cleanup()
   })

@@ -50,7 +50,7 @@ describe('run', () => {
       'aws-region': 'eu-north-1',
       tag: 'latest'
     })
-    const makeDeps = vi.fn(fakeDeps)
+    const makeDeps = vi.fn((_inputs: unknown) => fakeDeps())
     await run(makeDeps)
     expect(makeDeps).not.toHaveBeenCalled()
     expect(process.exitCode).toBe(1)

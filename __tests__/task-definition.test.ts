@@ -55,7 +55,7 @@ describe('nextRevision', () => {
       containerName: 'api',
       image: NEW_IMAGE,
       auditTags: AUDIT
-    }) as Record<string, unknown>
+    }) as unknown as Record<string, unknown>
     for (const field of READ_ONLY_FIELDS) expect(next).not.toHaveProperty(field)
     for (const field of Object.keys(babyshield)) {
       if (!(READ_ONLY_FIELDS as readonly string[]).includes(field))

@@ -73,6 +73,7 @@ export class DockerCli implements Docker {
   async login(registry: string, username: string, password: string): Promise<void> {
     core.setSecret(password)
     const configDir = await this.privateConfig()
+    let stderr = ''
     const code = await exec.exec(
       'docker',
       ['login', '--username', username, '--password-stdin', registry],
@@ -80,10 +81,16 @@ export class DockerCli implements Docker {
         input: Buffer.from(password),
         env: this.childEnv(configDir),
         ignoreReturnCode: true,
-        silent: true
+        silent: true,
+        listeners: { stderr: data => (stderr += data.toString()) }
       }
     )
-    if (code !== 0) throw new Error(`docker login to ${registry} failed (exit code ${code})`)
+    if (code !== 0) {
+      const said = stderr.trim().split('\n').pop()
+      throw new Error(
+        `docker login to ${registry} failed (exit code ${code})${said ? `: ${said}` : ''}`
+      )
+    }
     core.info(`Logged in to ${registry}`)
   }
 

@@ -1,4 +1,5 @@
 // ECR: the registry login, the repository, and the images in it.
+import * as core from '@actions/core'
 import {
   DescribeImagesCommand,
   DescribeRepositoriesCommand,
@@ -38,8 +39,11 @@ export class Ecr {
     if (!data?.authorizationToken || !data.proxyEndpoint) {
       throw new Error('Could not get an ECR authorization token: ECR answered without one')
     }
+    // Masked before anything else touches them: the token and the password inside it.
+    core.setSecret(data.authorizationToken)
     const decoded = Buffer.from(data.authorizationToken, 'base64').toString('utf8')
     const colon = decoded.indexOf(':')
+    core.setSecret(decoded.slice(colon + 1))
     return {
       registry: data.proxyEndpoint.replace(/^https?:\/\//, '').replace(/\/$/, ''),
       username: decoded.slice(0, colon),
