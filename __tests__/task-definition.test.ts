@@ -95,6 +95,15 @@ describe('nextRevision', () => {
     expect(babyshield).toEqual(before)
   })
 
+  test("an earlier run's audit tags are not inherited", () => {
+    const next = nextRevision(
+      babyshield,
+      [...babyshieldTags, { key: 'deploy:notes', value: 'an earlier deploy' }],
+      { containerName: 'api', image: NEW_IMAGE, auditTags: AUDIT }
+    )
+    expect(next.tags?.map(t => t.key)).toEqual(['deploy:image-tag', 'deploy:commit', 'team'])
+  })
+
   test('existing tags are kept, audit tags replace those with the same key', () => {
     const next = nextRevision(babyshield, babyshieldTags, {
       containerName: 'api',

@@ -1,7 +1,9 @@
 // run(): read the inputs, pick the mode, write outputs and summary. The one place that fails the step.
 import * as core from '@actions/core'
+import { cancelledError, onCancel } from './cancel.js'
 import { auditFromEnv } from './context.js'
 import { createDeps, type Deps } from './deps.js'
+import { finishDeploymentRecord, startDeploymentRecord } from './github-deployment.js'
 import { getInputs, type Inputs, type Mode } from './inputs.js'
 import { deploy } from './modes/deploy.js'
 import { rollback } from './modes/rollback.js'
@@ -30,6 +32,15 @@ export async function run(
     { region: inputs.region, cluster: inputs.cluster, service: inputs.service },
     auditFromEnv(deps.env, inputs.deploymentNotes)
   )
+  const record = await startDeploymentRecord(inputs, deps.env)
+  // Cancelled: say what the service was being moved to, and remove the credentials, then exit.
+  const stopCancel = onCancel(async signal => {
+    result.status = 'failed'
+    result.error = cancelledError(signal, result)
+    await deps.docker.cleanup().catch(() => undefined)
+    await writeResult(result)
+    await finishDeploymentRecord(record, result)
+  })
   try {
     await MODE_RUNNERS[inputs.mode](inputs, deps, result)
   } catch (error) {
@@ -41,9 +52,17 @@ export async function run(
     })
   }
 
+  stopCancel()
+
+  await finishDeploymentRecord(record, result)
+  await writeResult(result)
+}
+
+/** Outputs and summary, then the step's verdict. */
+async function writeResult(result: RunResult): Promise<void> {
   for (const [name, value] of Object.entries(outputsOf(result))) core.setOutput(name, value)
   await writeSummary(result)
-  if (result.status === 'failed') core.setFailed(result.error ?? `${inputs.mode} failed`)
+  if (result.status === 'failed') core.setFailed(result.error ?? `${result.mode} failed`)
 }
 
 /** The message of anything thrown, Error or not. */

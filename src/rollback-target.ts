@@ -5,7 +5,7 @@ import { familyOf, revisionOf } from './aws/ecs.js'
 import type { EcrImage } from './aws/ecr.js'
 import type { RollbackTarget } from './inputs.js'
 import type { Audit } from './result.js'
-import { auditTags, nextRevision, pinnedDigest, tagValue } from './task-definition.js'
+import { auditTags, nextRevision, pinnedDigest } from './task-definition.js'
 
 /** What has to be looked up to resolve a target. */
 export type Lookup =
@@ -170,20 +170,19 @@ export interface Repin {
   reason: string
 }
 
-/** The current task definition with the image pinned in, tagged with the audit trail. */
+/**
+ * The current task definition with the image pinned in and this run's audit trail. The current
+ * revision's own audit tags describe its deploy, not this one, so none of them is carried over.
+ */
 export function repinChoice(repin: Repin): RollbackChoice {
   const image = `${repin.repositoryUri}@${repin.image.digest}`
   const tag = repin.tag ?? repin.image.tags[0] ?? ''
-  const rollbackFrom: Tag = {
-    key: 'deploy:rollback-from',
-    value: tagValue(shortName(repin.current.taskDefinitionArn))
-  }
   return {
     kind: 'repin',
     registration: nextRevision(repin.current, repin.currentTags, {
       containerName: repin.containerName,
       image,
-      auditTags: [...auditTags(repin, tag), rollbackFrom]
+      auditTags: auditTags(repin, tag)
     }),
     digest: repin.image.digest,
     image,

@@ -78,7 +78,7 @@ export interface Repin {
   containerName: string
   /** `REPOSITORY_URI@sha256:DIGEST` */
   image: string
-  /** Tags added to the existing ones; a tag with the same key is replaced. */
+  /** Tags added to the existing ones; earlier audit tags (deploy:*) are dropped. */
   auditTags: Tag[]
 }
 
@@ -111,9 +111,12 @@ export function nextRevision(
   return next
 }
 
+/** Audit tags describe the run that registered a revision: none is inherited from an earlier one. */
+export const AUDIT_TAG_PREFIX = 'deploy:'
+
 export function mergeTags(existing: Tag[], added: Tag[]): Tag[] {
   const keys = new Set(added.map(t => t.key))
-  const kept = existing.filter(t => !keys.has(t.key))
+  const kept = existing.filter(t => !keys.has(t.key) && !t.key?.startsWith(AUDIT_TAG_PREFIX))
   return [...added, ...kept].slice(0, MAX_TAGS)
 }
 

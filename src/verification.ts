@@ -185,7 +185,7 @@ export function logFindings(
       detail:
         errors.length === 0
           ? `no ERROR lines in ${window}`
-          : `${count} ERROR lines in ${window}; the last: ${quoted.join(' | ')}`
+          : `${count} ERROR ${errors.length === 1 ? 'line' : 'lines'} in ${window}; the last: ${quoted.join(' | ')}`
     },
     logs: { group, lines: recent.map(logLine), errorCount: errors.length }
   }

@@ -141,6 +141,10 @@ function happyWorld(
     .resolvesOnce({
       services: [service([deployment('ecs-svc/1', OLD, 'PRIMARY', 'COMPLETED', 2)])]
     })
+    // The check for a deployment in progress, before anything changes.
+    .resolvesOnce({
+      services: [service([deployment('ecs-svc/1', OLD, 'PRIMARY', 'COMPLETED', 2)])]
+    })
     .resolvesOnce({
       services: [
         service([
@@ -336,7 +340,8 @@ describe('deploy', () => {
     const result = freshResult(i)
     await deploy(i, world.deps, result)
     expect(result).toMatchObject({ status: 'succeeded', verified: false, taskDefinitionArn: NEW })
-    expect(world.ecsMock.commandCalls(DescribeServicesCommand)).toHaveLength(1)
+    // Preflight, and the check for a deployment in progress.
+    expect(world.ecsMock.commandCalls(DescribeServicesCommand)).toHaveLength(2)
   })
 
   test('a service that is not there is an error naming it', async () => {
@@ -354,6 +359,9 @@ describe('deploy', () => {
     const world = happyWorld()
     world.ecsMock
       .on(DescribeServicesCommand)
+      .resolvesOnce({
+        services: [service([deployment('ecs-svc/1', OLD, 'PRIMARY', 'COMPLETED', 2)])]
+      })
       .resolvesOnce({
         services: [service([deployment('ecs-svc/1', OLD, 'PRIMARY', 'COMPLETED', 2)])]
       })

@@ -9,6 +9,7 @@ import { sourceUrl } from '../context.js'
 import type { Deps } from '../deps.js'
 import type { Inputs } from '../inputs.js'
 import type { RunResult } from '../result.js'
+import { settleBeforeDeploy } from '../rollout.js'
 import { superviseRollout } from '../supervise.js'
 import { automaticTag, dateStamp } from '../tags.js'
 import {
@@ -44,6 +45,8 @@ export async function deploy(inputs: Inputs, deps: Deps, result: RunResult): Pro
     planOnly(inputs, plan, result)
     return
   }
+
+  await settleBeforeDeploy(inputs, deps, result, plan.current.taskDefinitionArn ?? '')
 
   const digest =
     plan.existingDigest ??

@@ -46,7 +46,9 @@ export async function rollback(inputs: Inputs, deps: Deps, result: RunResult): P
     choice.kind === 'existing'
       ? shortArn(choice.taskDefinition.taskDefinitionArn)
       : `a new revision of ${plan.current.family ?? ''}`
-  const story = `rollback ${shortArn(currentArn)} (${plan.runningDigest ?? 'unpinned image'}) → ${to} (${choice.digest}): ${choice.reason}${result.audit.notes ? `; notes: ${result.audit.notes}` : ''}`
+  // Notes on one line: a line of them starting with :: would be read as a workflow command.
+  const notes = result.audit.notes.replace(/\s*[\r\n]+\s*/g, ' ')
+  const story = `rollback ${shortArn(currentArn)} (${plan.runningDigest ?? 'unpinned image'}) → ${to} (${choice.digest}): ${choice.reason}${notes ? `; notes: ${notes}` : ''}`
   core.info(story)
   result.timeline.push({ at: new Date(deps.clock.now()).toISOString(), message: story })
 
@@ -78,13 +80,14 @@ export async function rollback(inputs: Inputs, deps: Deps, result: RunResult): P
     return
   }
 
-  // A rollback that fails is reported as it is; rolling it back in turn would hide what happened.
-  await superviseRollout({ ...inputs, rollbackOnFailure: false }, deps, result, {
+  await superviseRollout(inputs, deps, result, {
     deploymentId,
     revision,
     previousRevision: currentArn,
     containerName: plan.containerName,
-    digest: choice.digest
+    digest: choice.digest,
+    // A rollback that fails is reported as it is; rolling it back in turn would hide what happened.
+    rollbackOnFailure: false
   })
   result.rolledBack = true
   result.status = 'succeeded'

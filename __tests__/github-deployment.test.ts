@@ -1,0 +1,511 @@
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest'
+import {
+  describeGitHubError,
+  finalStatus,
+  finishDeploymentRecord,
+  isSameService,
+  planRecord,
+  replacedDeployments,
+  serviceConsoleUrl,
+  startDeploymentRecord
+} from '../src/github-deployment.js'
+import type { Deps } from '../src/deps.js'
+import { parseInputs, type Inputs } from '../src/inputs.js'
+import { run } from '../src/main.js'
+import { newResult, type RunResult } from '../src/result.js'
+import { FakeGitHubApi } from './fakes/github-api.js'
+import { FakeClock, FakeDocker } from './helpers/fakes.js'
+
+const TOKEN = 'ghs_fake0123456789'
+const SHA = '0123456789abcdef0123456789abcdef01234567'
+const DIGEST = `sha256:${'ab'.repeat(32)}`
+const NEW_ARN = 'arn:aws:ecs:eu-north-1:123456789012:task-definition/babyshield-backend-task:42'
+const OLD_ARN = 'arn:aws:ecs:eu-north-1:123456789012:task-definition/babyshield-backend-task:41'
+
+function inputsOf(overrides: Record<string, string> = {}): Inputs {
+  const values: Record<string, string> = {
+    cluster: 'babyshield-cluster',
+    service: 'babyshield-backend-service',
+    'ecr-repository': 'babyshield-backend',
+    'aws-region': 'eu-north-1',
+    'github-token': TOKEN,
+    ...overrides
+  }
+  return parseInputs(name => values[name] ?? '')
+}
+
+function envFor(api: FakeGitHubApi | undefined): NodeJS.ProcessEnv {
+  return {
+    GITHUB_REPOSITORY: 'babyshield/backend',
+    GITHUB_SHA: SHA,
+    GITHUB_RUN_ID: '777',
+    GITHUB_SERVER_URL: 'https://github.com',
+    ...(api ? { GITHUB_API_URL: api.url } : {})
+  }
+}
+
+function resultOf(fields: Partial<RunResult>): RunResult {
+  const result = newResult(
+    'deploy',
+    { region: 'eu-north-1', cluster: 'babyshield-cluster', service: 'babyshield-backend-service' },
+    { commit: SHA, actor: 'octocat', repository: 'babyshield/backend', runUrl: '', notes: '' }
+  )
+  return { ...result, ...fields }
+}
+
+/** What the action printed, as workflow commands: `::warning::…` lines among them. */
+function printed(): string {
+  return vi
+    .mocked(process.stdout.write)
+    .mock.calls.map(call => String(call[0]))
+    .join('')
+}
+
+function warnings(): string[] {
+  return printed()
+    .split(/\r?\n/)
+    .filter(line => line.startsWith('::warning'))
+}
+
+beforeEach(() => {
+  vi.spyOn(process.stdout, 'write').mockImplementation(() => true)
+})
+
+describe('planRecord', () => {
+  test.each([
+    ['no github-token', { 'github-token': '' }],
+    ['verify mode', { mode: 'verify' }],
+    ['dry-run', { 'dry-run': 'true' }]
+  ])('%s: nothing is recorded and nothing is said', (_name, overrides) => {
+    expect(planRecord(inputsOf(overrides), envFor(undefined))).toEqual({ kind: 'skip' })
+  })
+
+  test.each([
+    ['GITHUB_REPOSITORY', { GITHUB_REPOSITORY: '' }, /GITHUB_REPOSITORY is not set/],
+    ['GITHUB_REPOSITORY', { GITHUB_REPOSITORY: 'a/b/c' }, /GITHUB_REPOSITORY is not set/],
+    ['GITHUB_SHA', { GITHUB_SHA: '' }, /GITHUB_SHA is not set/]
+  ])('without %s the record is skipped with a warning', (_name, env, warning) => {
+    const plan = planRecord(inputsOf(), { ...envFor(undefined), ...env })
+    expect(plan.kind).toBe('skip')
+    expect(plan.kind === 'skip' && plan.warning).toMatch(warning)
+  })
+
+  test('a deploy to production: the request GitHub gets', () => {
+    const plan = planRecord(inputsOf({ tag: 'production-fixed-20261126' }), envFor(undefined))
+    expect(plan).toEqual({
+      kind: 'record',
+      owner: 'babyshield',
+      repo: 'backend',
+      environmentUrl:
+        'https://eu-north-1.console.aws.amazon.com/ecs/v2/clusters/babyshield-cluster/services/babyshield-backend-service/health?region=eu-north-1',
+      logUrl: 'https://github.com/babyshield/backend/actions/runs/777',
+      request: {
+        ref: SHA,
+        task: 'deploy',
+        environment: 'production',
+        auto_merge: false,
+        required_contexts: [],
+        transient_environment: false,
+        production_environment: true,
+        description: 'deploy babyshield-backend-service in babyshield-cluster (eu-north-1)',
+        payload: {
+          mode: 'deploy',
+          cluster: 'babyshield-cluster',
+          service: 'babyshield-backend-service',
+          region: 'eu-north-1',
+          image: null,
+          digest: null,
+          taskDefinitionArn: null,
+          tag: 'production-fixed-20261126',
+          notes: ''
+        }
+      }
+    })
+  })
+
+  test.each([
+    ['production', true],
+    ['Production', true],
+    ['staging', false],
+    ['production-eu', false]
+  ])('environment %s: production_environment is %s', (environment, production) => {
+    const plan = planRecord(inputsOf({ environment }), envFor(undefined))
+    expect(plan.kind === 'record' && plan.request.production_environment).toBe(production)
+  })
+
+  test.each([
+    ['deploy', { image: DIGEST }, { digest: DIGEST, tag: null, taskDefinitionArn: null }],
+    [
+      'deploy',
+      { image: 'production-fixed-20261125' },
+      { digest: null, tag: 'production-fixed-20261125', taskDefinitionArn: null }
+    ],
+    [
+      'rollback',
+      { 'rollback-to': 'previous' },
+      { digest: null, tag: null, taskDefinitionArn: null }
+    ],
+    [
+      'rollback',
+      { 'rollback-to': OLD_ARN },
+      { digest: null, tag: null, taskDefinitionArn: OLD_ARN }
+    ],
+    ['rollback', { 'rollback-to': DIGEST }, { digest: DIGEST, tag: null, taskDefinitionArn: null }],
+    [
+      'rollback',
+      { 'rollback-to': 'production-fixed-20261120', tag: 'production-fixed-20261126' },
+      { digest: null, tag: 'production-fixed-20261120', taskDefinitionArn: null }
+    ]
+  ])('%s %o: the payload says what was asked for', (mode, overrides, expected) => {
+    const plan = planRecord(inputsOf({ mode, ...overrides }), envFor(undefined))
+    expect(plan.kind === 'record' && plan.request.task).toBe(mode)
+    expect(plan.kind === 'record' && plan.request.payload).toMatchObject({ mode, ...expected })
+  })
+})
+
+describe('serviceConsoleUrl', () => {
+  test.each([
+    ['babyshield-cluster', 'babyshield-backend-service'],
+    [
+      'arn:aws:ecs:eu-north-1:123456789012:cluster/babyshield-cluster',
+      'arn:aws:ecs:eu-north-1:123456789012:service/babyshield-cluster/babyshield-backend-service'
+    ]
+  ])('names or ARNs (%s) give the same page', (cluster, service) => {
+    expect(serviceConsoleUrl('eu-north-1', cluster, service)).toBe(
+      'https://eu-north-1.console.aws.amazon.com/ecs/v2/clusters/babyshield-cluster/services/babyshield-backend-service/health?region=eu-north-1'
+    )
+  })
+})
+
+describe('finalStatus', () => {
+  test.each<[string, Partial<RunResult>, string, RegExp]>([
+    [
+      'verified deploy',
+      { status: 'succeeded', verified: true, digest: DIGEST, taskDefinitionArn: NEW_ARN },
+      'success',
+      /^verified: babyshield-backend-task:42 runs sha256:abababababab$/
+    ],
+    [
+      'deploy without wait',
+      { status: 'succeeded', verified: false, digest: DIGEST, taskDefinitionArn: NEW_ARN },
+      'success',
+      /^babyshield-backend-task:42 runs sha256:abababababab$/
+    ],
+    [
+      'failed and rolled back',
+      {
+        status: 'failed',
+        rolledBack: true,
+        taskDefinitionArn: OLD_ARN,
+        error: 'rollout FAILED: tasks kept stopping'
+      },
+      'failure',
+      /^failed; rolled back to babyshield-backend-task:41: rollout FAILED: tasks kept stopping$/
+    ],
+    ['failed without message', { status: 'failed' }, 'failure', /^failed: deploy failed$/]
+  ])('%s', (_name, fields, state, description) => {
+    const status = finalStatus(resultOf(fields))
+    expect(status.state).toBe(state)
+    expect(status.description).toMatch(description)
+  })
+
+  test('a long error is cut to the 140 characters GitHub takes, on one line', () => {
+    const status = finalStatus(
+      resultOf({ status: 'failed', error: `line one\n${'x'.repeat(300)}` })
+    )
+    expect(status.description).toHaveLength(140)
+    expect(status.description).not.toContain('\n')
+    expect(status.description.endsWith('...')).toBe(true)
+  })
+})
+
+describe('replacedDeployments', () => {
+  const ours = { id: 9, cluster: 'c', service: 's' }
+  test.each<[string, { id: number; payload: unknown; latestState: string | undefined }, boolean]>([
+    [
+      'same service, success',
+      { id: 1, payload: { cluster: 'c', service: 's' }, latestState: 'success' },
+      true
+    ],
+    [
+      'payload as JSON text',
+      { id: 2, payload: '{"cluster":"c","service":"s"}', latestState: 'success' },
+      true
+    ],
+    ['failed', { id: 3, payload: { cluster: 'c', service: 's' }, latestState: 'failure' }, false],
+    [
+      'already inactive',
+      { id: 4, payload: { cluster: 'c', service: 's' }, latestState: 'inactive' },
+      false
+    ],
+    [
+      'no status',
+      { id: 5, payload: { cluster: 'c', service: 's' }, latestState: undefined },
+      false
+    ],
+    [
+      'other service',
+      { id: 6, payload: { cluster: 'c', service: 'other' }, latestState: 'success' },
+      false
+    ],
+    [
+      'other cluster',
+      { id: 7, payload: { cluster: 'x', service: 's' }, latestState: 'success' },
+      false
+    ],
+    ['no payload', { id: 8, payload: '', latestState: 'success' }, false],
+    ['ours', { id: 9, payload: { cluster: 'c', service: 's' }, latestState: 'success' }, false]
+  ])('%s', (_name, deployment, replaced) => {
+    expect(replacedDeployments([deployment], ours)).toEqual(replaced ? [deployment.id] : [])
+  })
+
+  test('isSameService reads a payload that is not JSON as no match', () => {
+    expect(isSameService('not json', ours)).toBe(false)
+  })
+})
+
+describe('describeGitHubError', () => {
+  test('a thrown string is reported as unreachable, not as an answer', () => {
+    expect(describeGitHubError('boom', 'o/r')).toBe('the GitHub API could not be reached: boom')
+  })
+})
+
+describe('recording against the GitHub REST API', () => {
+  let api: FakeGitHubApi
+
+  beforeEach(async () => {
+    api = new FakeGitHubApi(TOKEN)
+    await api.start()
+  })
+
+  afterEach(async () => {
+    await api.stop()
+  })
+
+  test('a successful deploy: created, in_progress, success, and the replaced one inactive', async () => {
+    const previous = api.seed(
+      { payload: { cluster: 'babyshield-cluster', service: 'babyshield-backend-service' } },
+      ['in_progress', 'success']
+    )
+    const otherService = api.seed(
+      { payload: { cluster: 'babyshield-cluster', service: 'babyshield-frontend-service' } },
+      ['success']
+    )
+    const failedEarlier = api.seed(
+      { payload: { cluster: 'babyshield-cluster', service: 'babyshield-backend-service' } },
+      ['failure']
+    )
+
+    const record = await startDeploymentRecord(
+      inputsOf({ 'deployment-notes': 'fix #12' }),
+      envFor(api)
+    )
+    expect(record).toBeDefined()
+    const created = api.deployments.find(d => d.id === record?.id)
+    expect(created).toMatchObject({
+      ref: SHA,
+      task: 'deploy',
+      environment: 'production',
+      production_environment: true,
+      transient_environment: false,
+      auto_merge: false,
+      required_contexts: [],
+      payload: { cluster: 'babyshield-cluster', notes: 'fix #12' }
+    })
+    expect(api.statuses.at(-1)).toMatchObject({
+      deployment_id: record?.id,
+      state: 'in_progress',
+      log_url: 'https://github.com/babyshield/backend/actions/runs/777',
+      environment_url: expect.stringContaining(
+        'console.aws.amazon.com/ecs/v2/clusters/babyshield-cluster/services/babyshield-backend-service'
+      ) as unknown,
+      auto_inactive: false
+    })
+    expect(api.requests.every(r => r.authorization === `token ${TOKEN}`)).toBe(true)
+
+    await finishDeploymentRecord(
+      record,
+      resultOf({ status: 'succeeded', verified: true, digest: DIGEST, taskDefinitionArn: NEW_ARN })
+    )
+    expect(api.statusesOf(record?.id ?? 0)).toEqual(['in_progress', 'success'])
+    expect(
+      api.statuses.find(s => s.state === 'success' && s.deployment_id === record?.id)?.description
+    ).toBe('verified: babyshield-backend-task:42 runs sha256:abababababab')
+    expect(api.statusesOf(previous)).toEqual(['in_progress', 'success', 'inactive'])
+    expect(api.statusesOf(otherService)).toEqual(['success'])
+    expect(api.statusesOf(failedEarlier)).toEqual(['failure'])
+    expect(warnings()).toEqual([])
+  })
+
+  test('a failed deploy: failure, and the deployment that still runs stays active', async () => {
+    const previous = api.seed(
+      { payload: { cluster: 'babyshield-cluster', service: 'babyshield-backend-service' } },
+      ['success']
+    )
+    const record = await startDeploymentRecord(inputsOf(), envFor(api))
+    await finishDeploymentRecord(
+      record,
+      resultOf({
+        status: 'failed',
+        rolledBack: true,
+        taskDefinitionArn: OLD_ARN,
+        error: 'rollout FAILED'
+      })
+    )
+    expect(api.statusesOf(record?.id ?? 0)).toEqual(['in_progress', 'failure'])
+    expect(api.statusesOf(previous)).toEqual(['success'])
+  })
+
+  test('a rollback is recorded with task rollback in a non-production environment', async () => {
+    const record = await startDeploymentRecord(
+      inputsOf({ mode: 'rollback', environment: 'staging' }),
+      envFor(api)
+    )
+    expect(api.deployments.find(d => d.id === record?.id)).toMatchObject({
+      task: 'rollback',
+      environment: 'staging',
+      production_environment: false
+    })
+  })
+
+  test('verify and dry-run runs send nothing to GitHub', async () => {
+    expect(await startDeploymentRecord(inputsOf({ mode: 'verify' }), envFor(api))).toBeUndefined()
+    expect(
+      await startDeploymentRecord(inputsOf({ 'dry-run': 'true' }), envFor(api))
+    ).toBeUndefined()
+    expect(api.requests).toEqual([])
+  })
+
+  test.each([403, 404] as const)(
+    'a token without rights (%i) is a warning, never a failure, and never shows the token',
+    async status => {
+      api.refuseWith = status
+      const record = await startDeploymentRecord(inputsOf(), envFor(api))
+      expect(record).toBeUndefined()
+      const [warning, ...more] = warnings()
+      expect(more).toEqual([])
+      expect(warning).toContain(
+        `Could not record the deploy as a GitHub deployment: GitHub answered ${status}`
+      )
+      expect(warning).toContain('permissions: deployments: write')
+      expect(warning).toContain('The deploy goes on without one.')
+      expect(printed()).not.toContain(TOKEN)
+      await expect(
+        finishDeploymentRecord(record, resultOf({ status: 'succeeded' }))
+      ).resolves.toBeUndefined()
+      expect(api.requests).toHaveLength(1)
+    }
+  )
+
+  test('a refusal when the final status is set is a warning', async () => {
+    const record = await startDeploymentRecord(inputsOf(), envFor(api))
+    expect(record).toBeDefined()
+    api.refuseWith = 403
+    await finishDeploymentRecord(record, resultOf({ status: 'succeeded' }))
+    expect(warnings()).toEqual([
+      expect.stringContaining(
+        `Could not set GitHub deployment ${record?.id} to success: GitHub answered 403`
+      )
+    ])
+  })
+
+  test('a server error is a warning that gives the status', async () => {
+    api.refuseWith = 500
+    expect(await startDeploymentRecord(inputsOf(), envFor(api))).toBeUndefined()
+    expect(warnings()).toEqual([expect.stringContaining('GitHub answered 500: Server Error')])
+  })
+
+  test('an API that does not answer in time is a warning', async () => {
+    api.stall = true
+    const started = Date.now()
+    expect(await startDeploymentRecord(inputsOf(), envFor(api), 200)).toBeUndefined()
+    expect(Date.now() - started).toBeLessThan(5000)
+    expect(warnings()).toEqual([expect.stringContaining('the GitHub API did not answer in time')])
+  })
+})
+
+describe('run() records around the mode', () => {
+  let api: FakeGitHubApi
+
+  beforeEach(async () => {
+    api = new FakeGitHubApi(TOKEN)
+    await api.start()
+    const dir = mkdtempSync(join(tmpdir(), 'runner-'))
+    writeFileSync(join(dir, 'output'), '')
+    writeFileSync(join(dir, 'summary'), '')
+    vi.stubEnv('GITHUB_OUTPUT', join(dir, 'output'))
+    vi.stubEnv('GITHUB_STEP_SUMMARY', join(dir, 'summary'))
+    process.exitCode = undefined
+  })
+
+  afterEach(async () => {
+    vi.unstubAllEnvs()
+    process.exitCode = undefined
+    await api.stop()
+  })
+
+  function runWith(inputs: Record<string, string>): Promise<void> {
+    const values: Record<string, string> = {
+      cluster: 'babyshield-cluster',
+      service: 'babyshield-backend-service',
+      'ecr-repository': 'babyshield-backend',
+      'aws-region': 'eu-north-1',
+      'github-token': TOKEN,
+      ...inputs
+    }
+    for (const [name, value] of Object.entries(values)) {
+      vi.stubEnv(`INPUT_${name.replace(/ /g, '_').toUpperCase()}`, value)
+    }
+    const deps = {
+      docker: new FakeDocker(''),
+      clock: new FakeClock(),
+      env: envFor(api),
+      ecr: {
+        repository: () =>
+          Promise.reject(new Error('Could not find ECR repository babyshield-backend'))
+      }
+    } as unknown as Deps
+    return run(() => deps)
+  }
+
+  test('a deploy that fails is recorded as in_progress, then failure with its message', async () => {
+    await runWith({})
+    expect(process.exitCode).toBe(1)
+    expect(api.deployments).toHaveLength(1)
+    const id = api.deployments[0]?.id ?? 0
+    expect(api.statusesOf(id)).toEqual(['in_progress', 'failure'])
+    expect(api.statuses.at(-1)?.description).toBe(
+      'failed: Could not find ECR repository babyshield-backend'
+    )
+  })
+
+  test('a dry run records nothing', async () => {
+    await runWith({ 'dry-run': 'true' })
+    expect(api.requests).toEqual([])
+  })
+})
+
+test('an unreachable GitHub API is a warning', async () => {
+  const port = await closedPort()
+  const env = { ...envFor(undefined), GITHUB_API_URL: `http://127.0.0.1:${port}` }
+  expect(await startDeploymentRecord(inputsOf(), env)).toBeUndefined()
+  expect(warnings()).toEqual([
+    expect.stringMatching(
+      /Could not record the deploy as a GitHub deployment: the GitHub API could not be reached: .*ECONNREFUSED/
+    )
+  ])
+})
+
+/** A port on 127.0.0.1 that nothing listens on: taken, then let go. */
+async function closedPort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  const address = server.address()
+  const port = typeof address === 'object' && address ? address.port : 0
+  await new Promise<void>(resolve => server.close(() => resolve()))
+  return port
+}

@@ -1,0 +1,391 @@
+import type { Deployment, Service } from '@aws-sdk/client-ecs'
+import { describe, expect, test, vi } from 'vitest'
+import { AwsError } from '../src/aws/clients.js'
+import type { Ecs } from '../src/aws/ecs.js'
+import {
+  classify,
+  clockTime,
+  deploymentInFlight,
+  progressLine,
+  shouldLookAtStoppedTasks,
+  taskSignals,
+  tasksStartedSince,
+  transientProblem,
+  watchRollout,
+  type Observation
+} from '../src/rollout.js'
+
+vi.mock('@actions/core', async importOriginal => ({
+  ...(await importOriginal<typeof import('@actions/core')>()),
+  info: vi.fn(),
+  warning: vi.fn(),
+  group: vi.fn(async (_name: string, fn: () => Promise<unknown>) => fn())
+}))
+
+const T0 = Date.parse('2026-11-26T12:00:00Z')
+const REV = (n: number): string =>
+  `arn:aws:ecs:eu-north-1:123456789012:task-definition/babyshield-backend-task:${n}`
+
+function dep(
+  id: string,
+  status: 'PRIMARY' | 'ACTIVE',
+  revision: number,
+  rolloutState: 'IN_PROGRESS' | 'COMPLETED' | 'FAILED',
+  counts: { running?: number; desired?: number; pending?: number; failed?: number } = {},
+  extra: Partial<Deployment> = {}
+): Deployment {
+  return {
+    id,
+    status,
+    taskDefinition: REV(revision),
+    runningCount: counts.running ?? 0,
+    desiredCount: counts.desired ?? 2,
+    pendingCount: counts.pending ?? 0,
+    failedTasks: counts.failed ?? 0,
+    rolloutState,
+    createdAt: new Date(T0),
+    ...extra
+  }
+}
+
+const svc = (deployments: Deployment[], events: string[] = []): Service => ({
+  status: 'ACTIVE',
+  deployments,
+  events: events.map((message, i) => ({ id: String(i), message, createdAt: new Date(T0 + 1000) }))
+})
+
+const watch = { deploymentId: 'ecs-svc/new', previousRevision: REV(12) }
+
+describe('progressLine', () => {
+  test('running/desired, pending, failed and the rollout state, in that order', () => {
+    expect(
+      progressLine(dep('d', 'PRIMARY', 13, 'IN_PROGRESS', { running: 1, pending: 1, failed: 0 }))
+    ).toBe('1/2 running, 1 pending, 0 failed, IN_PROGRESS')
+  })
+  test('missing counts read as 0 and a missing state as UNKNOWN', () => {
+    expect(progressLine({ id: 'd' })).toBe('0/0 running, 0 pending, 0 failed, UNKNOWN')
+  })
+})
+
+describe('classify', () => {
+  const ours = (
+    state: 'IN_PROGRESS' | 'COMPLETED' | 'FAILED',
+    counts = {},
+    status: 'PRIMARY' | 'ACTIVE' = 'PRIMARY',
+    extra: Partial<Deployment> = {}
+  ): Deployment => dep('ecs-svc/new', status, 13, state, counts, extra)
+  const old = dep('ecs-svc/old', 'ACTIVE', 12, 'COMPLETED', { running: 2 })
+
+  test.each<[string, Service, Observation['kind']]>([
+    ['starting', svc([ours('IN_PROGRESS', { pending: 2 }), old]), 'in-progress'],
+    [
+      'all running but the old deployment still draining',
+      svc([ours('IN_PROGRESS', { running: 2 }), old]),
+      'in-progress'
+    ],
+    [
+      'COMPLETED but the old one still listed',
+      svc([ours('COMPLETED', { running: 2 }), old]),
+      'in-progress'
+    ],
+    [
+      'COMPLETED alone but fewer running than desired',
+      svc([ours('COMPLETED', { running: 1 })]),
+      'in-progress'
+    ],
+    ['COMPLETED alone, all running', svc([ours('COMPLETED', { running: 2 })]), 'completed'],
+    [
+      'FAILED and still PRIMARY (circuit breaker without rollback)',
+      svc([ours('FAILED', { failed: 3 })]),
+      'failed'
+    ],
+    [
+      'ECS counted three failed tasks',
+      svc([ours('IN_PROGRESS', { failed: 3, pending: 2 }), old]),
+      'tasks-failing'
+    ],
+    [
+      'two failed tasks are not enough',
+      svc([ours('IN_PROGRESS', { failed: 2, pending: 2 }), old]),
+      'in-progress'
+    ],
+    [
+      'ours FAILED and a new PRIMARY: ECS rolled back',
+      svc([dep('ecs-svc/cb', 'PRIMARY', 12, 'IN_PROGRESS'), ours('FAILED', {}, 'ACTIVE')]),
+      'ecs-rolled-back'
+    ],
+    [
+      'ours gone, and an event says ECS is rolling it back',
+      svc(
+        [dep('ecs-svc/cb', 'PRIMARY', 12, 'IN_PROGRESS')],
+        ['(service s) (deployment ecs-svc/new) deployment failed: tasks failed to start.']
+      ),
+      'ecs-rolled-back'
+    ],
+    [
+      'ours still rolling, someone else PRIMARY',
+      svc([dep('ecs-svc/x', 'PRIMARY', 14, 'IN_PROGRESS'), ours('IN_PROGRESS', {}, 'ACTIVE')]),
+      'replaced'
+    ],
+    [
+      'ours gone, no word of a rollback',
+      svc([dep('ecs-svc/x', 'PRIMARY', 14, 'COMPLETED')]),
+      'replaced'
+    ],
+    ['no deployments at all', svc([]), 'replaced']
+  ])('%s', (_story, service, kind) => {
+    expect(classify(service, watch).kind).toBe(kind)
+  })
+
+  test('the progress is our deployment’s, with the others’ running tasks', () => {
+    expect(classify(svc([ours('IN_PROGRESS', { running: 1, pending: 1 }), old]), watch)).toEqual({
+      kind: 'in-progress',
+      progress: '1/2 running, 1 pending, 0 failed, IN_PROGRESS; 1 other deployment, 2 running'
+    })
+  })
+
+  test('FAILED says ECS’s reason', () => {
+    const observation = classify(
+      svc([ours('FAILED', {}, 'PRIMARY', { rolloutStateReason: 'tasks failed to start.' })]),
+      watch
+    )
+    expect(observation).toMatchObject({
+      kind: 'failed',
+      reason: 'ECS marked the rollout FAILED: tasks failed to start.'
+    })
+  })
+
+  test('ECS’s rollback names the deployment and revision it returns to', () => {
+    const observation = classify(
+      svc([
+        dep('ecs-svc/cb', 'PRIMARY', 12, 'IN_PROGRESS'),
+        ours('FAILED', {}, 'ACTIVE', { rolloutStateReason: 'circuit breaker' })
+      ]),
+      watch
+    )
+    expect(observation).toMatchObject({
+      kind: 'ecs-rolled-back',
+      deploymentId: 'ecs-svc/cb',
+      revision: REV(12),
+      reason:
+        'ECS marked deployment ecs-svc/new FAILED (circuit breaker) and its circuit breaker rolled back to babyshield-backend-task:12 in deployment ecs-svc/cb'
+    })
+  })
+
+  test.each([
+    [
+      14,
+      'deployment ecs-svc/new was replaced by deployment ecs-svc/x (babyshield-backend-task:14), which this step did not start'
+    ],
+    [
+      12,
+      'deployment ecs-svc/new was replaced by deployment ecs-svc/x (babyshield-backend-task:12), which this step did not start, which returns the service to the revision it ran before'
+    ]
+  ])('a replacement running revision %i says whose and what', (revision, reason) => {
+    const observation = classify(
+      svc([
+        dep('ecs-svc/x', 'PRIMARY', revision, 'IN_PROGRESS'),
+        ours('IN_PROGRESS', {}, 'ACTIVE')
+      ]),
+      watch
+    )
+    expect(observation).toMatchObject({ kind: 'replaced', reason, revision: REV(revision) })
+  })
+})
+
+describe('stopped-task signals', () => {
+  const started = (n: number, at = T0 + 1000) => ({
+    message: `(service s) has started ${n} tasks: (task a).`,
+    createdAt: new Date(at)
+  })
+
+  test('tasksStartedSince adds up the "has started N tasks" events since then', () => {
+    const service: Service = {
+      events: [
+        started(1, T0 + 5000),
+        { message: '(service s) has reached a steady state.', createdAt: new Date(T0 + 4000) },
+        started(2, T0 + 1000),
+        started(2, T0 - 60_000)
+      ]
+    }
+    expect(tasksStartedSince(service, T0)).toBe(3)
+  })
+
+  test.each<
+    [
+      string,
+      Partial<Record<'running' | 'pending' | 'failed', number>>,
+      number,
+      { failedTasks: number; vanished: number }
+    ]
+  >([
+    [
+      'all started tasks still there',
+      { running: 1, pending: 1 },
+      2,
+      { failedTasks: 0, vanished: 0 }
+    ],
+    ['one started task is gone', { running: 1, pending: 1 }, 3, { failedTasks: 0, vanished: 1 }],
+    ['ECS counts failures', { pending: 2, failed: 2 }, 4, { failedTasks: 2, vanished: 2 }]
+  ])('%s', (_story, counts, startedCount, signals) => {
+    const service: Service = {
+      deployments: [dep('ecs-svc/new', 'PRIMARY', 13, 'IN_PROGRESS', counts)],
+      events: [started(startedCount)]
+    }
+    expect(taskSignals(service, 'ecs-svc/new')).toEqual(signals)
+  })
+
+  test('no deployment of ours: no signal', () => {
+    expect(taskSignals(svc([]), 'ecs-svc/new')).toEqual({ failedTasks: 0, vanished: 0 })
+  })
+
+  test.each([
+    [{ failedTasks: 0, vanished: 0 }, { failedTasks: 0, vanished: 0 }, false],
+    [{ failedTasks: 0, vanished: 0 }, { failedTasks: 1, vanished: 0 }, true],
+    [{ failedTasks: 0, vanished: 0 }, { failedTasks: 0, vanished: 1 }, true],
+    [{ failedTasks: 2, vanished: 1 }, { failedTasks: 2, vanished: 1 }, false],
+    // ECS resets failedTasks once a task runs: a drop is no news.
+    [{ failedTasks: 2, vanished: 1 }, { failedTasks: 0, vanished: 1 }, false]
+  ])('look after %j when %j: %s', (last, now, look) => {
+    expect(shouldLookAtStoppedTasks(last, now)).toBe(look)
+  })
+})
+
+describe('transientProblem', () => {
+  const sdkError = (name: string, extra: object = {}): Error =>
+    Object.assign(new Error('x'), { name, ...extra })
+
+  test.each<[string, unknown, ReturnType<typeof transientProblem>]>([
+    ['ThrottlingException', sdkError('ThrottlingException'), 'throttled'],
+    [
+      'wrapped by the ECS wrapper',
+      new AwsError('Could not describe', sdkError('ThrottlingException')),
+      'throttled'
+    ],
+    [
+      'marked throttling by the SDK',
+      sdkError('Whatever', { $retryable: { throttling: true } }),
+      'throttled'
+    ],
+    ['503', sdkError('ServiceUnavailable', { $metadata: { httpStatusCode: 503 } }), 'unavailable'],
+    ['ServerException', sdkError('ServerException'), 'unavailable'],
+    [
+      'a dropped connection',
+      Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }),
+      'unavailable'
+    ],
+    [
+      'AccessDenied',
+      new AwsError(
+        'Could not describe',
+        sdkError('AccessDeniedException', { $metadata: { httpStatusCode: 400 } })
+      ),
+      undefined
+    ],
+    [
+      'service not found',
+      new Error('ECS service s was not found in cluster c (MISSING)'),
+      undefined
+    ],
+    ['a string', 'ThrottlingException', undefined]
+  ])('%s', (_name, error, problem) => {
+    expect(transientProblem(error)).toBe(problem)
+  })
+})
+
+describe('deploymentInFlight', () => {
+  test.each<[string, Deployment[], string | undefined]>([
+    ['one COMPLETED', [dep('a', 'PRIMARY', 12, 'COMPLETED')], undefined],
+    ['one FAILED: settled, nothing moves', [dep('a', 'PRIMARY', 12, 'FAILED')], undefined],
+    ['one IN_PROGRESS', [dep('a', 'PRIMARY', 12, 'IN_PROGRESS')], 'a'],
+    [
+      'two, the new one COMPLETED but the old still draining',
+      [dep('a', 'PRIMARY', 12, 'COMPLETED'), dep('b', 'ACTIVE', 11, 'COMPLETED')],
+      'a'
+    ]
+  ])('%s', (_story, deployments, busy) => {
+    expect(deploymentInFlight(svc(deployments))?.id).toBe(busy)
+  })
+})
+
+test('clockTime is minutes:seconds', () => {
+  expect([0, 5_000, 65_000, 725_999].map(clockTime)).toEqual(['0:00', '0:05', '1:05', '12:05'])
+})
+
+describe('watchRollout', () => {
+  function fakeDeps(answers: (Service | Error)[]) {
+    let t = T0
+    const sleeps: number[] = []
+    const service = vi.fn(() => {
+      const next = answers.length > 1 ? answers.shift() : answers[0]
+      return next instanceof Error ? Promise.reject(next) : Promise.resolve(next ?? svc([]))
+    })
+    return {
+      deps: {
+        ecs: { service } as unknown as Ecs,
+        clock: {
+          now: () => t,
+          sleep: (ms: number) => {
+            sleeps.push(ms)
+            t += ms
+            return Promise.resolve()
+          }
+        }
+      },
+      sleeps,
+      elapsed: () => t - T0,
+      service
+    }
+  }
+  const request = {
+    service: 's',
+    deploymentId: 'ecs-svc/new',
+    revision: REV(13),
+    previousRevision: REV(12),
+    timeoutMs: 60_000,
+    pollMs: 5_000,
+    label: 'rollout'
+  }
+
+  test('polls at a steady pollMs and never sleeps past the timeout', async () => {
+    const world = fakeDeps([svc([dep('ecs-svc/new', 'PRIMARY', 13, 'IN_PROGRESS')])])
+    const watched = await watchRollout(world.deps, { ...request, timeoutMs: 12_000 }, [])
+    expect(watched.outcome.kind).toBe('timeout')
+    expect(world.sleeps).toEqual([5_000, 5_000, 2_000])
+    expect(world.elapsed()).toBe(12_000)
+    expect(watched.polls).toBe(4)
+  })
+
+  test('an error that is not throttling or an outage ends the watch at once', async () => {
+    const denied = new AwsError(
+      'Could not describe ECS service s in cluster c',
+      Object.assign(new Error('not authorized'), { name: 'AccessDeniedException' })
+    )
+    const world = fakeDeps([denied])
+    await expect(watchRollout(world.deps, request, [])).rejects.toBe(denied)
+    expect(world.service).toHaveBeenCalledTimes(1)
+  })
+
+  test('a line is written only when the progress changes', async () => {
+    const rolling = svc([dep('ecs-svc/new', 'PRIMARY', 13, 'IN_PROGRESS', { pending: 2 })])
+    const world = fakeDeps([
+      rolling,
+      rolling,
+      rolling,
+      svc([dep('ecs-svc/new', 'PRIMARY', 13, 'COMPLETED', { running: 2 })])
+    ])
+    const timeline: { at: string; message: string }[] = []
+    const watched = await watchRollout(world.deps, request, timeline)
+    expect(watched.outcome).toEqual({ kind: 'completed' })
+    expect(timeline).toEqual([
+      {
+        at: '2026-11-26T12:00:00.000Z',
+        message: 'rollout 0/2 running, 2 pending, 0 failed, IN_PROGRESS'
+      },
+      {
+        at: '2026-11-26T12:00:15.000Z',
+        message: 'rollout 2/2 running, 0 pending, 0 failed, COMPLETED'
+      }
+    ])
+  })
+})

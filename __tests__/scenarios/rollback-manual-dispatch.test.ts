@@ -1,0 +1,143 @@
+// The on-call story: the site answers 500 after a deploy, and someone runs the rollback
+// workflow from the Actions tab with a target and a note. The whole run, through run().
+import { RegisterTaskDefinitionCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, afterEach, beforeEach, describe, expect, test, vi } from 'vitest'
+import { run } from '../../src/main.js'
+import { NEW_DIGEST, REPOSITORY_URI, arn } from '../fixtures/task-definitions.js'
+import { CLUSTER, SERVICE } from '../helpers/ecs-answers.js'
+import {
+  CURRENT,
+  FAMILY,
+  REGISTERED,
+  THIRD_DIGEST,
+  rollbackWorld
+} from '../helpers/verify-rollback-world.js'
+
+// core.summary remembers the file it first wrote to, so every test writes to the same files.
+const dir = mkdtempSync(join(tmpdir(), 'rollback-run-'))
+
+/** The inputs rollback.yml passes from its workflow_dispatch form. */
+function dispatch(target: string, notes: string, extra: Record<string, string> = {}): void {
+  const inputs: Record<string, string> = {
+    mode: 'rollback',
+    cluster: CLUSTER,
+    service: SERVICE,
+    'ecr-repository': 'babyshield-backend',
+    'rollback-to': target,
+    'deployment-notes': notes,
+    ...extra
+  }
+  for (const [name, value] of Object.entries(inputs))
+    vi.stubEnv(`INPUT_${name.replace(/ /g, '_').toUpperCase()}`, value)
+}
+
+function outputs(): Record<string, string> {
+  const text = readFileSync(join(dir, 'output'), 'utf8')
+  const found: Record<string, string> = {}
+  for (const match of text.matchAll(/^([^\n<]+)<<(\S+)\n([\s\S]*?)\n\2$/gm))
+    found[match[1] ?? ''] = match[3] ?? ''
+  return found
+}
+
+const summary = () => readFileSync(join(dir, 'summary'), 'utf8')
+const printed = () =>
+  vi
+    .mocked(process.stdout.write)
+    .mock.calls.map(c => String(c[0]))
+    .join('')
+
+beforeEach(() => {
+  writeFileSync(join(dir, 'output'), '')
+  writeFileSync(join(dir, 'summary'), '')
+  vi.stubEnv('GITHUB_OUTPUT', join(dir, 'output'))
+  vi.stubEnv('GITHUB_STEP_SUMMARY', join(dir, 'summary'))
+  vi.stubEnv('AWS_REGION', 'eu-north-1')
+  vi.spyOn(process.stdout, 'write').mockImplementation(() => true)
+  process.exitCode = undefined
+})
+
+afterEach(() => {
+  vi.unstubAllEnvs()
+  process.exitCode = undefined
+})
+
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true })
+})
+
+describe('manual rollback from the Actions tab', () => {
+  test('previous: the service is back on the last good image, and the summary says from what to what and why', async () => {
+    const w = rollbackWorld({ arn: arn(FAMILY, 38), digest: NEW_DIGEST })
+    dispatch('previous', 'recall feed answers 500 since the 14:02 deploy')
+    await run(() => w.deps)
+
+    expect(process.exitCode).toBeUndefined()
+    expect(outputs()).toMatchObject({
+      'rolled-back': 'true',
+      verified: 'true',
+      'task-definition-arn': arn(FAMILY, 38),
+      'previous-task-definition-arn': CURRENT,
+      digest: NEW_DIGEST,
+      image: `${REPOSITORY_URI}@${NEW_DIGEST}`
+    })
+    const text = summary()
+    expect(text).toContain(`## ✅ Rollback succeeded: ${SERVICE} in ${CLUSTER}`)
+    expect(text).toContain(`| Revision | ${FAMILY}:41 → ${FAMILY}:38 |`)
+    expect(text).toContain('| Rolled back | ↩️ yes |')
+    expect(text).toContain('| Notes | recall feed answers 500 since the 14:02 deploy |')
+    expect(text).toContain(
+      `rollback ${FAMILY}:41 (sha256:${'a'.repeat(64)}) → ${FAMILY}:38 (${NEW_DIGEST}): previous: the newest earlier revision with another digest`
+    )
+    expect(text).toContain('| ✅ | tasks run the expected digest |')
+  })
+
+  test('a tag: pinned into a new revision, registered once, deployed', async () => {
+    const w = rollbackWorld({ arn: REGISTERED, digest: THIRD_DIGEST })
+    dispatch('production-fixed-20261119', 'back to the 19 November build')
+    await run(() => w.deps)
+
+    expect(process.exitCode).toBeUndefined()
+    expect(outputs()).toMatchObject({
+      'rolled-back': 'true',
+      tag: 'production-fixed-20261119',
+      'task-definition-arn': REGISTERED
+    })
+    expect(w.ecsMock.commandCalls(RegisterTaskDefinitionCommand)).toHaveLength(1)
+    expect(summary()).toContain(`| Revision | ${FAMILY}:41 → ${FAMILY}:44 |`)
+  })
+
+  test('a target that does not exist fails the step, says why, and changes nothing', async () => {
+    const w = rollbackWorld({ arn: '', digest: '' })
+    dispatch('12', 'typo')
+    await run(() => w.deps)
+
+    expect(process.exitCode).toBe(1)
+    expect(printed()).toContain(
+      `::error::rollback-to '12': task definition ${FAMILY}:12 could not be found`
+    )
+    expect(outputs()).toMatchObject({ 'rolled-back': 'false', verified: 'false' })
+    expect(summary()).toContain(`## ❌ Rollback failed: ${SERVICE} in ${CLUSTER}`)
+    expect(w.ecsMock.commandCalls(RegisterTaskDefinitionCommand)).toHaveLength(0)
+    expect(w.ecsMock.commandCalls(UpdateServiceCommand)).toHaveLength(0)
+  })
+
+  test('dry-run: the summary shows the target and the diff; nothing is changed', async () => {
+    const w = rollbackWorld({ arn: arn(FAMILY, 38), digest: NEW_DIGEST })
+    dispatch('previous', 'what would happen?', { 'dry-run': 'true' })
+    await run(() => w.deps)
+
+    expect(process.exitCode).toBeUndefined()
+    expect(outputs()).toMatchObject({
+      'rolled-back': 'false',
+      'task-definition-arn': arn(FAMILY, 38)
+    })
+    const text = summary()
+    expect(text).toContain(`## 📝 Rollback (dry run): ${SERVICE} in ${CLUSTER}`)
+    expect(text).toContain('### Planned task definition (diff against the current revision)')
+    expect(text).toContain(`+       "image": "${REPOSITORY_URI}@${NEW_DIGEST}",`)
+    expect(w.ecsMock.commandCalls(UpdateServiceCommand)).toHaveLength(0)
+  })
+})

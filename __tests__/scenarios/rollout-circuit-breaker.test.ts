@@ -1,0 +1,124 @@
+// ECS's circuit breaker fails our deployment and rolls back by itself: no second rollback is
+// started; the watcher follows ECS's, verifies what runs, and says what happened.
+import * as core from '@actions/core'
+import { describe, expect, test, vi } from 'vitest'
+import { superviseRollout } from '../../src/supervise.js'
+import {
+  digestOf,
+  FakeEcs,
+  freshResult,
+  inputsFor,
+  OLD,
+  OURS,
+  REPOSITORY_URI,
+  rev,
+  ROLLOUT,
+  SERVICE,
+  type Step,
+  type StoppedSpec
+} from './rollout-fake-ecs.js'
+
+vi.mock('@actions/core', async importOriginal => ({
+  ...(await importOriginal<typeof import('@actions/core')>()),
+  info: vi.fn(),
+  warning: vi.fn(),
+  error: vi.fn(),
+  group: vi.fn(async (_name: string, fn: () => Promise<unknown>) => fn())
+}))
+
+const PULL_ERROR =
+  'CannotPullContainerError: pull image manifest has been retried 5 time(s): not found'
+const failedToStart = (id: string): StoppedSpec => ({
+  id,
+  deploymentId: OURS,
+  revision: 13,
+  stopCode: 'TaskFailedToStart',
+  reason: PULL_ERROR,
+  containerReason: PULL_ERROR,
+  ranFor: 0
+})
+const old = { id: OLD, revision: 12, running: 2, state: 'COMPLETED' as const }
+
+const BREAKER: Step[] = [
+  { at: 0, deployments: [{ id: OURS, revision: 13, pending: 2, state: 'IN_PROGRESS' }, old] },
+  {
+    at: 40,
+    deployments: [{ id: OURS, revision: 13, pending: 2, failed: 1, state: 'IN_PROGRESS' }, old],
+    stopped: [failedToStart('b1')]
+  },
+  {
+    at: 70,
+    deployments: [{ id: OURS, revision: 13, pending: 2, failed: 2, state: 'IN_PROGRESS' }, old],
+    stopped: [failedToStart('b2')]
+  },
+  {
+    at: 90,
+    deployments: [
+      { id: 'ecs-svc/breaker', revision: 12, pending: 2, state: 'IN_PROGRESS' },
+      {
+        id: OURS,
+        status: 'ACTIVE',
+        revision: 13,
+        failed: 3,
+        state: 'FAILED',
+        reason: 'ECS deployment circuit breaker: tasks failed to start.'
+      },
+      { ...old, status: 'ACTIVE' }
+    ],
+    stopped: [failedToStart('b3')],
+    events: [
+      `(service ${SERVICE}) (deployment ${OURS}) deployment failed: tasks failed to start.`,
+      `(service ${SERVICE}) rolling back to deployment ${OLD}.`
+    ]
+  },
+  {
+    at: 120,
+    deployments: [{ id: 'ecs-svc/breaker', revision: 12, running: 2, state: 'COMPLETED' }]
+  }
+]
+
+describe("ECS's circuit breaker rolls back", () => {
+  test('no second rollback: ECS’s is followed, verified and reported', async () => {
+    const ecs = new FakeEcs({ script: BREAKER })
+    const result = freshResult()
+
+    await expect(superviseRollout(inputsFor(), ecs.deps, result, ROLLOUT)).rejects.toThrow(
+      `The rollout of babyshield-backend-task:13 failed: ECS marked deployment ${OURS} FAILED (ECS deployment circuit breaker: tasks failed to start.) and its circuit breaker rolled back to babyshield-backend-task:12 in deployment ecs-svc/breaker. ECS's circuit breaker already rolled back; this step did not start a second rollback: the service runs babyshield-backend-task:12 (${REPOSITORY_URI}@${digestOf(12)}) again, verified.`
+    )
+    expect(ecs.calls('UpdateService')).toBe(0)
+    // Followed until ECS's rollback completed.
+    expect(ecs.clock.seconds).toBe(120)
+    expect(result.rolledBack).toBe(true)
+    expect(result.taskDefinitionArn).toBe(rev(12))
+    expect(result.checks.filter(c => c.status === 'fail')).toEqual([])
+
+    expect(result.stoppedTasks.map(t => t.taskId)).toEqual(['b3', 'b2', 'b1'])
+    expect(result.stoppedTasks[0]).toMatchObject({
+      stopCode: 'TaskFailedToStart',
+      stoppedReason: PULL_ERROR,
+      containers: [{ name: 'app', reason: PULL_ERROR }]
+    })
+    expect(result.events).toEqual([
+      // Newest first.
+      expect.stringContaining(`rolling back to deployment ${OLD}.`),
+      expect.stringContaining(`(deployment ${OURS}) deployment failed: tasks failed to start.`)
+    ])
+    expect(vi.mocked(core.error)).toHaveBeenCalledWith(
+      expect.stringContaining(`task b3: ${PULL_ERROR}`),
+      { title: 'Rollout of babyshield-backend-task:13 failed' }
+    )
+    expect(result.timeline.map(e => e.message)).toContain(
+      'ECS rolls back: deployment ecs-svc/breaker → babyshield-backend-task:12'
+    )
+  })
+
+  test('with rollback-on-failure false, ECS’s rollback is still followed and reported', async () => {
+    const ecs = new FakeEcs({ script: BREAKER })
+    const result = freshResult()
+    await expect(
+      superviseRollout(inputsFor({ 'rollback-on-failure': 'false' }), ecs.deps, result, ROLLOUT)
+    ).rejects.toThrow('this step did not start a second rollback')
+    expect(ecs.calls('UpdateService')).toBe(0)
+    expect(result.taskDefinitionArn).toBe(rev(12))
+  })
+})

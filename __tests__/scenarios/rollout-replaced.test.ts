@@ -1,0 +1,48 @@
+// Someone else's deployment replaces ours mid-rollout: reported, never claimed, never fought.
+import * as core from '@actions/core'
+import { describe, expect, test, vi } from 'vitest'
+import { superviseRollout } from '../../src/supervise.js'
+import { FakeEcs, freshResult, inputsFor, OLD, OURS, rev, ROLLOUT } from './rollout-fake-ecs.js'
+
+vi.mock('@actions/core', async importOriginal => ({
+  ...(await importOriginal<typeof import('@actions/core')>()),
+  info: vi.fn(),
+  warning: vi.fn(),
+  error: vi.fn(),
+  group: vi.fn(async (_name: string, fn: () => Promise<unknown>) => fn())
+}))
+
+describe('our deployment replaced by someone else’s', () => {
+  test('is reported on the first poll that shows it, and not rolled back', async () => {
+    const ecs = new FakeEcs({
+      script: [
+        {
+          at: 0,
+          deployments: [
+            { id: OURS, revision: 13, pending: 2, state: 'IN_PROGRESS' },
+            { id: OLD, revision: 12, running: 2, state: 'COMPLETED' }
+          ]
+        },
+        {
+          at: 18,
+          deployments: [
+            { id: 'ecs-svc/theirs', revision: 14, pending: 2, state: 'IN_PROGRESS' },
+            { id: OURS, status: 'ACTIVE', revision: 13, running: 1, state: 'IN_PROGRESS' },
+            { id: OLD, status: 'ACTIVE', revision: 12, running: 1, state: 'COMPLETED' }
+          ]
+        }
+      ]
+    })
+    const result = freshResult()
+
+    await expect(superviseRollout(inputsFor(), ecs.deps, result, ROLLOUT)).rejects.toThrow(
+      `The rollout of babyshield-backend-task:13 did not finish: deployment ${OURS} was replaced by deployment ecs-svc/theirs (babyshield-backend-task:14), which this step did not start. This step does not roll back over another deployment: the service now rolls out babyshield-backend-task:14 (deployment ecs-svc/theirs).`
+    )
+    expect(ecs.clock.seconds).toBe(20)
+    expect(ecs.calls('UpdateService')).toBe(0)
+    expect(result.rolledBack).toBe(false)
+    expect(result.verified).toBe(false)
+    expect(result.taskDefinitionArn).toBe(rev(14))
+    expect(vi.mocked(core.error)).toHaveBeenCalledTimes(1)
+  })
+})

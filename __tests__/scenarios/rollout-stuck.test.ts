@@ -1,0 +1,82 @@
+// A rollout that never finishes (a task that cannot be placed), and one whose every poll is
+// throttled: both end at timeout-minutes, not before, and roll back.
+import * as core from '@actions/core'
+import { describe, expect, test, vi } from 'vitest'
+import { superviseRollout } from '../../src/supervise.js'
+import {
+  FakeEcs,
+  freshResult,
+  inputsFor,
+  OLD,
+  OURS,
+  rev,
+  ROLLOUT,
+  SERVICE,
+  type Step
+} from './rollout-fake-ecs.js'
+
+vi.mock('@actions/core', async importOriginal => ({
+  ...(await importOriginal<typeof import('@actions/core')>()),
+  info: vi.fn(),
+  warning: vi.fn(),
+  error: vi.fn(),
+  group: vi.fn(async (_name: string, fn: () => Promise<unknown>) => fn())
+}))
+
+const UNPLACEABLE = `(service ${SERVICE}) was unable to place a task because no container instance met all of its requirements.`
+const STUCK: Step[] = [
+  {
+    at: 0,
+    deployments: [
+      { id: OURS, revision: 13, running: 1, pending: 1, state: 'IN_PROGRESS' },
+      { id: OLD, revision: 12, running: 2, state: 'COMPLETED' }
+    ]
+  },
+  { at: 30, events: [UNPLACEABLE] }
+]
+
+describe('a stuck rollout', () => {
+  test('times out at timeout-minutes exactly, then rolls back', async () => {
+    const ecs = new FakeEcs({ script: STUCK })
+    const result = freshResult()
+
+    await expect(
+      superviseRollout(inputsFor({ 'timeout-minutes': '2' }), ecs.deps, result, ROLLOUT)
+    ).rejects.toThrow(
+      'The rollout of babyshield-backend-task:13 failed: it did not finish within 2 minutes (last seen: 1/2 running, 1 pending, 0 failed, IN_PROGRESS; 1 other deployment, 2 running). Rolled back: the service runs babyshield-backend-task:12'
+    )
+    expect(ecs.updatedAt).toEqual([120])
+    expect(ecs.updatedTo()).toEqual([rev(12)])
+    expect(result.rolledBack).toBe(true)
+    expect(result.stoppedTasks).toEqual([])
+    expect(result.events).toEqual([expect.stringContaining(UNPLACEABLE)])
+    expect(vi.mocked(core.info)).toHaveBeenCalledWith(
+      'No stopped task of this deployment was found.'
+    )
+  })
+
+  test('throttled polls do not end the watch early: it polls on until the timeout, and says so', async () => {
+    const ecs = new FakeEcs({ script: [...STUCK, { at: 10, throttled: true }] })
+    const result = freshResult()
+
+    const error = await superviseRollout(
+      inputsFor({ 'timeout-minutes': '1' }),
+      ecs.deps,
+      result,
+      ROLLOUT
+    ).catch((e: unknown) => e as Error)
+
+    // Polls at 0, 5, … 60 s: the last eleven were throttled.
+    expect(error?.message).toContain(
+      'it did not finish within 1 minute (last seen: 1/2 running, 1 pending, 0 failed, IN_PROGRESS; 1 other deployment, 2 running; 11 of 13 polls were throttled or not answered)'
+    )
+    expect(ecs.updatedAt).toEqual([60])
+    // The rollback could not be watched through the throttling either, and that is said.
+    expect(error?.message).toContain(
+      'The rollback to babyshield-backend-task:12 (deployment ecs-svc/update-1) did not complete either: it did not finish within 1 minute'
+    )
+    expect(ecs.clock.seconds).toBe(120)
+    expect(result.rolledBack).toBe(false)
+    expect(result.taskDefinitionArn).toBe(rev(12))
+  })
+})

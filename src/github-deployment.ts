@@ -1,0 +1,354 @@
+// A deploy or rollback as a GitHub deployment with statuses, so the repository's Environments page
+// shows what runs where. Optional work: a token without rights or an unreachable API only warns.
+import * as core from '@actions/core'
+import { getOctokit } from '@actions/github'
+import { auditFromEnv } from './context.js'
+import type { Inputs } from './inputs.js'
+import type { RunResult } from './result.js'
+
+type Octokit = ReturnType<typeof getOctokit>
+
+/** What one request to the GitHub API may take before the record is given up. */
+export const GITHUB_TIMEOUT_MS = 10_000
+/** How many of the environment's newest deployments are looked at for the one this replaces. */
+const RECENT_DEPLOYMENTS = 10
+/** GitHub refuses longer status descriptions. */
+const MAX_DESCRIPTION = 140
+
+export type RecordedTask = 'deploy' | 'rollback'
+
+/** What is known when the record is made: what was asked for. The outcome goes in the final status. */
+// A type, not an interface: Octokit takes the payload as an index-signature object.
+export type DeploymentPayload = {
+  mode: RecordedTask
+  cluster: string
+  service: string
+  region: string
+  image: string | null
+  digest: string | null
+  taskDefinitionArn: string | null
+  tag: string | null
+  notes: string
+}
+
+/** The body of POST /repos/{owner}/{repo}/deployments. */
+export interface DeploymentRequest {
+  ref: string
+  task: RecordedTask
+  environment: string
+  auto_merge: false
+  required_contexts: string[]
+  transient_environment: false
+  production_environment: boolean
+  description: string
+  payload: DeploymentPayload
+}
+
+export type RecordPlan =
+  | { kind: 'skip'; warning?: string }
+  | {
+      kind: 'record'
+      owner: string
+      repo: string
+      request: DeploymentRequest
+      environmentUrl: string
+      logUrl: string
+    }
+
+export interface DeploymentRecord {
+  octokit: Octokit
+  owner: string
+  repo: string
+  id: number
+  environment: string
+  environmentUrl: string
+  logUrl: string
+  payload: DeploymentPayload
+  timeoutMs: number
+}
+
+export interface FinalStatus {
+  state: 'success' | 'failure'
+  description: string
+}
+
+/** Whether and how this run is recorded. Pure. */
+export function planRecord(inputs: Inputs, env: NodeJS.ProcessEnv): RecordPlan {
+  if (!inputs.githubToken || inputs.dryRun || inputs.mode === 'verify') return { kind: 'skip' }
+  const [owner, repo, ...rest] = (env.GITHUB_REPOSITORY ?? '').split('/')
+  if (!owner || !repo || rest.length > 0) {
+    return {
+      kind: 'skip',
+      warning:
+        'No GitHub deployment is recorded: GITHUB_REPOSITORY is not set to owner/repo (the runner sets it in a workflow)'
+    }
+  }
+  const ref = env.GITHUB_SHA ?? ''
+  if (!ref) {
+    return {
+      kind: 'skip',
+      warning:
+        'No GitHub deployment is recorded: GITHUB_SHA is not set (the runner sets it in a workflow)'
+    }
+  }
+  const task: RecordedTask = inputs.mode
+  const payload = requestedPayload(inputs, task)
+  return {
+    kind: 'record',
+    owner,
+    repo,
+    request: {
+      ref,
+      task,
+      environment: inputs.environment,
+      auto_merge: false,
+      required_contexts: [],
+      transient_environment: false,
+      production_environment: inputs.environment.toLowerCase() === 'production',
+      description: truncate(
+        `${task} ${shortName(inputs.service)} in ${shortName(inputs.cluster)} (${inputs.region})`
+      ),
+      payload
+    },
+    environmentUrl: serviceConsoleUrl(inputs.region, inputs.cluster, inputs.service),
+    logUrl: auditFromEnv(env, '').runUrl
+  }
+}
+
+function requestedPayload(inputs: Inputs, task: RecordedTask): DeploymentPayload {
+  const asked = task === 'deploy' ? inputs.image : inputs.rollbackTo
+  return {
+    mode: task,
+    cluster: inputs.cluster,
+    service: inputs.service,
+    region: inputs.region,
+    image: null,
+    digest: asked?.kind === 'digest' ? asked.digest : null,
+    taskDefinitionArn: asked?.kind === 'arn' ? asked.arn : null,
+    tag: asked?.kind === 'tag' ? asked.tag : task === 'deploy' ? (inputs.tag ?? null) : null,
+    notes: inputs.deploymentNotes
+  }
+}
+
+/** The ECS console page of the service: the deployment's environment URL. Pure. */
+export function serviceConsoleUrl(region: string, cluster: string, service: string): string {
+  const r = encodeURIComponent(region)
+  const c = encodeURIComponent(shortName(cluster))
+  const s = encodeURIComponent(shortName(service))
+  return `https://${r}.console.aws.amazon.com/ecs/v2/clusters/${c}/services/${s}/health?region=${r}`
+}
+
+/** The state and the one-line description of the final status, from the run's result. Pure. */
+export function finalStatus(result: RunResult): FinalStatus {
+  const revision = shortName(result.taskDefinitionArn ?? '')
+  if (result.status === 'succeeded') {
+    const digest = result.digest ? shortDigest(result.digest) : 'unchanged image'
+    const runs = revision ? `${revision} runs ${digest}` : `runs ${digest}`
+    return {
+      state: 'success',
+      description: truncate(`${result.verified ? 'verified: ' : ''}${runs}`)
+    }
+  }
+  const back = result.rolledBack
+    ? `; rolled back to ${shortName(result.taskDefinitionArn ?? '') || 'the previous revision'}`
+    : ''
+  return {
+    state: 'failure',
+    description: truncate(`failed${back}: ${result.error ?? `${result.mode} failed`}`)
+  }
+}
+
+/** Whether a deployment's payload names the same ECS service. Pure. */
+export function isSameService(
+  payload: unknown,
+  target: { cluster: string; service: string }
+): boolean {
+  const value = payloadObject(payload)
+  return value?.cluster === target.cluster && value.service === target.service
+}
+
+/** IDs of earlier deployments of the same service whose latest state is success. Pure. */
+export function replacedDeployments(
+  deployments: { id: number; payload: unknown; latestState: string | undefined }[],
+  ours: { id: number; cluster: string; service: string }
+): number[] {
+  return deployments
+    .filter(d => d.id !== ours.id && d.latestState === 'success' && isSameService(d.payload, ours))
+    .map(d => d.id)
+}
+
+function payloadObject(payload: unknown): Record<string, unknown> | undefined {
+  let value = payload
+  if (typeof value === 'string') {
+    try {
+      value = JSON.parse(value)
+    } catch {
+      return undefined
+    }
+  }
+  return value && typeof value === 'object' ? (value as Record<string, unknown>) : undefined
+}
+
+/** What a failed GitHub call means for the user; never includes the token. Pure. */
+export function describeGitHubError(error: unknown, where: string): string {
+  const answered =
+    error && typeof error === 'object' && 'response' in error && error.response
+      ? (error as { status?: unknown }).status
+      : undefined
+  const message = error instanceof Error ? error.message : String(error)
+  if (answered === 401 || answered === 403 || answered === 404) {
+    return `GitHub answered ${answered} (${message}): the github-token may not write deployments in ${where}; give the job 'permissions: deployments: write', or leave github-token empty`
+  }
+  if (typeof answered === 'number') return `GitHub answered ${answered}: ${message}`
+  const cause = error instanceof Error ? error.cause : undefined
+  if (cause instanceof Error && cause.name === 'TimeoutError') {
+    return 'the GitHub API did not answer in time'
+  }
+  return `the GitHub API could not be reached: ${message}`
+}
+
+/**
+ * Creates the deployment and its in_progress status. Never throws: without a record the
+ * deploy goes on, and the reason is a warning.
+ */
+export async function startDeploymentRecord(
+  inputs: Inputs,
+  env: NodeJS.ProcessEnv,
+  timeoutMs = GITHUB_TIMEOUT_MS
+): Promise<DeploymentRecord | undefined> {
+  const plan = planRecord(inputs, env)
+  if (plan.kind === 'skip') {
+    if (plan.warning) core.warning(plan.warning)
+    return undefined
+  }
+  const where = `${plan.owner}/${plan.repo}`
+  try {
+    const octokit = getOctokit(inputs.githubToken ?? '', {
+      baseUrl: env.GITHUB_API_URL || 'https://api.github.com'
+    })
+    const created = await octokit.rest.repos.createDeployment({
+      owner: plan.owner,
+      repo: plan.repo,
+      ...plan.request,
+      request: { signal: AbortSignal.timeout(timeoutMs) }
+    })
+    if (!('id' in created.data)) {
+      throw new Error(`GitHub did not create a deployment: ${created.data.message ?? ''}`)
+    }
+    const record: DeploymentRecord = {
+      octokit,
+      owner: plan.owner,
+      repo: plan.repo,
+      id: created.data.id,
+      environment: plan.request.environment,
+      environmentUrl: plan.environmentUrl,
+      logUrl: plan.logUrl,
+      payload: plan.request.payload,
+      timeoutMs
+    }
+    await setStatus(record, record.id, 'in_progress', plan.request.description)
+    core.info(
+      `GitHub deployment ${record.id} in ${where}: ${record.environment}, ${plan.request.task} in progress`
+    )
+    return record
+  } catch (error) {
+    core.warning(
+      `Could not record the ${plan.request.task} as a GitHub deployment: ${describeGitHubError(error, where)}. The ${plan.request.task} goes on without one.`
+    )
+    return undefined
+  }
+}
+
+/**
+ * Gives the deployment its final status and, on success, marks the deployment it replaced
+ * inactive. Never throws.
+ */
+export async function finishDeploymentRecord(
+  record: DeploymentRecord | undefined,
+  result: RunResult
+): Promise<void> {
+  if (!record) return
+  const where = `${record.owner}/${record.repo}`
+  const status = finalStatus(result)
+  try {
+    await setStatus(record, record.id, status.state, status.description)
+    core.info(`GitHub deployment ${record.id}: ${status.state}, ${status.description}`)
+  } catch (error) {
+    core.warning(
+      `Could not set GitHub deployment ${record.id} to ${status.state}: ${describeGitHubError(error, where)}`
+    )
+    return
+  }
+  if (status.state !== 'success') return
+  try {
+    for (const id of await replaced(record)) {
+      await setStatus(record, id, 'inactive', `replaced by deployment ${record.id}`)
+      core.info(`GitHub deployment ${id}: inactive, replaced by ${record.id}`)
+    }
+  } catch (error) {
+    core.warning(
+      `Could not mark the deployment that ${record.id} replaced inactive: ${describeGitHubError(error, where)}`
+    )
+  }
+}
+
+/**
+ * We mark the replaced deployment inactive ourselves instead of relying on auto_inactive:
+ * GitHub applies that only to non-production environments, and it would also retire records of
+ * other services that share the environment.
+ */
+async function replaced(record: DeploymentRecord): Promise<number[]> {
+  const { data: deployments } = await record.octokit.rest.repos.listDeployments({
+    owner: record.owner,
+    repo: record.repo,
+    environment: record.environment,
+    per_page: RECENT_DEPLOYMENTS,
+    request: { signal: AbortSignal.timeout(record.timeoutMs) }
+  })
+  const ours = { id: record.id, cluster: record.payload.cluster, service: record.payload.service }
+  const candidates = deployments.filter(d => d.id !== ours.id && isSameService(d.payload, ours))
+  const withStates = []
+  for (const deployment of candidates) {
+    const { data: statuses } = await record.octokit.rest.repos.listDeploymentStatuses({
+      owner: record.owner,
+      repo: record.repo,
+      deployment_id: deployment.id,
+      per_page: 1,
+      request: { signal: AbortSignal.timeout(record.timeoutMs) }
+    })
+    withStates.push({ ...deployment, latestState: statuses[0]?.state })
+  }
+  return replacedDeployments(withStates, ours)
+}
+
+async function setStatus(
+  record: DeploymentRecord,
+  deploymentId: number,
+  state: 'in_progress' | 'success' | 'failure' | 'inactive',
+  description: string
+): Promise<void> {
+  await record.octokit.rest.repos.createDeploymentStatus({
+    owner: record.owner,
+    repo: record.repo,
+    deployment_id: deploymentId,
+    state,
+    description: truncate(description),
+    environment_url: record.environmentUrl,
+    ...(record.logUrl ? { log_url: record.logUrl } : {}),
+    auto_inactive: false,
+    request: { signal: AbortSignal.timeout(record.timeoutMs) }
+  })
+}
+
+function shortName(arn: string): string {
+  return arn.slice(arn.lastIndexOf('/') + 1)
+}
+
+function shortDigest(digest: string): string {
+  return digest.startsWith('sha256:') ? `sha256:${digest.slice(7, 19)}` : digest
+}
+
+function truncate(text: string): string {
+  const line = text.replace(/\s+/g, ' ').trim()
+  return line.length > MAX_DESCRIPTION ? `${line.slice(0, MAX_DESCRIPTION - 3)}...` : line
+}
