@@ -38,6 +38,12 @@ describe('cancelledError', () => {
       'The step was cancelled (SIGINT) while ECS service api was being rolled back to babyshield-backend-task:41; it ran babyshield-backend-task:42 before this step. ECS goes on with that deployment without this step, and nothing was rolled back: check the service, then run verify, or rollback to return to babyshield-backend-task:42.'
     ],
     [
+      'deploy while its failed rollout was rolled back',
+      'SIGTERM',
+      { mode: 'deploy', previousTaskDefinitionArn: OLD, taskDefinitionArn: OLD },
+      'The step was cancelled (SIGTERM) while ECS service api was being returned to babyshield-backend-task:41, the revision it ran before this step. ECS goes on with that deployment without this step: check the service, then run verify.'
+    ],
+    [
       'deploy before the update was confirmed',
       'SIGTERM',
       { mode: 'deploy', previousTaskDefinitionArn: OLD },

@@ -244,10 +244,11 @@ describe('stopped-task signals', () => {
     [{ failedTasks: 0, vanished: 0 }, { failedTasks: 1, vanished: 0 }, true],
     [{ failedTasks: 0, vanished: 0 }, { failedTasks: 0, vanished: 1 }, true],
     [{ failedTasks: 2, vanished: 1 }, { failedTasks: 2, vanished: 1 }, false],
-    // ECS resets failedTasks once a task runs: a drop is no news.
-    [{ failedTasks: 2, vanished: 1 }, { failedTasks: 0, vanished: 1 }, false]
-  ])('look after %j when %j: %s', (last, now, look) => {
-    expect(shouldLookAtStoppedTasks(last, now)).toBe(look)
+    // ECS resets failedTasks once a task runs: a drop is no news, a rise after it is.
+    [{ failedTasks: 2, vanished: 1 }, { failedTasks: 0, vanished: 1 }, false],
+    [{ failedTasks: 0, vanished: 1 }, { failedTasks: 1, vanished: 1 }, true]
+  ])('previous %j, now %j: look %s', (previous, now, look) => {
+    expect(shouldLookAtStoppedTasks(previous, now)).toBe(look)
   })
 })
 

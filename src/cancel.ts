@@ -23,6 +23,10 @@ export function cancelledError(signal: CancelSignal, result: RunResult): string 
     const what = result.mode === 'rollback' ? 'rolled back' : 'moved'
     return `${cancelled} while ${service} was being ${what} to ${shortArn(target)}; it ran ${shortArn(before)} before this step. ECS goes on with that deployment without this step, and nothing was rolled back: check the service, then run verify, or rollback to return to ${shortArn(before)}.`
   }
+  if (target) {
+    // A failed rollout being rolled back: the service is on its way back to where it was.
+    return `${cancelled} while ${service} was being returned to ${shortArn(target)}, the revision it ran before this step. ECS goes on with that deployment without this step: check the service, then run verify.`
+  }
   if (before) {
     return `${cancelled} before ECS confirmed an update of ${service}: it ran ${shortArn(before)} before this step and was not moved by it; a revision this step registered may be left unused.`
   }

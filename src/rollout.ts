@@ -158,10 +158,10 @@ export function taskSignals(service: Service, deploymentId: string): TaskSignals
 
 /**
  * Stopped tasks cost two API calls to read, so they are read only when the free signals in the
- * DescribeServices answer say a task of ours has stopped since the last look. Pure.
+ * DescribeServices answer say a task of ours has stopped since the previous poll. Pure.
  */
-export function shouldLookAtStoppedTasks(lastLook: TaskSignals, now: TaskSignals): boolean {
-  return now.failedTasks > lastLook.failedTasks || now.vanished > lastLook.vanished
+export function shouldLookAtStoppedTasks(previous: TaskSignals, now: TaskSignals): boolean {
+  return now.failedTasks > previous.failedTasks || now.vanished > previous.vanished
 }
 
 /** A poll that failed in a way worth waiting out, or undefined when the failure is final. Pure. */
@@ -299,7 +299,7 @@ export async function watchRollout(
     reader
   }
   let last = ''
-  let lastLook: TaskSignals = { failedTasks: 0, vanished: 0 }
+  let previous: TaskSignals = { failedTasks: 0, vanished: 0 }
   const reported = new Set<string>()
 
   for (;;) {
@@ -324,8 +324,9 @@ export async function watchRollout(
       }
 
       const signals = taskSignals(answer.service, request.deploymentId)
-      if (shouldLookAtStoppedTasks(lastLook, signals)) {
-        lastLook = signals
+      const look = shouldLookAtStoppedTasks(previous, signals)
+      previous = signals
+      if (look) {
         const failing = await lookAtStoppedTasks(deps, request, answer.service, watched, reported)
         if (failing.length >= FAILED_TASKS_LIMIT) {
           watched.outcome = {
@@ -378,7 +379,7 @@ async function lookAtStoppedTasks(
     if (reported.has(task.taskArn ?? '')) continue
     reported.add(task.taskArn ?? '')
     core.info(
-      `${request.label} task ${taskId(task.taskArn)} stopped: ${taskFailure(task) ?? 'no reason given'} (${reported.size} of ${FAILED_TASKS_LIMIT} failed tasks allowed)`
+      `${request.label} task ${taskId(task.taskArn)} stopped: ${taskFailure(task) ?? 'no reason given'} (failed task ${reported.size}; the rollout fails at ${FAILED_TASKS_LIMIT})`
     )
   }
   return failing

@@ -220,3 +220,38 @@ describe('FaultProxy', () => {
     expect(seen).toEqual([])
   })
 })
+
+describe('FaultProxy options', () => {
+  test('only eligible requests get faults or are counted; the hook runs before each forward', async () => {
+    const hooked: string[] = []
+    const port = (upstream.address() as AddressInfo).port
+    const picky = new FaultProxy(`http://127.0.0.1:${port}`, 1, {
+      eligible: headers => headers['user-agent'] === 'the-action',
+      beforeForward: operation => {
+        hooked.push(operation)
+        return Promise.resolve()
+      }
+    })
+    const pickyUrl = await picky.listen()
+    try {
+      picky.plan.burst({ operation: 'DescribeImages', fault: '500', count: 2 })
+      const send = (agent: string): Promise<number> =>
+        fetch(pickyUrl, {
+          method: 'POST',
+          headers: {
+            'x-amz-target': 'AmazonEC2ContainerRegistry_V20150921.DescribeImages',
+            'user-agent': agent
+          },
+          body: '{}'
+        }).then(res => res.status)
+      expect(await send('someone-else')).toBe(200)
+      expect(await send('the-action')).toBe(500)
+      expect(await send('the-action')).toBe(500)
+      expect(await send('the-action')).toBe(200)
+      expect(picky.plan.calls.get('DescribeImages')).toBe(3)
+      expect(hooked).toEqual(['DescribeImages', 'DescribeImages'])
+    } finally {
+      await picky.close()
+    }
+  })
+})
