@@ -1,12 +1,10 @@
 // A deploy or rollback as a GitHub deployment with statuses, so the repository's Environments page
 // shows what runs where. Optional work: a token without rights or an unreachable API only warns.
 import * as core from '@actions/core'
-import { getOctokit } from '@actions/github'
 import { auditFromEnv } from './context.js'
+import { GitHubApi, GitHubApiError, TimeoutError } from './github-api.js'
 import type { Inputs } from './inputs.js'
 import type { RunResult } from './result.js'
-
-type Octokit = ReturnType<typeof getOctokit>
 
 /** What one request to the GitHub API may take before the record is given up. */
 export const GITHUB_TIMEOUT_MS = 10_000
@@ -18,7 +16,6 @@ const MAX_DESCRIPTION = 140
 export type RecordedTask = 'deploy' | 'rollback'
 
 /** What is known when the record is made: what was asked for. The outcome goes in the final status. */
-// A type, not an interface: Octokit takes the payload as an index-signature object.
 export type DeploymentPayload = {
   mode: RecordedTask
   cluster: string
@@ -56,7 +53,7 @@ export type RecordPlan =
     }
 
 export interface DeploymentRecord {
-  octokit: Octokit
+  api: GitHubApi
   owner: string
   repo: string
   id: number
@@ -64,7 +61,6 @@ export interface DeploymentRecord {
   environmentUrl: string
   logUrl: string
   payload: DeploymentPayload
-  timeoutMs: number
 }
 
 export interface FinalStatus {
@@ -191,19 +187,14 @@ function payloadObject(payload: unknown): Record<string, unknown> | undefined {
 
 /** What a failed GitHub call means for the user; never includes the token. Pure. */
 export function describeGitHubError(error: unknown, where: string): string {
-  const answered =
-    error && typeof error === 'object' && 'response' in error && error.response
-      ? (error as { status?: unknown }).status
-      : undefined
   const message = error instanceof Error ? error.message : String(error)
-  if (answered === 401 || answered === 403 || answered === 404) {
-    return `GitHub answered ${answered} (${message}): the github-token may not write deployments in ${where}; give the job 'permissions: deployments: write', or leave github-token empty`
+  if (error instanceof GitHubApiError) {
+    if (error.status === 401 || error.status === 403 || error.status === 404) {
+      return `GitHub answered ${error.status} (${message}): the github-token may not write deployments in ${where}; give the job 'permissions: deployments: write', or leave github-token empty`
+    }
+    return `GitHub answered ${error.status}: ${message}`
   }
-  if (typeof answered === 'number') return `GitHub answered ${answered}: ${message}`
-  const cause = error instanceof Error ? error.cause : undefined
-  if (cause instanceof Error && cause.name === 'TimeoutError') {
-    return 'the GitHub API did not answer in time'
-  }
+  if (error instanceof TimeoutError) return 'the GitHub API did not answer in time'
   return `the GitHub API could not be reached: ${message}`
 }
 
@@ -223,28 +214,27 @@ export async function startDeploymentRecord(
   }
   const where = `${plan.owner}/${plan.repo}`
   try {
-    const octokit = getOctokit(inputs.githubToken ?? '', {
-      baseUrl: env.GITHUB_API_URL || 'https://api.github.com'
-    })
-    const created = await octokit.rest.repos.createDeployment({
-      owner: plan.owner,
-      repo: plan.repo,
-      ...plan.request,
-      request: { signal: AbortSignal.timeout(timeoutMs) }
-    })
-    if (!('id' in created.data)) {
-      throw new Error(`GitHub did not create a deployment: ${created.data.message ?? ''}`)
+    const api = new GitHubApi(
+      inputs.githubToken ?? '',
+      env.GITHUB_API_URL || 'https://api.github.com',
+      timeoutMs
+    )
+    const created = await api.post<{ id?: number; message?: string }>(
+      `/repos/${plan.owner}/${plan.repo}/deployments`,
+      plan.request
+    )
+    if (typeof created?.id !== 'number') {
+      throw new Error(`GitHub did not create a deployment: ${created?.message ?? ''}`)
     }
     const record: DeploymentRecord = {
-      octokit,
+      api,
       owner: plan.owner,
       repo: plan.repo,
-      id: created.data.id,
+      id: created.id,
       environment: plan.request.environment,
       environmentUrl: plan.environmentUrl,
       logUrl: plan.logUrl,
-      payload: plan.request.payload,
-      timeoutMs
+      payload: plan.request.payload
     }
     await setStatus(record, record.id, 'in_progress', plan.request.description)
     core.info(
@@ -298,24 +288,19 @@ export async function finishDeploymentRecord(
  * other services that share the environment.
  */
 async function replaced(record: DeploymentRecord): Promise<number[]> {
-  const { data: deployments } = await record.octokit.rest.repos.listDeployments({
-    owner: record.owner,
-    repo: record.repo,
+  const base = `/repos/${record.owner}/${record.repo}/deployments`
+  const deployments = await record.api.get<{ id: number; payload: unknown }[]>(base, {
     environment: record.environment,
-    per_page: RECENT_DEPLOYMENTS,
-    request: { signal: AbortSignal.timeout(record.timeoutMs) }
+    per_page: RECENT_DEPLOYMENTS
   })
   const ours = { id: record.id, cluster: record.payload.cluster, service: record.payload.service }
   const candidates = deployments.filter(d => d.id !== ours.id && isSameService(d.payload, ours))
   const withStates = []
   for (const deployment of candidates) {
-    const { data: statuses } = await record.octokit.rest.repos.listDeploymentStatuses({
-      owner: record.owner,
-      repo: record.repo,
-      deployment_id: deployment.id,
-      per_page: 1,
-      request: { signal: AbortSignal.timeout(record.timeoutMs) }
-    })
+    const statuses = await record.api.get<{ state?: string }[]>(
+      `${base}/${deployment.id}/statuses`,
+      { per_page: 1 }
+    )
     withStates.push({ ...deployment, latestState: statuses[0]?.state })
   }
   return replacedDeployments(withStates, ours)
@@ -327,17 +312,16 @@ async function setStatus(
   state: 'in_progress' | 'success' | 'failure' | 'inactive',
   description: string
 ): Promise<void> {
-  await record.octokit.rest.repos.createDeploymentStatus({
-    owner: record.owner,
-    repo: record.repo,
-    deployment_id: deploymentId,
-    state,
-    description: truncate(description),
-    environment_url: record.environmentUrl,
-    ...(record.logUrl ? { log_url: record.logUrl } : {}),
-    auto_inactive: false,
-    request: { signal: AbortSignal.timeout(record.timeoutMs) }
-  })
+  await record.api.post(
+    `/repos/${record.owner}/${record.repo}/deployments/${deploymentId}/statuses`,
+    {
+      state,
+      description: truncate(description),
+      environment_url: record.environmentUrl,
+      ...(record.logUrl ? { log_url: record.logUrl } : {}),
+      auto_inactive: false
+    }
+  )
 }
 
 function shortName(arn: string): string {

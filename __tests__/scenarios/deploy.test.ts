@@ -324,6 +324,10 @@ describe('deploy', () => {
       .rejects(
         Object.assign(new Error('User is not authorized'), { name: 'AccessDeniedException' })
       )
+    // The refused update left the service where it was.
+    world.ecsMock.on(DescribeServicesCommand).resolves({
+      services: [service([deployment('ecs-svc/1', OLD, 'PRIMARY', 'COMPLETED', 2)])]
+    })
     const i = inputs()
     await expect(deploy(i, world.deps, freshResult(i))).rejects.toThrow(
       'Could not update ECS service babyshield-backend-service to ' +

@@ -1,7 +1,7 @@
 // deploy: check everything → tag → log in → build → push → confirm the digest → register a
 // pinned revision → update the service → watch → verify.
 import * as core from '@actions/core'
-import type { Tag, TaskDefinition } from '@aws-sdk/client-ecs'
+import type { Service, Tag, TaskDefinition } from '@aws-sdk/client-ecs'
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import type { Repository } from '../aws/ecr.js'
@@ -235,6 +235,23 @@ async function startDeployment(
     return primary.id
   } catch (error) {
     const cause = error instanceof Error ? error.message : String(error)
+    // A lost answer is not a lost update: look at the service before undoing anything.
+    let now: Service
+    try {
+      now = await deps.ecs.service(inputs.service)
+    } catch (lookError) {
+      throw new Error(
+        `${cause}. Could not tell whether ECS applied the update (${lookError instanceof Error ? lookError.message : String(lookError)}): the service ran ${shortArn(plan.current.taskDefinitionArn)} before this step and may be moving to ${shortArn(revision)}, which was left registered.`,
+        { cause: error }
+      )
+    }
+    const primary = now.deployments?.find(d => d.status === 'PRIMARY')
+    if (primary?.id && primary.taskDefinition === revision) {
+      core.warning(
+        `${cause}. ECS applied the update all the same: deployment ${primary.id} rolls out ${shortArn(revision)}; watching it.`
+      )
+      return primary.id
+    }
     let cleanup = `revision ${shortArn(revision)} was deregistered`
     try {
       await deps.ecs.deregister(revision)
