@@ -62,7 +62,12 @@ export class StackEffects implements RolloutEffects {
     return stored ? { digest: stored } : notFound
   }
 
-  async writeLogs(service: SimService, task: Task, container: ContainerDefinition, lines: string[]): Promise<void> {
+  async writeLogs(
+    service: SimService,
+    task: Task,
+    container: ContainerDefinition,
+    lines: string[]
+  ): Promise<void> {
     const options = container.logConfiguration?.options ?? {}
     if (container.logConfiguration?.logDriver !== 'awslogs' || !options['awslogs-group']) return
     const logGroupName = options['awslogs-group']
@@ -70,9 +75,11 @@ export class StackEffects implements RolloutEffects {
     const logStreamName = `${prefix ? `${prefix}/` : ''}${container.name}/${taskId(task)}`
     const logs = this.moto.logs(options['awslogs-region'] ?? service.region)
     try {
-      await logs.send(new CreateLogStreamCommand({ logGroupName, logStreamName })).catch((error: unknown) => {
-        if (!(error instanceof ResourceAlreadyExistsException)) throw error
-      })
+      await logs
+        .send(new CreateLogStreamCommand({ logGroupName, logStreamName }))
+        .catch((error: unknown) => {
+          if (!(error instanceof ResourceAlreadyExistsException)) throw error
+        })
       const start = Date.now()
       await logs.send(
         new PutLogEventsCommand({
@@ -87,8 +94,12 @@ export class StackEffects implements RolloutEffects {
   }
 
   async setServiceTaskDefinition(service: SimService, taskDefinitionArn: string): Promise<void> {
-    await this.moto
-      .ecs(service.region)
-      .send(new UpdateServiceCommand({ cluster: service.clusterArn, service: service.name, taskDefinition: taskDefinitionArn }))
+    await this.moto.ecs(service.region).send(
+      new UpdateServiceCommand({
+        cluster: service.clusterArn,
+        service: service.name,
+        taskDefinition: taskDefinitionArn
+      })
+    )
   }
 }

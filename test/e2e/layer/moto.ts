@@ -5,6 +5,9 @@ import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs'
 import { ECRClient } from '@aws-sdk/client-ecr'
 import { ECSClient } from '@aws-sdk/client-ecs'
 
+// The SDK warns on every start under Node 20 that later versions will need Node 22: noise here.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
+
 export interface Upstream {
   status: number
   headers: IncomingHttpHeaders
@@ -18,10 +21,20 @@ export interface IncomingCall {
   body: Buffer
 }
 
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'host', 'content-length'])
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+  'content-length'
+])
 
 export class Moto {
-  private readonly clients = new Map<string, { ecs: ECSClient; ecr: ECRClient; logs: CloudWatchLogsClient }>()
+  private readonly clients = new Map<
+    string,
+    { ecs: ECSClient; ecr: ECRClient; logs: CloudWatchLogsClient }
+  >()
 
   constructor(readonly url: string) {}
 
@@ -36,7 +49,13 @@ export class Moto {
       const req = request(new URL(call.url, this.url), { method: call.method, headers }, res => {
         const chunks: Buffer[] = []
         res.on('data', (chunk: Buffer) => chunks.push(chunk))
-        res.on('end', () => resolve({ status: res.statusCode ?? 502, headers: res.headers, body: Buffer.concat(chunks) }))
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 502,
+            headers: res.headers,
+            body: Buffer.concat(chunks)
+          })
+        )
         res.on('error', reject)
       })
       req.on('error', reject)
@@ -49,7 +68,11 @@ export class Moto {
     if (!res.ok) throw new Error(`moto reset answered ${res.status}`)
   }
 
-  private forRegion(region: string): { ecs: ECSClient; ecr: ECRClient; logs: CloudWatchLogsClient } {
+  private forRegion(region: string): {
+    ecs: ECSClient
+    ecr: ECRClient
+    logs: CloudWatchLogsClient
+  } {
     let clients = this.clients.get(region)
     if (!clients) {
       const config = {
@@ -58,7 +81,11 @@ export class Moto {
         credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
         maxAttempts: 2
       }
-      clients = { ecs: new ECSClient(config), ecr: new ECRClient(config), logs: new CloudWatchLogsClient(config) }
+      clients = {
+        ecs: new ECSClient(config),
+        ecr: new ECRClient(config),
+        logs: new CloudWatchLogsClient(config)
+      }
       this.clients.set(region, clients)
     }
     return clients

@@ -1,5 +1,6 @@
 // `npm run stack:up` / `stack:down` / `tsx test/e2e/stack/cli.ts status|seed`.
 import { AWS_ENV, DOCKER_HOST, STATE_DIR } from './config.js'
+import { setKeptUp } from './locks.js'
 import { stackDown, stackStatus, stackUp } from './stack.js'
 import { seed } from '../seed.js'
 
@@ -7,12 +8,15 @@ async function main(command: string | undefined): Promise<void> {
   switch (command) {
     case 'up': {
       await stackUp()
-      console.log(`\nstack is up (state and logs in ${STATE_DIR}). Use it with:`)
+      setKeptUp(true)
+      console.log(`\nstack is up and stays up until npm run stack:down (logs in ${STATE_DIR}).`)
+      console.log('Use it with:')
       console.log(`  export DOCKER_HOST=${DOCKER_HOST}`)
       for (const [key, value] of Object.entries(AWS_ENV)) console.log(`  export ${key}=${value}`)
       return
     }
     case 'down':
+      setKeptUp(false)
       await stackDown()
       return
     case 'status':

@@ -17,7 +17,11 @@ export interface Component {
 export function processComponent(
   spec: ProcessSpec,
   ready: () => Promise<boolean>,
-  options: { prepare?: () => Promise<void>; cleanup?: () => Promise<void>; readyTimeoutMs?: number } = {}
+  options: {
+    prepare?: () => Promise<void>
+    cleanup?: () => Promise<void>
+    readyTimeoutMs?: number
+  } = {}
 ): Component {
   const check = (): Promise<boolean> => ready().catch(() => false)
   return {
@@ -26,7 +30,7 @@ export function processComponent(
     async up() {
       await options.prepare?.()
       if (await check()) return false
-      // Ours but still starting (another `up` is running): wait for it instead of starting twice.
+      // A process of ours that does not answer yet is still starting: wait for it, not a second one.
       const existing = runningPid(spec)
       const pid = existing ?? start(spec)
       await waitUntilReady(spec, pid, check, options.readyTimeoutMs)
@@ -50,8 +54,8 @@ export function which(program: string): string | undefined {
 }
 
 /** Runs a command to completion; throws with its output when it fails. */
-export function run(command: string, args: string[], input?: string): string {
-  const result = spawnSync(command, args, { encoding: 'utf8', input })
+export function run(command: string, args: string[]): string {
+  const result = spawnSync(command, args, { encoding: 'utf8' })
   if (result.error) throw new Error(`${command} could not run: ${result.error.message}`)
   if (result.status !== 0) {
     throw new Error(

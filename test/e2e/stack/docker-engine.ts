@@ -3,7 +3,8 @@
 // storage because overlayfs is not available everywhere this runs.
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { DOCKER_DIR, DOCKER_SOCKET } from './config.js'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { DOCKER_DIR, DOCKER_SOCKET, ECR_TOKEN, ECR_USER, REGISTRY_HOST } from './config.js'
 import { send } from './http.js'
 import { processComponent, type Component } from './component.js'
 
@@ -39,4 +40,33 @@ export function dockerEngine(): Component {
       readyTimeoutMs: 90_000
     }
   )
+}
+
+/**
+ * Waits until the engine itself can log in to the registry (POST /auth: the daemon resolves
+ * and dials the registry, as `docker login` makes it do). The engine's resolver caches
+ * /etc/hosts for a few seconds, so a host entry added just now is not seen at once.
+ */
+export async function waitForEngineLogin(timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const res = await send('http://docker/auth', {
+      socketPath: DOCKER_SOCKET,
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        username: ECR_USER,
+        password: ECR_TOKEN,
+        serveraddress: REGISTRY_HOST
+      }),
+      timeoutMs: 10_000
+    }).catch((error: unknown) => ({ status: 0, body: Buffer.from(String(error)) }))
+    if (res.status === 200) return
+    if (Date.now() > deadline) {
+      throw new Error(
+        `the docker engine cannot log in to ${REGISTRY_HOST}: ${res.body.toString('utf8')}`
+      )
+    }
+    await sleep(250)
+  }
 }

@@ -37,7 +37,11 @@ export function send(url: string, options: HttpOptions = {}): Promise<HttpRespon
         const chunks: Buffer[] = []
         res.on('data', (chunk: Buffer) => chunks.push(chunk))
         res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) })
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks)
+          })
         )
         res.on('error', reject)
       }
@@ -79,7 +83,10 @@ export function registryRequest(path: string, method = 'GET'): Promise<HttpRespo
 }
 
 /** The digest the registry stored for `repository:reference` (HEAD, Docker-Content-Digest). */
-export async function registryDigest(repository: string, reference: string): Promise<string | undefined> {
+export async function registryDigest(
+  repository: string,
+  reference: string
+): Promise<string | undefined> {
   const res = await registryRequest(`/v2/${repository}/manifests/${reference}`, 'HEAD')
   if (res.status === 404) return undefined
   const digest = res.headers['docker-content-digest']

@@ -32,7 +32,9 @@ export function ensurePackages(log: (line: string) => void): void {
   ]
   if (missing.length === 0) return
   if (process.getuid?.() !== 0) {
-    throw new Error(`missing Debian packages ${missing.join(', ')}: run as root, or apt-get install them`)
+    throw new Error(
+      `missing Debian packages ${missing.join(', ')}: run as root, or apt-get install them`
+    )
   }
   mkdirSync(STATE_DIR, { recursive: true })
   const logFile = join(STATE_DIR, 'apt.log')

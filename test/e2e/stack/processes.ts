@@ -2,7 +2,15 @@
 // again by pid, stopped by pid. A pid file is only trusted while /proc says that pid still runs
 // the program that wrote it, so a recycled pid is never signalled.
 import { spawn } from 'node:child_process'
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync
+} from 'node:fs'
 import { dirname } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 
@@ -30,7 +38,9 @@ function cmdline(pid: number): string | undefined {
 }
 
 /** The pid in the spec's pid file when that process is alive and is the expected program. */
-export function runningPid(spec: Pick<ProcessSpec, 'pidFile' | 'cmdlineMarker'>): number | undefined {
+export function runningPid(
+  spec: Pick<ProcessSpec, 'pidFile' | 'cmdlineMarker'>
+): number | undefined {
   if (!existsSync(spec.pidFile)) return undefined
   const pid = Number(readFileSync(spec.pidFile, 'utf8').trim())
   if (!Number.isInteger(pid) || pid <= 0) return undefined
@@ -45,7 +55,10 @@ export function start(spec: ProcessSpec): number {
   // A stale pid file (its process gone or replaced) would make dockerd refuse to start.
   rmSync(spec.pidFile, { force: true })
   const log = openSync(spec.logFile, 'a')
-  writeFileSync(log, `\n--- ${new Date().toISOString()} starting ${spec.command} ${spec.args.join(' ')}\n`)
+  writeFileSync(
+    log,
+    `\n--- ${new Date().toISOString()} starting ${spec.command} ${spec.args.join(' ')}\n`
+  )
   const child = spawn(spec.command, spec.args, {
     detached: true,
     stdio: ['ignore', log, log],
@@ -115,7 +128,8 @@ export async function waitUntilReady(
     }
     if (Date.now() > deadline) {
       throw new Error(
-        `${spec.name} was not ready after ${timeoutMs / 1000}s; last lines of ${spec.logFile}:\n${lastLines(spec.logFile)}`
+        `${spec.name} (pid ${pid}) was not ready after ${timeoutMs / 1000}s (npm run stack:down stops it); ` +
+          `last lines of ${spec.logFile}:\n${lastLines(spec.logFile)}`
       )
     }
     await sleep(200)

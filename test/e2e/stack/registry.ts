@@ -142,7 +142,8 @@ function installCaForDocker(): void {
   writeFileSync(target, ca)
 }
 
-async function prepare(): Promise<void> {
+/** Certificates, password file, config and the two system files; safe to repeat. */
+export async function prepareRegistry(): Promise<void> {
   mkdirSync(files.data, { recursive: true })
   makeCertificates()
   if (!existsSync(files.htpasswd)) {
@@ -169,6 +170,6 @@ export function registry(): Component {
       cmdlineMarker: files.config
     },
     async () => (await registryRequest('/v2/')).status === 200,
-    { prepare, cleanup }
+    { prepare: prepareRegistry, cleanup }
   )
 }

@@ -10,8 +10,7 @@ import {
   type TaskDefinition
 } from '@aws-sdk/client-ecs'
 import { ACCOUNT_ID } from '../../stack/config.js'
-import type { Upstream } from '../moto.js'
-import type { Moto } from '../moto.js'
+import type { Moto, Upstream } from '../moto.js'
 import {
   DEFAULT_DEPLOYMENT_CONFIGURATION,
   OUTCOMES,
@@ -48,6 +47,9 @@ export interface LayerConfig {
 
 export const DEFAULT_CONFIG: LayerConfig = { stepMs: 500 }
 
+/** Enough steps for any rollout to rest; a crash loop never rests, so settle stops there. */
+const SETTLE_STEPS = 50
+
 export const HANDLED_OPS = new Set([
   'CreateService',
   'UpdateService',
@@ -80,7 +82,8 @@ class ApiError extends Error {
   }
 }
 
-const str = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined)
+const str = (value: unknown): string | undefined =>
+  typeof value === 'string' && value !== '' ? value : undefined
 
 function lastSegment(value: string): string {
   return value.split('/').pop() ?? value
@@ -110,7 +113,9 @@ function recordOf(json: Json | Service): ServiceRecord {
     launchType: s.launchType,
     platformVersion: s.platformVersion,
     networkConfiguration:
-      s.networkConfiguration && Object.keys(s.networkConfiguration).length > 0 ? s.networkConfiguration : undefined,
+      s.networkConfiguration && Object.keys(s.networkConfiguration).length > 0
+        ? s.networkConfiguration
+        : undefined,
     deploymentConfiguration: s.deploymentConfiguration
   }
 }
@@ -122,7 +127,9 @@ function encodeToken(offset: number): string {
 function decodeToken(token: string | undefined): number {
   if (!token) return 0
   try {
-    const { offset } = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { offset?: unknown }
+    const { offset } = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as {
+      offset?: unknown
+    }
     if (typeof offset === 'number' && Number.isInteger(offset) && offset >= 0) return offset
   } catch {
     // fall through
@@ -168,18 +175,17 @@ export class EcsLayer {
 
   nextRollout(script: RolloutScript): void {
     if (!OUTCOMES.includes(script.outcome)) {
-      throw new ApiError('InvalidParameterException', `outcome must be one of ${OUTCOMES.join(', ')}`)
+      throw new ApiError(
+        'InvalidParameterException',
+        `outcome must be one of ${OUTCOMES.join(', ')}`
+      )
     }
     this.scripts.push(script)
   }
 
   /** Runs every service's rollout to where it rests (a crash loop rests nowhere: bounded). */
   async settle(): Promise<void> {
-    for (const service of this.services.values()) {
-      for (let i = 0; i < 50; i++) {
-        if (!(await this.locked(service.arn, () => step(service, this.fx)))) break
-      }
-    }
+    for (const service of this.services.values()) await this.settleOne(service)
   }
 
   private async tick(): Promise<void> {
@@ -209,12 +215,18 @@ export class EcsLayer {
   // --- the model -------------------------------------------------------------------------------
 
   private async taskDefinition(region: string, reference: string): Promise<TaskDefinition> {
-    const answer = await this.moto.ecs(region).send(new DescribeTaskDefinitionCommand({ taskDefinition: reference }))
+    const answer = await this.moto
+      .ecs(region)
+      .send(new DescribeTaskDefinitionCommand({ taskDefinition: reference }))
     if (!answer.taskDefinition) throw new Error(`moto has no task definition ${reference}`)
     return answer.taskDefinition
   }
 
-  private async adopt(region: string, record: ServiceRecord, createdAt = new Date()): Promise<SimService> {
+  private async adopt(
+    region: string,
+    record: ServiceRecord,
+    createdAt = new Date()
+  ): Promise<SimService> {
     const definition = await this.taskDefinition(region, record.taskDefinition)
     const service: SimService = {
       arn: record.serviceArn,
@@ -227,7 +239,9 @@ export class EcsLayer {
       launchType: record.launchType ?? 'FARGATE',
       platformVersion: record.platformVersion ?? 'LATEST',
       networkConfiguration: record.networkConfiguration,
-      deploymentConfiguration: record.deploymentConfiguration ?? { ...DEFAULT_DEPLOYMENT_CONFIGURATION },
+      deploymentConfiguration: record.deploymentConfiguration ?? {
+        ...DEFAULT_DEPLOYMENT_CONFIGURATION
+      },
       createdAt,
       deployments: [],
       tasks: [],
@@ -241,20 +255,27 @@ export class EcsLayer {
   }
 
   /** The service's model; a service moto has but the layer has not seen yet is taken in, settled. */
-  private async service(region: string, cluster: string | undefined, name: string): Promise<SimService | undefined> {
+  private async service(
+    region: string,
+    cluster: string | undefined,
+    name: string
+  ): Promise<SimService | undefined> {
     const key = serviceKey(region, cluster, name)
     const known = this.services.get(key)
     if (known) return known
-    const answer = await this.moto.ecs(region).send(new DescribeServicesCommand({ cluster, services: [name] }))
+    const answer = await this.moto
+      .ecs(region)
+      .send(new DescribeServicesCommand({ cluster, services: [name] }))
     const found = answer.services?.find(s => s.status === 'ACTIVE')
     if (!found) return undefined
-    const adopted = this.services.get(found.serviceArn ?? '') ?? (await this.adopt(region, recordOf(found)))
+    const adopted =
+      this.services.get(found.serviceArn ?? '') ?? (await this.adopt(region, recordOf(found)))
     await this.settleOne(adopted)
     return adopted
   }
 
   private async settleOne(service: SimService): Promise<void> {
-    for (let i = 0; i < 50; i++) {
+    for (let i = 0; i < SETTLE_STEPS; i++) {
       if (!(await this.locked(service.arn, () => step(service, this.fx)))) return
     }
   }
@@ -286,7 +307,8 @@ export class EcsLayer {
           return upstreamAnswer(await call.forward())
       }
     } catch (error) {
-      if (error instanceof ApiError) return { status: 400, body: toJson({ __type: error.type, message: error.message }) }
+      if (error instanceof ApiError)
+        return { status: 400, body: toJson({ __type: error.type, message: error.message }) }
       throw error
     }
   }
@@ -298,7 +320,10 @@ export class EcsLayer {
     const record = recordOf(answer.service)
     const requested = call.body as Partial<Service>
     record.networkConfiguration = requested.networkConfiguration ?? record.networkConfiguration
-    record.deploymentConfiguration = { ...DEFAULT_DEPLOYMENT_CONFIGURATION, ...requested.deploymentConfiguration }
+    record.deploymentConfiguration = {
+      ...DEFAULT_DEPLOYMENT_CONFIGURATION,
+      ...requested.deploymentConfiguration
+    }
     const service = await this.adopt(call.region, record)
     patchService(answer.service, service)
     return { status: 200, body: toJson(answer) }
@@ -318,19 +343,31 @@ export class EcsLayer {
       const requested = body as Partial<Service> & { forceNewDeployment?: boolean }
       if (typeof requested.desiredCount === 'number') service.desiredCount = requested.desiredCount
       if (requested.deploymentConfiguration) {
-        service.deploymentConfiguration = { ...service.deploymentConfiguration, ...requested.deploymentConfiguration }
+        service.deploymentConfiguration = {
+          ...service.deploymentConfiguration,
+          ...requested.deploymentConfiguration
+        }
       }
-      if (requested.networkConfiguration) service.networkConfiguration = requested.networkConfiguration
+      if (requested.networkConfiguration)
+        service.networkConfiguration = requested.networkConfiguration
       if (requested.platformVersion) service.platformVersion = requested.platformVersion
       const primary = service.deployments[0]
-      const changed = definition && definition.taskDefinitionArn !== primary?.deployment.taskDefinition
+      const changed =
+        definition && definition.taskDefinitionArn !== primary?.deployment.taskDefinition
       if (requested.forceNewDeployment === true || changed || !primary) {
         const now = this.fx.now()
         for (const d of service.deployments) d.deployment.status = 'ACTIVE'
-        const next = newDeployment(service, definition ?? primary!.taskDefinition, this.takeScript(service.name), now)
+        const next = newDeployment(
+          service,
+          definition ?? primary!.taskDefinition,
+          this.takeScript(service.name),
+          now
+        )
         service.deployments.unshift(next)
         service.saidUnableToStart = false
-        this.log(`${service.name}: new deployment ${next.deployment.id} (${next.script.outcome}) of ${next.deployment.taskDefinition}`)
+        this.log(
+          `${service.name}: new deployment ${next.deployment.id} (${next.script.outcome}) of ${next.deployment.taskDefinition}`
+        )
       } else {
         primary.deployment.desiredCount = service.desiredCount
       }
@@ -366,7 +403,10 @@ export class EcsLayer {
         const now = this.fx.now()
         const live = service.tasks.filter(isLive)
         for (const task of live) {
-          stopTask(task, now, { stopCode: 'ServiceSchedulerInitiated', stoppedReason: 'Service deleted' })
+          stopTask(task, now, {
+            stopCode: 'ServiceSchedulerInitiated',
+            stoppedReason: 'Service deleted'
+          })
         }
         say(service, `has stopped ${live.length} running tasks.`, now)
       })
@@ -385,7 +425,10 @@ export class EcsLayer {
       throw new ApiError('InvalidParameterException', 'maxResults must be between 1 and 100.')
     }
     if (!['RUNNING', 'PENDING', 'STOPPED'].includes(desiredStatus)) {
-      throw new ApiError('InvalidParameterException', 'desiredStatus must be RUNNING, PENDING or STOPPED.')
+      throw new ApiError(
+        'InvalidParameterException',
+        'desiredStatus must be RUNNING, PENDING or STOPPED.'
+      )
     }
     const offset = decodeToken(str(body.nextToken))
 
@@ -398,13 +441,19 @@ export class EcsLayer {
       candidates = this.allTasks().filter(t => t.clusterArn === prefix)
     }
     const wanted = candidates.filter(task => {
-      if (desiredStatus === 'STOPPED' ? task.desiredStatus !== 'STOPPED' : !isLive(task)) return false
+      if (desiredStatus === 'STOPPED' ? task.desiredStatus !== 'STOPPED' : !isLive(task))
+        return false
       if (desiredStatus === 'PENDING' && task.lastStatus === 'RUNNING') return false
       if (str(body.startedBy) && task.startedBy !== body.startedBy) return false
-      if (str(body.family) && !task.taskDefinitionArn?.includes(`:task-definition/${String(body.family)}:`)) return false
+      if (
+        str(body.family) &&
+        !task.taskDefinitionArn?.includes(`:task-definition/${String(body.family)}:`)
+      )
+        return false
       return true
     })
-    let arns = wanted.map(t => t.taskArn ?? '')
+    // Newest first: the tasks a caller is after (the ones that just stopped) on the first page.
+    let arns = wanted.map(t => t.taskArn ?? '').reverse()
     if (!serviceName) {
       // Tasks started with RunTask live in moto.
       const { nextToken: _n, maxResults: _m, ...rest } = body
@@ -413,7 +462,13 @@ export class EcsLayer {
     }
     const page = arns.slice(offset, offset + maxResults)
     const more = offset + maxResults < arns.length
-    return { status: 200, body: toJson({ taskArns: page, ...(more ? { nextToken: encodeToken(offset + maxResults) } : {}) }) }
+    return {
+      status: 200,
+      body: toJson({
+        taskArns: page,
+        ...(more ? { nextToken: encodeToken(offset + maxResults) } : {})
+      })
+    }
   }
 
   private findTask(reference: string): Task | undefined {
@@ -421,7 +476,9 @@ export class EcsLayer {
   }
 
   private async describeTasks(call: EcsCall): Promise<Answer> {
-    const references = Array.isArray(call.body.tasks) ? (call.body.tasks as unknown[]).map(String) : []
+    const references = Array.isArray(call.body.tasks)
+      ? (call.body.tasks as unknown[]).map(String)
+      : []
     const ours = references.map(r => this.findTask(r)).filter((t): t is Task => t !== undefined)
     const rest = references.filter(r => !this.findTask(r))
     const withTags = Array.isArray(call.body.include) && call.body.include.includes('TAGS')
@@ -430,10 +487,17 @@ export class EcsLayer {
     if (rest.length > 0) {
       const upstream = await call.forward()
       if (upstream.status !== 200) return upstreamAnswer(upstream)
-      const answer = JSON.parse(upstream.body.toString('utf8')) as { tasks?: Json[]; failures?: Json[] }
-      const theirs = (answer.tasks ?? []).filter(t => rest.some(r => t.taskArn === r || lastSegment(String(t.taskArn)) === r))
+      const answer = JSON.parse(upstream.body.toString('utf8')) as {
+        tasks?: Json[]
+        failures?: Json[]
+      }
+      const theirs = (answer.tasks ?? []).filter(t =>
+        rest.some(r => t.taskArn === r || lastSegment(String(t.taskArn)) === r)
+      )
       tasks.push(...theirs)
-      const found = new Set(theirs.flatMap(t => [String(t.taskArn), lastSegment(String(t.taskArn))]))
+      const found = new Set(
+        theirs.flatMap(t => [String(t.taskArn), lastSegment(String(t.taskArn))])
+      )
       failures.push(...rest.filter(r => !found.has(r)).map(arn => ({ arn, reason: 'MISSING' })))
     }
     return { status: 200, body: toJson({ tasks, failures }) }
@@ -465,7 +529,11 @@ export class EcsLayer {
         arn: s.arn,
         desiredCount: s.desiredCount,
         deployments: presentDeployments(s),
-        tasks: s.tasks.map(t => ({ id: taskId(t), startedBy: t.startedBy, lastStatus: t.lastStatus })),
+        tasks: s.tasks.map(t => ({
+          id: taskId(t),
+          startedBy: t.startedBy,
+          lastStatus: t.lastStatus
+        })),
         events: s.events.slice(0, 10).map(e => e.message)
       }))
     }

@@ -27,7 +27,7 @@ export interface RolloutScript {
   containerReason?: string
   /** crashloop/circuit-breaker: what the crashing container logs before it exits. */
   logLines?: string[]
-  /** circuit-breaker: failed tasks before the breaker trips (default 3, ECS's minimum). */
+  /** circuit-breaker: failed tasks at which the breaker trips (default 2, see rollout.ts). */
   failureThreshold?: number
   /** Running tasks of this rollout also log this line (e.g. an ERROR for verify to count). */
   errorLogLine?: string
@@ -99,7 +99,9 @@ export function newDeployment(
       launchType: service.launchType as Deployment['launchType'],
       platformVersion: service.platformVersion,
       platformFamily: 'Linux',
-      ...(service.networkConfiguration ? { networkConfiguration: service.networkConfiguration } : {}),
+      ...(service.networkConfiguration
+        ? { networkConfiguration: service.networkConfiguration }
+        : {}),
       rolloutState: 'IN_PROGRESS',
       rolloutStateReason: reason ?? `ECS deployment ${id} in progress.`
     },
@@ -136,7 +138,8 @@ export function newTask(service: SimService, deployment: SimDeployment, now: Dat
   const definition = deployment.taskDefinition
   const attachmentId = randomUUID()
   const ip = privateIp()
-  const subnet = service.networkConfiguration?.awsvpcConfiguration?.subnets?.[0] ?? 'subnet-00000000'
+  const subnet =
+    service.networkConfiguration?.awsvpcConfiguration?.subnets?.[0] ?? 'subnet-00000000'
   const zone = `${service.region}${'abc'[Number.parseInt(id.slice(0, 2), 16) % 3]}`
   return {
     taskArn,
@@ -146,7 +149,9 @@ export function newTask(service: SimService, deployment: SimDeployment, now: Dat
     desiredStatus: 'RUNNING',
     cpu: definition.cpu,
     memory: definition.memory,
-    containers: (definition.containerDefinitions ?? []).map(c => newContainer(service, c, id, taskArn, ip, attachmentId)),
+    containers: (definition.containerDefinitions ?? []).map(c =>
+      newContainer(service, c, id, taskArn, ip, attachmentId)
+    ),
     startedBy: deployment.deployment.id,
     group: `service:${service.name}`,
     launchType: service.launchType as Task['launchType'],
@@ -173,7 +178,10 @@ export function newTask(service: SimService, deployment: SimDeployment, now: Dat
           { name: 'subnetId', value: subnet },
           { name: 'networkInterfaceId', value: `eni-${randomHex(8).slice(0, 17)}` },
           { name: 'macAddress', value: randomHex(6).replace(/(..)(?!$)/g, '$1:') },
-          { name: 'privateDnsName', value: `ip-${ip.replaceAll('.', '-')}.${service.region}.compute.internal` },
+          {
+            name: 'privateDnsName',
+            value: `ip-${ip.replaceAll('.', '-')}.${service.region}.compute.internal`
+          },
           { name: 'privateIPv4Address', value: ip }
         ]
       }

@@ -19,7 +19,12 @@ export interface RolloutEffects {
   now(): Date
   /** The digest `image` runs as, or why it cannot be pulled. */
   resolveDigest(image: string): Promise<{ digest: string } | { error: string }>
-  writeLogs(service: SimService, task: Task, container: ContainerDefinition, lines: string[]): Promise<void>
+  writeLogs(
+    service: SimService,
+    task: Task,
+    container: ContainerDefinition,
+    lines: string[]
+  ): Promise<void>
   /** Keeps moto's record of the service's task definition in step with ours. */
   setServiceTaskDefinition(service: SimService, taskDefinitionArn: string): Promise<void>
 }
@@ -35,19 +40,30 @@ const CRASH_LOG = [
   'ERROR Could not connect to the database: connection refused (db.babyshield.internal:5432)',
   'ERROR Startup failed; exiting with status 1'
 ]
-/** ECS's minimum failure count before the circuit breaker trips. */
-const DEFAULT_FAILURE_THRESHOLD = 3
+/**
+ * Failed tasks before the scripted circuit breaker trips. ECS's own minimum is 3 and it takes
+ * minutes; here it trips with the first batch of failures, so that the breaker, not a watcher
+ * that gives up after a few stopped tasks, decides how the story ends.
+ */
+const DEFAULT_FAILURE_THRESHOLD = 2
 /** Failed tasks after which ECS says it is "unable to consistently start tasks". */
 const UNABLE_TO_START_AFTER = 3
 
 export function say(service: SimService, message: string, now: Date): void {
-  service.events.unshift({ id: randomUUID(), createdAt: now, message: `(service ${service.name}) ${message}` })
+  service.events.unshift({
+    id: randomUUID(),
+    createdAt: now,
+    message: `(service ${service.name}) ${message}`
+  })
   service.events.splice(100)
 }
 
 const taskList = (tasks: Task[]): string => tasks.map(t => `(task ${taskId(t)})`).join(' ')
 
-function definitionOf(deployment: SimDeployment, name: string | undefined): ContainerDefinition | undefined {
+function definitionOf(
+  deployment: SimDeployment,
+  name: string | undefined
+): ContainerDefinition | undefined {
   return deployment.taskDefinition.containerDefinitions?.find(c => c.name === name)
 }
 
@@ -139,7 +155,12 @@ async function startTask(
   return true
 }
 
-async function crash(service: SimService, deployment: SimDeployment, task: Task, fx: RolloutEffects): Promise<void> {
+async function crash(
+  service: SimService,
+  deployment: SimDeployment,
+  task: Task,
+  fx: RolloutEffects
+): Promise<void> {
   const name = crashingContainer(deployment) ?? ''
   const script = deployment.script
   const exitCode = script.exitCode ?? 1
@@ -169,7 +190,8 @@ function drainOldDeployments(service: SimService, primary: SimDeployment, now: D
       stoppedReason: `Scaling activity initiated by (deployment ${primary.deployment.id})`
     })
   }
-  if (draining.length > 0) say(service, `has stopped ${draining.length} running tasks: ${taskList(draining)}.`, now)
+  if (draining.length > 0)
+    say(service, `has stopped ${draining.length} running tasks: ${taskList(draining)}.`, now)
   service.deployments = [primary]
 }
 
@@ -184,11 +206,19 @@ function complete(service: SimService, primary: SimDeployment, now: Date): void 
 }
 
 /** The breaker fails the deployment and, like ECS with rollback on, redeploys the last completed one. */
-async function tripCircuitBreaker(service: SimService, failed: SimDeployment, fx: RolloutEffects): Promise<void> {
+async function tripCircuitBreaker(
+  service: SimService,
+  failed: SimDeployment,
+  fx: RolloutEffects
+): Promise<void> {
   const now = fx.now()
   failed.deployment.rolloutState = 'FAILED'
   failed.deployment.rolloutStateReason = 'ECS deployment circuit breaker: tasks failed to start.'
-  say(service, `(deployment ${failed.deployment.id}) deployment failed: tasks failed to start.`, now)
+  say(
+    service,
+    `(deployment ${failed.deployment.id}) deployment failed: tasks failed to start.`,
+    now
+  )
   const target = service.lastCompleted
   if (!target) return
   failed.deployment.status = 'ACTIVE'
@@ -204,13 +234,17 @@ async function tripCircuitBreaker(service: SimService, failed: SimDeployment, fx
   await fx.setServiceTaskDefinition(service, rollback.deployment.taskDefinition)
 }
 
-async function failingStep(service: SimService, primary: SimDeployment, fx: RolloutEffects): Promise<boolean> {
+async function failingStep(
+  service: SimService,
+  primary: SimDeployment,
+  fx: RolloutEffects
+): Promise<boolean> {
   const { deployment, script } = primary
   if (deployment.rolloutState !== 'IN_PROGRESS') return false
-  if (
+  const breakerTrips = (): boolean =>
     script.outcome === 'circuit-breaker' &&
     (deployment.failedTasks ?? 0) >= (script.failureThreshold ?? DEFAULT_FAILURE_THRESHOLD)
-  ) {
+  if (breakerTrips()) {
     await tripCircuitBreaker(service, primary, fx)
     return true
   }
@@ -218,7 +252,13 @@ async function failingStep(service: SimService, primary: SimDeployment, fx: Roll
   const running = live.filter(t => t.lastStatus === 'RUNNING')
   if (running.length > 0) {
     for (const task of running) await crash(service, primary, task, fx)
-    if (!service.saidUnableToStart && (deployment.failedTasks ?? 0) >= UNABLE_TO_START_AFTER) {
+    // The breaker acts on the failure that reaches its threshold, not a step later.
+    if (breakerTrips()) {
+      await tripCircuitBreaker(service, primary, fx)
+    } else if (
+      !service.saidUnableToStart &&
+      (deployment.failedTasks ?? 0) >= UNABLE_TO_START_AFTER
+    ) {
       service.saidUnableToStart = true
       say(
         service,
@@ -236,7 +276,11 @@ async function failingStep(service: SimService, primary: SimDeployment, fx: Roll
   return true
 }
 
-async function healthyStep(service: SimService, primary: SimDeployment, fx: RolloutEffects): Promise<boolean> {
+async function healthyStep(
+  service: SimService,
+  primary: SimDeployment,
+  fx: RolloutEffects
+): Promise<boolean> {
   const now = fx.now()
   const desired = primary.deployment.desiredCount ?? 0
   const live = tasksOf(service, primary).filter(isLive)
@@ -247,7 +291,10 @@ async function healthyStep(service: SimService, primary: SimDeployment, fx: Roll
   if (live.length > desired) {
     const extra = live.slice(desired)
     for (const task of extra) {
-      stopTask(task, now, { stopCode: 'ServiceSchedulerInitiated', stoppedReason: 'Scaling activity initiated by (service)' })
+      stopTask(task, now, {
+        stopCode: 'ServiceSchedulerInitiated',
+        stoppedReason: 'Scaling activity initiated by (service)'
+      })
     }
     say(service, `has stopped ${extra.length} running tasks: ${taskList(extra)}.`, now)
     return true

@@ -1,0 +1,261 @@
+// A fresh world like production's: moto and the layer reset, then the cluster, the ECR
+// repository with a first image, the log group, a rich two-container task definition and the
+// service running it (2 tasks, image pinned by digest). Tests call seed() before each case.
+import { CreateLogGroupCommand, PutRetentionPolicyCommand } from '@aws-sdk/client-cloudwatch-logs'
+import { CreateRepositoryCommand, DescribeImagesCommand } from '@aws-sdk/client-ecr'
+import {
+  CreateClusterCommand,
+  CreateServiceCommand,
+  RegisterTaskDefinitionCommand,
+  type RegisterTaskDefinitionCommandInput
+} from '@aws-sdk/client-ecs'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { rm } from 'node:fs/promises'
+import { ACCOUNT_ID, REGION, REGISTRY_HOST } from './stack/config.js'
+import { ecr, ecs, logs, queryApi, stackControl } from './support/aws.js'
+import { buildAndPush, makeBuildContext } from './support/docker.js'
+
+export const CLUSTER = 'babyshield-cluster'
+export const SERVICE = 'babyshield-backend-service'
+export const REPOSITORY = 'babyshield-backend'
+export const FAMILY = 'babyshield-backend-task'
+export const LOG_GROUP = '/ecs/babyshield-backend'
+export const APP_CONTAINER = 'api'
+export const SIDECAR_CONTAINER = 'otel-collector'
+export const REPOSITORY_URI = `${REGISTRY_HOST}/${REPOSITORY}`
+/** The first image's tag: an earlier day's, so today's deploys start at `production-fixed-<today>`. */
+export const SEED_TAG = 'production-fixed-20250601'
+
+/** The inputs a workflow for the seeded service gives (polling every second keeps tests short). */
+export const ACTION_INPUTS = {
+  cluster: CLUSTER,
+  service: SERVICE,
+  'ecr-repository': REPOSITORY,
+  'poll-seconds': '1',
+  'timeout-minutes': '3'
+}
+
+export interface Seeded {
+  region: string
+  cluster: string
+  clusterArn: string
+  service: string
+  serviceArn: string
+  repository: string
+  repositoryUri: string
+  logGroup: string
+  family: string
+  taskDefinitionArn: string
+  seedImage: { tag: string; digest: string; reference: string }
+}
+
+export interface SeedOptions {
+  /** Time between rollout steps in the layer (default: the layer's, 500 ms). */
+  stepMs?: number
+}
+
+/** The task definition the service starts with, `image` pinned by digest. */
+export function taskDefinitionInput(image: string): RegisterTaskDefinitionCommandInput {
+  const awslogs = (prefix: string) => ({
+    logDriver: 'awslogs' as const,
+    options: {
+      'awslogs-group': LOG_GROUP,
+      'awslogs-region': REGION,
+      'awslogs-stream-prefix': prefix
+    }
+  })
+  return {
+    family: FAMILY,
+    taskRoleArn: `arn:aws:iam::${ACCOUNT_ID}:role/babyshield-backend-task`,
+    executionRoleArn: `arn:aws:iam::${ACCOUNT_ID}:role/ecsTaskExecutionRole`,
+    networkMode: 'awsvpc',
+    requiresCompatibilities: ['FARGATE'],
+    cpu: '1024',
+    memory: '2048',
+    runtimePlatform: { cpuArchitecture: 'X86_64', operatingSystemFamily: 'LINUX' },
+    ephemeralStorage: { sizeInGiB: 30 },
+    volumes: [{ name: 'app-tmp' }, { name: 'otel-config' }],
+    containerDefinitions: [
+      {
+        name: APP_CONTAINER,
+        image,
+        essential: true,
+        cpu: 768,
+        memory: 1536,
+        memoryReservation: 1024,
+        portMappings: [
+          {
+            containerPort: 8000,
+            hostPort: 8000,
+            protocol: 'tcp',
+            name: 'api-http',
+            appProtocol: 'http'
+          }
+        ],
+        environment: [
+          { name: 'APP_ENV', value: 'production' },
+          { name: 'LOG_LEVEL', value: 'info' },
+          { name: 'PORT', value: '8000' },
+          // Deliberately empty: it must survive a new revision as an empty value.
+          { name: 'FEATURE_FLAGS', value: '' }
+        ],
+        secrets: [
+          {
+            name: 'DATABASE_URL',
+            valueFrom: `arn:aws:secretsmanager:${REGION}:${ACCOUNT_ID}:secret:babyshield/database-url-AbCdEf`
+          },
+          {
+            name: 'JWT_SECRET',
+            valueFrom: `arn:aws:ssm:${REGION}:${ACCOUNT_ID}:parameter/babyshield/jwt-secret`
+          }
+        ],
+        logConfiguration: awslogs('ecs'),
+        healthCheck: {
+          command: ['CMD-SHELL', 'curl -fsS http://localhost:8000/healthz || exit 1'],
+          interval: 30,
+          timeout: 5,
+          retries: 3,
+          startPeriod: 60
+        },
+        mountPoints: [{ sourceVolume: 'app-tmp', containerPath: '/tmp/app', readOnly: false }],
+        dependsOn: [{ containerName: SIDECAR_CONTAINER, condition: 'START' }],
+        ulimits: [{ name: 'nofile', softLimit: 65536, hardLimit: 65536 }],
+        stopTimeout: 30,
+        dockerLabels: { 'com.babyshield.component': 'api' }
+      },
+      {
+        name: SIDECAR_CONTAINER,
+        image: 'public.ecr.aws/aws-observability/aws-otel-collector:v0.41.1',
+        essential: false,
+        cpu: 128,
+        memoryReservation: 256,
+        command: ['--config=/etc/ecs/ecs-default-config.yaml'],
+        mountPoints: [{ sourceVolume: 'otel-config', containerPath: '/etc/otel', readOnly: true }],
+        logConfiguration: awslogs('ecs')
+      }
+    ],
+    tags: [
+      { key: 'service', value: 'babyshield-backend' },
+      { key: 'team', value: 'platform' },
+      { key: 'cost-center', value: 'cc-1234' }
+    ]
+  }
+}
+
+/** The default VPC's subnets and security group that moto creates in every region. */
+async function defaultNetwork(): Promise<{ subnets: string[]; securityGroups: string[] }> {
+  const ids = (xml: string, tag: string): string[] =>
+    [...xml.matchAll(new RegExp(`<${tag}>([^<]+)</${tag}>`, 'g'))].map(m => m[1]!)
+  const subnets = ids(
+    await queryApi('ec2', { Action: 'DescribeSubnets', Version: '2016-11-15' }),
+    'subnetId'
+  )
+  const groups = await queryApi('ec2', {
+    Action: 'DescribeSecurityGroups',
+    Version: '2016-11-15',
+    'Filter.1.Name': 'group-name',
+    'Filter.1.Value.1': 'default'
+  })
+  return { subnets: subnets.slice(0, 2), securityGroups: ids(groups, 'groupId').slice(0, 1) }
+}
+
+/** Waits until ECR knows `tag` with `digest` (the bridge puts pushed images into moto). */
+async function waitForImage(tag: string, digest: string): Promise<void> {
+  const deadline = Date.now() + 15_000
+  for (;;) {
+    const found = await ecr
+      .send(
+        new DescribeImagesCommand({ repositoryName: REPOSITORY, imageIds: [{ imageTag: tag }] })
+      )
+      .then(r => r.imageDetails?.[0]?.imageDigest)
+      .catch(() => undefined)
+    if (found === digest) return
+    if (Date.now() > deadline) {
+      throw new Error(
+        `ECR never showed ${REPOSITORY}:${tag} as ${digest} (got ${found ?? 'nothing'}); see .e2e/layer/layer.log`
+      )
+    }
+    await sleep(100)
+  }
+}
+
+async function pushSeedImage(): Promise<{ tag: string; digest: string; reference: string }> {
+  // Fixed content: the engine's build cache makes the same image, so the same digest, every time.
+  const context = await makeBuildContext('babyshield-backend seed image\n')
+  try {
+    const digest = await buildAndPush(context, `${REPOSITORY_URI}:${SEED_TAG}`)
+    await waitForImage(SEED_TAG, digest)
+    return { tag: SEED_TAG, digest, reference: `${REPOSITORY_URI}@${digest}` }
+  } finally {
+    await rm(context, { recursive: true, force: true })
+  }
+}
+
+export async function seed(options: SeedOptions = {}): Promise<Seeded> {
+  await stackControl.reset(options.stepMs === undefined ? {} : { stepMs: options.stepMs })
+  const cluster = await ecs.send(
+    new CreateClusterCommand({
+      clusterName: CLUSTER,
+      settings: [{ name: 'containerInsights', value: 'enabled' }],
+      tags: [{ key: 'environment', value: 'production' }]
+    })
+  )
+  await ecr.send(
+    new CreateRepositoryCommand({
+      repositoryName: REPOSITORY,
+      imageTagMutability: 'MUTABLE',
+      imageScanningConfiguration: { scanOnPush: true }
+    })
+  )
+  await logs.send(new CreateLogGroupCommand({ logGroupName: LOG_GROUP }))
+  await logs.send(new PutRetentionPolicyCommand({ logGroupName: LOG_GROUP, retentionInDays: 30 }))
+
+  const seedImage = await pushSeedImage()
+  const registered = await ecs.send(
+    new RegisterTaskDefinitionCommand(taskDefinitionInput(seedImage.reference))
+  )
+  const taskDefinitionArn = registered.taskDefinition?.taskDefinitionArn ?? ''
+
+  const network = await defaultNetwork()
+  const created = await ecs.send(
+    new CreateServiceCommand({
+      cluster: CLUSTER,
+      serviceName: SERVICE,
+      taskDefinition: taskDefinitionArn,
+      desiredCount: 2,
+      launchType: 'FARGATE',
+      platformVersion: 'LATEST',
+      networkConfiguration: {
+        awsvpcConfiguration: {
+          subnets: network.subnets,
+          securityGroups: network.securityGroups,
+          assignPublicIp: 'DISABLED'
+        }
+      },
+      deploymentConfiguration: {
+        deploymentCircuitBreaker: { enable: true, rollback: true },
+        maximumPercent: 200,
+        minimumHealthyPercent: 100
+      },
+      propagateTags: 'TASK_DEFINITION',
+      enableECSManagedTags: true,
+      tags: [{ key: 'environment', value: 'production' }]
+    })
+  )
+  // The first rollout runs to its end at once: the service is "already running".
+  await stackControl.settle()
+
+  return {
+    region: REGION,
+    cluster: CLUSTER,
+    clusterArn: cluster.cluster?.clusterArn ?? '',
+    service: SERVICE,
+    serviceArn: created.service?.serviceArn ?? '',
+    repository: REPOSITORY,
+    repositoryUri: REPOSITORY_URI,
+    logGroup: LOG_GROUP,
+    family: FAMILY,
+    taskDefinitionArn,
+    seedImage
+  }
+}

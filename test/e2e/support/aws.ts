@@ -1,0 +1,65 @@
+// SDK clients pointed at the local stack (the layer, which forwards to moto), for the seed and
+// for tests that check what the action changed.
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs'
+import { ECRClient } from '@aws-sdk/client-ecr'
+import { ECSClient } from '@aws-sdk/client-ecs'
+import { AWS_ENV, ENDPOINT_URL, REGION } from '../stack/config.js'
+import { sendJson } from '../stack/http.js'
+
+// The SDK warns on every start under Node 20 that later versions will need Node 22: noise here.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
+
+const config = {
+  region: REGION,
+  endpoint: ENDPOINT_URL,
+  credentials: {
+    accessKeyId: AWS_ENV.AWS_ACCESS_KEY_ID,
+    secretAccessKey: AWS_ENV.AWS_SECRET_ACCESS_KEY
+  }
+}
+
+export const ecs = new ECSClient(config)
+export const ecr = new ECRClient(config)
+export const logs = new CloudWatchLogsClient(config)
+
+/** A moto query-protocol call (EC2 has no SDK client in this repo); returns the XML. */
+export async function queryApi(service: string, params: Record<string, string>): Promise<string> {
+  const res = await fetch(ENDPOINT_URL, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      // moto reads the region from the credential scope; the signature is not checked.
+      authorization: `AWS4-HMAC-SHA256 Credential=test/20250101/${REGION}/${service}/aws4_request, SignedHeaders=host, Signature=0`
+    },
+    body: new URLSearchParams(params).toString()
+  })
+  const text = await res.text()
+  if (!res.ok) throw new Error(`${service} ${params.Action} answered ${res.status}: ${text}`)
+  return text
+}
+
+// The layer's control API (see test/e2e/README.md).
+export type Outcome = 'success' | 'crashloop' | 'circuit-breaker' | 'stuck'
+
+export interface NextRollout {
+  outcome: Outcome
+  service?: string
+  container?: string
+  exitCode?: number
+  containerReason?: string
+  logLines?: string[]
+  failureThreshold?: number
+  errorLogLine?: string
+}
+
+export const stackControl = {
+  reset: (config: { stepMs?: number } = {}) => sendJson(`${ENDPOINT_URL}/_stack/reset`, { config }),
+  nextRollout: (script: NextRollout) => sendJson(`${ENDPOINT_URL}/_stack/next-rollout`, script),
+  settle: () => sendJson(`${ENDPOINT_URL}/_stack/settle`, {}),
+  configure: (config: { stepMs?: number }) => sendJson(`${ENDPOINT_URL}/_stack/config`, config),
+  status: () => sendJson<Record<string, unknown>>(`${ENDPOINT_URL}/_stack/status`, undefined, 'GET')
+}
+
+export function healthUrl(service: string): string {
+  return `${ENDPOINT_URL}/_stack/app/${encodeURIComponent(service)}/health`
+}

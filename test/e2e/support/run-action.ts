@@ -1,0 +1,200 @@
+// Runs the bundled action (`node dist/index.js`) the way GitHub's runner does: every input as
+// INPUT_<NAME> (defaults from action.yml filled in), file commands for outputs and the job
+// summary, the GITHUB_* and RUNNER_* variables, and the stack's AWS endpoint and Docker engine.
+import { spawn } from 'node:child_process'
+import { randomUUID } from 'node:crypto'
+import { existsSync, readFileSync } from 'node:fs'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { AWS_ENV, DOCKER_HOST, REPO_ROOT } from '../stack/config.js'
+import { makeBuildContext } from './docker.js'
+import { tempDir } from './temp.js'
+
+export const ACTION_ENTRY = join(REPO_ROOT, 'dist/index.js')
+
+export interface ActionRun {
+  exitCode: number
+  stdout: string
+  stderr: string
+  outputs: Record<string, string>
+  summary: string
+  /** The directories the run was given, for checks of what it left behind. */
+  runnerTemp: string
+  home: string
+  workspace: string
+}
+
+export interface RunOptions {
+  /** Called with each line of the action's log (stdout and stderr) as it comes. */
+  onLine?: (line: string) => void
+  timeoutMs?: number
+}
+
+/** Splits chunks into lines for onLine, holding back a line until its end arrives. */
+function lineSplitter(
+  onLine: ((line: string) => void) | undefined
+): (chunk: string, end?: boolean) => void {
+  let partial = ''
+  return (chunk, end = false) => {
+    if (!onLine) return
+    const lines = (partial + chunk).split('\n')
+    partial = end ? '' : (lines.pop() ?? '')
+    for (const line of lines) if (!end || line !== '') onLine(line)
+  }
+}
+
+/** `inputs:` defaults of action.yml. Enough YAML for that file: names at 2 spaces, keys at 4. */
+export function actionDefaults(
+  yaml = readFileSync(join(REPO_ROOT, 'action.yml'), 'utf8')
+): Record<string, string> {
+  const defaults: Record<string, string> = {}
+  let inInputs = false
+  let current: string | undefined
+  for (const line of yaml.split('\n')) {
+    if (/^\S/.test(line)) inInputs = line.startsWith('inputs:')
+    if (!inInputs) continue
+    const name = /^ {2}([A-Za-z0-9_-]+):\s*$/.exec(line)
+    if (name) current = name[1]
+    const value = /^ {4}default:\s*(.*)$/.exec(line)
+    if (value && current) defaults[current] = unquote(value[1]!.trim())
+  }
+  return defaults
+}
+
+function unquote(value: string): string {
+  if (value.startsWith("'") && value.endsWith("'")) return value.slice(1, -1).replaceAll("''", "'")
+  if (value.startsWith('"') && value.endsWith('"')) return JSON.parse(value) as string
+  return value
+}
+
+/** The runner's input variable: spaces become underscores, upper case, dashes kept. */
+export function inputVariable(name: string): string {
+  return `INPUT_${name.replace(/ /g, '_').toUpperCase()}`
+}
+
+/** GITHUB_OUTPUT's format: `name<<DELIMITER` … `DELIMITER` blocks, or `name=value` lines. */
+export function parseOutputFile(text: string): Record<string, string> {
+  const outputs: Record<string, string> = {}
+  const lines = text.split('\n')
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!
+    const heredoc = /^([^=<]+)<<(.+)$/.exec(line)
+    if (heredoc) {
+      const [, name, delimiter] = heredoc
+      const value: string[] = []
+      for (i++; i < lines.length && lines[i] !== delimiter; i++) value.push(lines[i]!)
+      outputs[name!] = value.join('\n')
+      continue
+    }
+    const simple = /^([^=]+)=(.*)$/.exec(line)
+    if (simple) outputs[simple[1]!] = simple[2]!
+  }
+  return outputs
+}
+
+async function readIfExists(file: string): Promise<string> {
+  return existsSync(file) ? readFile(file, 'utf8') : ''
+}
+
+/**
+ * Runs the action with `inputs` (names as in action.yml). `env` adds or overrides variables;
+ * without GITHUB_WORKSPACE a fresh build context (Dockerfile.final, random content) is used.
+ */
+export async function runAction(
+  inputs: Record<string, string>,
+  env: Record<string, string> = {},
+  options: RunOptions = {}
+): Promise<ActionRun> {
+  if (!existsSync(ACTION_ENTRY)) throw new Error(`${ACTION_ENTRY} is missing: run npm run package`)
+  const runnerTemp = await tempDir('runner-temp')
+  const home = await tempDir('home')
+  const workspace = env.GITHUB_WORKSPACE ?? (await makeBuildContext())
+  const commands = join(runnerTemp, '_runner_file_commands')
+  await mkdir(commands, { recursive: true })
+  const outputFile = join(commands, `set_output_${randomUUID()}`)
+  const summaryFile = join(commands, `step_summary_${randomUUID()}`)
+  const eventFile = join(runnerTemp, 'event.json')
+  await Promise.all([
+    writeFile(outputFile, ''),
+    writeFile(summaryFile, ''),
+    writeFile(eventFile, '{}\n')
+  ])
+
+  const inputEnv: Record<string, string> = {}
+  for (const [name, value] of Object.entries({ ...actionDefaults(), ...inputs })) {
+    inputEnv[inputVariable(name)] = value
+  }
+  const childEnv: Record<string, string> = {
+    PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+    HOME: home,
+    CI: 'true',
+    GITHUB_ACTIONS: 'true',
+    GITHUB_ACTION: '__babyshield_deploy-action',
+    GITHUB_ACTOR: 'octo-deployer',
+    GITHUB_REPOSITORY: 'babyshield/backend',
+    GITHUB_REPOSITORY_OWNER: 'babyshield',
+    GITHUB_SHA: '0123456789abcdef0123456789abcdef01234567',
+    GITHUB_REF: 'refs/heads/main',
+    GITHUB_REF_NAME: 'main',
+    GITHUB_EVENT_NAME: 'workflow_dispatch',
+    GITHUB_EVENT_PATH: eventFile,
+    GITHUB_WORKFLOW: 'Deploy production',
+    GITHUB_JOB: 'deploy',
+    GITHUB_RUN_ID: '4242424242',
+    GITHUB_RUN_NUMBER: '17',
+    GITHUB_RUN_ATTEMPT: '1',
+    GITHUB_SERVER_URL: 'https://github.com',
+    GITHUB_API_URL: 'https://api.github.com',
+    GITHUB_WORKSPACE: workspace,
+    GITHUB_OUTPUT: outputFile,
+    GITHUB_STEP_SUMMARY: summaryFile,
+    RUNNER_TEMP: runnerTemp,
+    RUNNER_OS: 'Linux',
+    RUNNER_ARCH: 'X64',
+    RUNNER_NAME: 'e2e-runner',
+    DOCKER_HOST,
+    ...AWS_ENV,
+    // The runner runs actions on Node 24, where the SDK has nothing to warn about.
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    ...inputEnv,
+    ...env
+  }
+
+  const { exitCode, stdout, stderr } = await new Promise<{
+    exitCode: number
+    stdout: string
+    stderr: string
+  }>((resolve, reject) => {
+    const child = spawn(process.execPath, [ACTION_ENTRY], { cwd: workspace, env: childEnv })
+    let stdout = ''
+    let stderr = ''
+    const outLines = lineSplitter(options.onLine)
+    const errLines = lineSplitter(options.onLine)
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString()
+      outLines(chunk.toString())
+    })
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString()
+      errLines(chunk.toString())
+    })
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 5 * 60_000)
+    child.on('error', reject)
+    child.on('close', code => {
+      clearTimeout(timer)
+      outLines('', true)
+      errLines('', true)
+      resolve({ exitCode: code ?? -1, stdout, stderr })
+    })
+  })
+  return {
+    exitCode,
+    stdout,
+    stderr,
+    outputs: parseOutputFile(await readIfExists(outputFile)),
+    summary: await readIfExists(summaryFile),
+    runnerTemp,
+    home,
+    workspace
+  }
+}
