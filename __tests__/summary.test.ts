@@ -124,6 +124,19 @@ describe('renderSummary', () => {
     )
   })
 
+  test('a rolled-back deploy shows the revision that failed between the two', () => {
+    const md = renderSummary(
+      result({
+        rolledBack: true,
+        previousTaskDefinitionArn: 'arn:aws:ecs:eu-north-1:123456789012:task-definition/app:41',
+        failedTaskDefinitionArn: 'arn:aws:ecs:eu-north-1:123456789012:task-definition/app:42',
+        taskDefinitionArn: 'arn:aws:ecs:eu-north-1:123456789012:task-definition/app:41'
+      })
+    )
+    expect(md).toContain('| Revision | app:41 → app:42 (failed) → app:41 |')
+    expect(md).toContain('| Rolled back | ↩️ yes |')
+  })
+
   test('a dry run shows the plan', () => {
     const md = renderSummary(
       result({ status: 'planned', plan: '-  "image": "a"\n+  "image": "b"' })

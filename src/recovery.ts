@@ -50,6 +50,7 @@ export async function recover(
   watched: Watched & { outcome: Exclude<RolloutOutcome, { kind: 'completed' }> }
 ): Promise<never> {
   const outcome = watched.outcome
+  result.failedTaskDefinitionArn = rollout.revision
   const failed = `The rollout of ${shortArn(rollout.revision)} ${outcome.kind === 'replaced' ? 'did not finish' : 'failed'}: ${outcome.reason}`
   const ours = watched.service?.deployments?.find(d => d.id === rollout.deploymentId)
   await core.group('Why the rollout failed', async () => {

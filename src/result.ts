@@ -60,6 +60,8 @@ export interface RunResult {
   containerName?: string
   taskDefinitionArn?: string
   previousTaskDefinitionArn?: string
+  /** The revision this step rolled out and that failed, when it failed. */
+  failedTaskDefinitionArn?: string
   verified: boolean
   rolledBack: boolean
   checks: Check[]
@@ -115,6 +117,7 @@ export function outputsOf(result: RunResult): Record<string, string> {
       tag: result.tag ?? null,
       taskDefinitionArn: result.taskDefinitionArn ?? null,
       previousTaskDefinitionArn: result.previousTaskDefinitionArn ?? null,
+      failedTaskDefinitionArn: result.failedTaskDefinitionArn ?? null,
       verified: result.verified,
       rolledBack: result.rolledBack,
       checks: result.checks,

@@ -84,9 +84,12 @@ export function renderSummary(result: RunResult): string {
   if (result.tag) rows.push(['Tag', `<code>${escapeText(result.tag)}</code>`])
   if (result.image) rows.push(['Image', `<code>${escapeText(result.image)}</code>`])
   if (result.containerName) rows.push(['Container', escapeText(result.containerName)])
+  const failed = result.failedTaskDefinitionArn
   rows.push([
     'Revision',
-    `${revisionName(result.previousTaskDefinitionArn)} → ${revisionName(result.taskDefinitionArn)}`
+    failed && failed !== result.taskDefinitionArn
+      ? `${revisionName(result.previousTaskDefinitionArn)} → ${revisionName(failed)} (failed) → ${revisionName(result.taskDefinitionArn)}`
+      : `${revisionName(result.previousTaskDefinitionArn)} → ${revisionName(result.taskDefinitionArn)}`
   ])
   const verified = result.verified ? '✅ yes' : result.checks.length > 0 ? '❌ no' : '— not checked'
   rows.push(['Verified', verified])

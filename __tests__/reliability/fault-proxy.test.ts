@@ -255,3 +255,23 @@ describe('FaultProxy options', () => {
     }
   })
 })
+
+test('a failing upstream (or hook) is answered 502 and recorded, not counted as a fault', async () => {
+  const port = (upstream.address() as AddressInfo).port
+  const broken = new FaultProxy(`http://127.0.0.1:${port}`, 1, {
+    beforeForward: () => Promise.reject(new Error('registry unreachable'))
+  })
+  const brokenUrl = await broken.listen()
+  try {
+    const res = await fetch(brokenUrl, {
+      method: 'POST',
+      headers: { 'x-amz-target': 'AmazonEC2ContainerRegistry_V20150921.DescribeImages' },
+      body: '{}'
+    })
+    expect(res.status).toBe(502)
+    expect(broken.upstreamErrors).toEqual(['DescribeImages: registry unreachable'])
+    expect(broken.plan.totalInjected()).toBe(0)
+  } finally {
+    await broken.close()
+  }
+})

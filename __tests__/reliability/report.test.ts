@@ -22,6 +22,9 @@ function run(fields: Partial<RunRecord>): RunRecord {
     error: '',
     serviceRuns: '',
     injected: {},
+    stackErrors: [],
+    serviceBefore: OLD,
+    changes: 0,
     ...fields
   }
 }
@@ -71,7 +74,22 @@ describe('verdict', () => {
       },
       'failed cleanly'
     ],
-    ['a run that wrote no outputs', { exitCode: 1, serviceRuns: OLD }, 'unreported']
+    [
+      'a failure before the service was read, nothing changed',
+      { exitCode: 1, serviceRuns: OLD },
+      'failed, changed nothing'
+    ],
+    [
+      'a run that wrote no outputs after an UpdateService reached AWS',
+      { exitCode: 1, serviceRuns: OLD, changes: 1 },
+      'unreported'
+    ],
+    [
+      'a run that wrote no outputs while the service moved',
+      { exitCode: 1, serviceRuns: NEW },
+      'unreported'
+    ],
+    ['a success that wrote no outputs', { exitCode: 0, serviceRuns: OLD }, 'unreported']
   ])('%s: %s', (_what, fields, expected) => {
     expect(verdict(run(fields))).toBe(expected)
   })
@@ -158,10 +176,13 @@ test('the report gives the headline figures and lists every run and scenario', (
   expect(report).toContain('| faults injected | 8 (500 6, throttle 2) |')
   expect(report).toContain('| deploys completed | 1 of 2 |')
   expect(report).toContain(
-    '| deploys failed cleanly (service on the revision the step reported) | 1; 1 of them name'
+    '| deploys failed cleanly | 1: 1 with the service on the revision the step reported, 0 before the service could be read (no revision reported, nothing changed); 1 of the 1 name the AWS operation that failed |'
   )
   expect(report).toContain(
     '| **runs that left the service on a revision they did not report** | **0** |'
+  )
+  expect(report).toContain(
+    '| failures of the local stack itself during the soak (not injected) | 0 |'
   )
   expect(report).toContain('| SIGTERM | exit 1 | exit 1; outputs written | ok |')
   expect(report).toContain(

@@ -35,7 +35,7 @@ const PLACEHOLDER_DIGEST = `sha256:${'0'.repeat(64)}`
 
 export async function deploy(inputs: Inputs, deps: Deps, result: RunResult): Promise<void> {
   const plan = await core.group('Preflight: repository, service, task definition, tag', () =>
-    preflight(inputs, deps)
+    preflight(inputs, deps, result)
   )
   result.tag = plan.tag
   result.containerName = plan.containerName
@@ -91,7 +91,7 @@ export async function deploy(inputs: Inputs, deps: Deps, result: RunResult): Pro
 }
 
 /** Everything that can be checked before anything changes, so bad input changes nothing. */
-async function preflight(inputs: Inputs, deps: Deps): Promise<Plan> {
+async function preflight(inputs: Inputs, deps: Deps, result: RunResult): Promise<Plan> {
   const repository = await deps.ecr.repository(inputs.ecrRepository)
   const service = await deps.ecs.service(inputs.service)
   if (service.status !== 'ACTIVE') {
@@ -101,6 +101,8 @@ async function preflight(inputs: Inputs, deps: Deps): Promise<Plan> {
   }
   if (!service.taskDefinition)
     throw new Error(`ECS service ${inputs.service} has no task definition`)
+  // Known from here on: a step that fails later still reports what the service runs.
+  result.previousTaskDefinitionArn = service.taskDefinition
   const { taskDefinition: current, tags: currentTags } = await deps.ecs.taskDefinition(
     service.taskDefinition
   )

@@ -1,5 +1,6 @@
-// UpdateService can be applied by ECS while its answer is lost (a dropped connection on the
-// SDK's last attempt): the deploy must look at the service before it undoes anything.
+// Deploys that meet AWS faults the SDK's retries could not carry: the step must say what the
+// service runs. UpdateService in particular can be applied while its answer is lost (a dropped
+// connection on the last attempt), so the deploy looks at the service before undoing anything.
 import { DescribeImagesCommand } from '@aws-sdk/client-ecr'
 import {
   DeregisterTaskDefinitionCommand,
@@ -93,4 +94,16 @@ describe('an UpdateService whose answer is lost', () => {
     )
     expect(w.ecsMock.commandCalls(DeregisterTaskDefinitionCommand)).toHaveLength(0)
   })
+})
+
+test('a failure after the service was read still reports the revision it runs', async () => {
+  const w = world(false)
+  w.ecrMock
+    .on(DescribeImagesCommand, { imageIds: [{ imageDigest: NEW_DIGEST }] })
+    .rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }))
+  await expect(deploy(w.inputs, w.deps, w.result)).rejects.toThrow(
+    `Could not look up image ${NEW_DIGEST} in ECR repository babyshield-backend: ThrottlingException: Rate exceeded`
+  )
+  expect(w.result.previousTaskDefinitionArn).toBe(OLD)
+  expect(w.result.taskDefinitionArn).toBeUndefined()
 })
