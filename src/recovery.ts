@@ -8,6 +8,7 @@ import type { Check, RunResult } from './result.js'
 import { watchRollout, type RolloutOutcome, type Watched } from './rollout.js'
 import type { StartedRollout } from './supervise.js'
 import { pinnedDigest } from './task-definition.js'
+import { appliedAllTheSame, startUpdate } from './update-service.js'
 import { allPassed, shortArn, verifyRunning } from './verification.js'
 
 export type Recovery =
@@ -137,17 +138,21 @@ async function rollBack(
   failed: string
 ): Promise<never> {
   const back = await core.group(`Roll back to ${shortArn(to)}`, async () => {
-    let deploymentId: string
-    try {
-      const service = await deps.ecs.update(inputs.service, to)
-      deploymentId = service.deployments?.find(d => d.status === 'PRIMARY')?.id ?? ''
-      if (!deploymentId) throw new Error('ECS answered without a PRIMARY deployment')
-    } catch (error) {
+    const update = await startUpdate(deps, inputs.service, to)
+    if (update.kind === 'not-applied') {
       throw new Error(
-        `${failed}. The rollback to ${shortArn(to)} could not be started (${errorText(error)}): the service is left on ${shortArn(rollout.revision)}; run this action with mode: rollback.`,
-        { cause: error }
+        `${failed}. The rollback to ${shortArn(to)} could not be started (${update.cause}): the service is left on ${shortArn(rollout.revision)}; run this action with mode: rollback.`,
+        { cause: update.error }
       )
     }
+    if (update.kind === 'unknown') {
+      throw new Error(
+        `${failed}. Could not tell whether the rollback to ${shortArn(to)} was started (${update.cause}; ${update.why}): the service may be left on ${shortArn(rollout.revision)} or moving to ${shortArn(to)}. Check it in the ECS console; if it is still on ${shortArn(rollout.revision)}, run this action with mode: rollback.`,
+        { cause: update.error }
+      )
+    }
+    if (update.kind === 'answer-lost') core.warning(appliedAllTheSame(update, to))
+    const { deploymentId } = update
     result.taskDefinitionArn = to
     note(deps, result, `rollback started: deployment ${deploymentId} → ${shortArn(to)}`)
     core.info(`Rollback deployment ${deploymentId} started: ${inputs.service} → ${shortArn(to)}`)

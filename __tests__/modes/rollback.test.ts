@@ -188,6 +188,10 @@ describe('rollback to an image: pinned into a new revision', () => {
       .rejects(
         Object.assign(new Error('User is not authorized'), { name: 'AccessDeniedException' })
       )
+    // The refused update left the service where it was.
+    w.ecsMock.on(DescribeServicesCommand).resolves({
+      services: [service([deployment('ecs-svc/1', arn(FAMILY, 41), 'PRIMARY', 'COMPLETED', 2)])]
+    })
     const i = inputs({ 'rollback-to': THIRD_DIGEST })
     const result = freshResult(i)
     await expect(rollback(i, w.deps, result)).rejects.toThrow(

@@ -103,6 +103,8 @@ export interface Story {
   logs?: Record<string, string[]>
   /** Revisions whose image is a tag, not a digest. */
   taggedRevisions?: number[]
+  /** UpdateService calls (1 = the first) that ECS applies but whose answer is lost. */
+  lostUpdateAnswers?: number[]
 }
 
 interface State {
@@ -175,6 +177,9 @@ export class FakeEcs {
         ...this.script.filter(s => s.at <= now),
         ...steps.map(s => ({ ...s, at: s.at + now }))
       ]
+      if (this.story.lostUpdateAnswers?.includes(this.updates)) {
+        throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError' })
+      }
       return { service: this.service(this.state()) }
     })
     this.logsMock.on(FilterLogEventsCommand).callsFake((input: FilterLogEventsCommandInput) => ({

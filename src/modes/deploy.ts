@@ -1,7 +1,7 @@
 // deploy: check everything → tag → log in → build → push → confirm the digest → register a
 // pinned revision → update the service → watch → verify.
 import * as core from '@actions/core'
-import type { Service, Tag, TaskDefinition } from '@aws-sdk/client-ecs'
+import type { Tag, TaskDefinition } from '@aws-sdk/client-ecs'
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import type { Repository } from '../aws/ecr.js'
@@ -19,6 +19,7 @@ import {
   nextRevision,
   registrable
 } from '../task-definition.js'
+import { appliedAllTheSame, deregisterUnused, startUpdate } from '../update-service.js'
 import { shortArn } from '../verification.js'
 
 interface Plan {
@@ -221,48 +222,34 @@ async function buildAndPush(inputs: Inputs, deps: Deps, plan: Plan): Promise<str
   return pushed
 }
 
-/** Updates the service; if that fails, the new revision is deregistered so nothing is left half-done. */
+/** Updates the service; a revision the service certainly did not take is deregistered again. */
 async function startDeployment(
   inputs: Inputs,
   deps: Deps,
   revision: string,
   plan: Plan
 ): Promise<string> {
-  try {
-    const service = await deps.ecs.update(inputs.service, revision)
-    const primary = service.deployments?.find(d => d.status === 'PRIMARY')
-    if (!primary?.id)
-      throw new Error(`ECS answered the update of ${inputs.service} without a PRIMARY deployment`)
-    core.info(`Deployment ${primary.id} started: ${inputs.service} → ${shortArn(revision)}`)
-    return primary.id
-  } catch (error) {
-    const cause = error instanceof Error ? error.message : String(error)
-    // A lost answer is not a lost update: look at the service before undoing anything.
-    let now: Service
-    try {
-      now = await deps.ecs.service(inputs.service)
-    } catch (lookError) {
+  const update = await startUpdate(deps, inputs.service, revision)
+  const ran = shortArn(plan.current.taskDefinitionArn)
+  switch (update.kind) {
+    case 'applied':
+      core.info(
+        `Deployment ${update.deploymentId} started: ${inputs.service} → ${shortArn(revision)}`
+      )
+      return update.deploymentId
+    case 'answer-lost':
+      core.warning(appliedAllTheSame(update, revision))
+      return update.deploymentId
+    case 'unknown':
       throw new Error(
-        `${cause}. Could not tell whether ECS applied the update (${lookError instanceof Error ? lookError.message : String(lookError)}): the service ran ${shortArn(plan.current.taskDefinitionArn)} before this step and may be moving to ${shortArn(revision)}, which was left registered.`,
-        { cause: error }
+        `${update.cause}. Could not tell whether ECS applied the update (${update.why}): the service ran ${ran} before this step and may be moving to ${shortArn(revision)}, which was left registered.`,
+        { cause: update.error }
       )
+    case 'not-applied': {
+      const cleanup = await deregisterUnused(deps, revision)
+      throw new Error(`${update.cause}. The service still runs ${ran}; ${cleanup}.`, {
+        cause: update.error
+      })
     }
-    const primary = now.deployments?.find(d => d.status === 'PRIMARY')
-    if (primary?.id && primary.taskDefinition === revision) {
-      core.warning(
-        `${cause}. ECS applied the update all the same: deployment ${primary.id} rolls out ${shortArn(revision)}; watching it.`
-      )
-      return primary.id
-    }
-    let cleanup = `revision ${shortArn(revision)} was deregistered`
-    try {
-      await deps.ecs.deregister(revision)
-    } catch (deregisterError) {
-      cleanup = `revision ${shortArn(revision)} could not be deregistered (${deregisterError instanceof Error ? deregisterError.message : String(deregisterError)})`
-    }
-    throw new Error(
-      `${cause}. The service still runs ${shortArn(plan.current.taskDefinitionArn)}; ${cleanup}.`,
-      { cause: error }
-    )
   }
 }

@@ -1,7 +1,7 @@
 // rollback: choose the target (nothing changes if there is none) → register a pinned revision
 // when the target is an image → update the service → watch → verify.
 import * as core from '@actions/core'
-import type { Service, Tag, TaskDefinition } from '@aws-sdk/client-ecs'
+import type { Tag, TaskDefinition } from '@aws-sdk/client-ecs'
 import type { Deps } from '../deps.js'
 import type { Inputs } from '../inputs.js'
 import type { RunResult } from '../result.js'
@@ -20,6 +20,7 @@ import {
 } from '../rollback-target.js'
 import { superviseRollout } from '../supervise.js'
 import { chooseContainer, diffJson, pinnedDigest, registrable } from '../task-definition.js'
+import { appliedAllTheSame, deregisterUnused, startUpdate } from '../update-service.js'
 import { shortArn } from '../verification.js'
 
 interface Plan {
@@ -230,39 +231,38 @@ function planOnly(plan: Plan, result: RunResult): void {
   )
 }
 
-/** Updates the service; if that fails, a revision registered for it is deregistered again. */
+/** Updates the service; a revision registered for it and certainly not taken is deregistered. */
 async function startRollback(
   inputs: Inputs,
   deps: Deps,
   revision: string,
   plan: Plan
 ): Promise<string> {
-  let service: Service
-  try {
-    service = await deps.ecs.update(inputs.service, revision)
-  } catch (error) {
-    let cleanup = ''
-    if (plan.choice.kind === 'repin') {
-      try {
-        await deps.ecs.deregister(revision)
-        cleanup = `; revision ${shortArn(revision)} was deregistered`
-      } catch (deregisterError) {
-        cleanup = `; revision ${shortArn(revision)} could not be deregistered (${messageOf(deregisterError)})`
-      }
+  const update = await startUpdate(deps, inputs.service, revision)
+  const registered = plan.choice.kind === 'repin'
+  const ran = shortArn(plan.current.taskDefinitionArn)
+  switch (update.kind) {
+    case 'applied':
+      core.info(
+        `Deployment ${update.deploymentId} started: ${inputs.service} → ${shortArn(revision)}`
+      )
+      return update.deploymentId
+    case 'answer-lost':
+      core.warning(appliedAllTheSame(update, revision))
+      return update.deploymentId
+    case 'unknown':
+      throw new Error(
+        `${update.cause}. Could not tell whether ECS applied the rollback (${update.why}): the service ran ${ran} before this step and may be moving to ${shortArn(revision)}${registered ? ', which was left registered' : ''}.`,
+        { cause: update.error }
+      )
+    case 'not-applied': {
+      const cleanup = registered ? `; ${await deregisterUnused(deps, revision)}` : ''
+      throw new Error(
+        `${update.cause}. Nothing was rolled back: the service still runs ${ran}${cleanup}.`,
+        { cause: update.error }
+      )
     }
-    throw new Error(
-      `${messageOf(error)}. Nothing was rolled back: the service still runs ${shortArn(plan.current.taskDefinitionArn)}${cleanup}.`,
-      { cause: error }
-    )
   }
-  const primary = service.deployments?.find(d => d.status === 'PRIMARY')
-  if (!primary?.id) {
-    throw new Error(
-      `ECS answered the update of ${inputs.service} to ${shortArn(revision)} without a PRIMARY deployment: the rollback was started but cannot be watched`
-    )
-  }
-  core.info(`Deployment ${primary.id} started: ${inputs.service} → ${shortArn(revision)}`)
-  return primary.id
 }
 
 function messageOf(error: unknown): string {

@@ -1,0 +1,102 @@
+// Pointing the service at a revision. UpdateService can be applied while its answer is lost (a
+// dropped connection on the last attempt), so a failed call is judged by what the service shows,
+// never assumed to have changed nothing.
+import type { Service } from '@aws-sdk/client-ecs'
+import type { Deps } from './deps.js'
+import { errorText } from './diagnostics.js'
+import { shortArn } from './verification.js'
+
+export type ServiceUpdate =
+  /** ECS answered with the deployment it started. */
+  | { kind: 'applied'; deploymentId: string }
+  /** The answer was lost or had no deployment, but the service shows the update's deployment. */
+  | { kind: 'answer-lost'; deploymentId: string; cause: string }
+  /** The service still points elsewhere: nothing changed. */
+  | { kind: 'not-applied'; cause: string; error: unknown }
+  /** Neither the answer nor the service says: the service may be moving to the revision. */
+  | { kind: 'unknown'; cause: string; why: string; error: unknown }
+
+/** An UpdateService that did not answer with a deployment to watch. */
+export interface UnclearUpdate {
+  cause: string
+  error: unknown
+  /** ECS answered, so it took the update; only the deployment is missing. */
+  accepted: boolean
+}
+
+/** The service read after an unclear update, or why it could not be read. */
+export type Look = { service: Service } | { error: string }
+
+/** The deployment UpdateService's answer says it started. Pure. */
+export function startedDeployment(answer: Service): string | undefined {
+  return answer.deployments?.find(d => d.status === 'PRIMARY')?.id || undefined
+}
+
+/** What an unclear update did to the service, judged by the service read afterwards. Pure. */
+export function judgeUpdate(revision: string, update: UnclearUpdate, look: Look): ServiceUpdate {
+  const { cause, error } = update
+  if ('error' in look) return { kind: 'unknown', cause, why: look.error, error }
+  const primary = look.service.deployments?.find(d => d.status === 'PRIMARY')
+  if (primary?.id && primary.taskDefinition === revision) {
+    return { kind: 'answer-lost', deploymentId: primary.id, cause }
+  }
+  if (update.accepted) {
+    return {
+      kind: 'unknown',
+      cause,
+      why: `ECS accepted it, but the service's PRIMARY deployment ${primary?.id ?? '(none)'} runs ${shortArn(primary?.taskDefinition)}`,
+      error
+    }
+  }
+  if (look.service.taskDefinition === revision) {
+    return {
+      kind: 'unknown',
+      cause,
+      why: `the service points at ${shortArn(revision)} but shows no PRIMARY deployment of it`,
+      error
+    }
+  }
+  return { kind: 'not-applied', cause, error }
+}
+
+/** Points the service at the revision and says which deployment, if any, to watch. */
+export async function startUpdate(
+  deps: Pick<Deps, 'ecs'>,
+  service: string,
+  revision: string
+): Promise<ServiceUpdate> {
+  let unclear: UnclearUpdate
+  try {
+    const deploymentId = startedDeployment(await deps.ecs.update(service, revision))
+    if (deploymentId) return { kind: 'applied', deploymentId }
+    const error = new Error(`ECS answered the update of ${service} without a PRIMARY deployment`)
+    unclear = { cause: error.message, error, accepted: true }
+  } catch (error) {
+    unclear = { cause: errorText(error), error, accepted: false }
+  }
+  let look: Look
+  try {
+    look = { service: await deps.ecs.service(service) }
+  } catch (error) {
+    look = { error: errorText(error) }
+  }
+  return judgeUpdate(revision, unclear, look)
+}
+
+/** The warning for an update ECS applied although its answer was lost. */
+export function appliedAllTheSame(
+  update: { deploymentId: string; cause: string },
+  revision: string
+): string {
+  return `${update.cause}. ECS applied the update all the same: deployment ${update.deploymentId} rolls out ${shortArn(revision)}; watching it.`
+}
+
+/** Deregisters a revision the service never took; says how that went, never throws. */
+export async function deregisterUnused(deps: Pick<Deps, 'ecs'>, revision: string): Promise<string> {
+  try {
+    await deps.ecs.deregister(revision)
+    return `revision ${shortArn(revision)} was deregistered`
+  } catch (error) {
+    return `revision ${shortArn(revision)} could not be deregistered (${errorText(error)})`
+  }
+}
