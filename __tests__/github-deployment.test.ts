@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { DescribeTasksCommand, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs'
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest'
 import {
   describeGitHubError,
@@ -18,13 +19,18 @@ import { parseInputs, type Inputs } from '../src/inputs.js'
 import { run } from '../src/main.js'
 import { newResult, type RunResult } from '../src/result.js'
 import { FakeGitHubApi } from './fakes/github-api.js'
+import { NEW_DIGEST, OLD_DIGEST, REPOSITORY_URI, arn } from './fixtures/task-definitions.js'
+import { NEW, OLD, TODAY_TAG, deployWorld } from './helpers/deploy-world.js'
+import { task } from './helpers/ecs-answers.js'
 import { FakeClock, FakeDocker } from './helpers/fakes.js'
+import { FAMILY, rollbackWorld } from './helpers/verify-rollback-world.js'
 
 const TOKEN = 'ghs_fake0123456789'
 const SHA = '0123456789abcdef0123456789abcdef01234567'
 const DIGEST = `sha256:${'ab'.repeat(32)}`
 const NEW_ARN = 'arn:aws:ecs:eu-north-1:123456789012:task-definition/babyshield-backend-task:42'
 const OLD_ARN = 'arn:aws:ecs:eu-north-1:123456789012:task-definition/babyshield-backend-task:41'
+const URI = '123456789012.dkr.ecr.eu-north-1.amazonaws.com/babyshield-backend'
 
 function inputsOf(overrides: Record<string, string> = {}): Inputs {
   const values: Record<string, string> = {
@@ -57,6 +63,15 @@ function resultOf(fields: Partial<RunResult>): RunResult {
   return { ...result, ...fields }
 }
 
+/** A deploy's result as the mode hands it over just before UpdateService. */
+const ROLLING = resultOf({
+  image: `${URI}@${DIGEST}`,
+  digest: DIGEST,
+  tag: 'production-fixed-20261126',
+  taskDefinitionArn: NEW_ARN,
+  previousTaskDefinitionArn: OLD_ARN
+})
+
 /** What the action printed, as workflow commands: `::warning::…` lines among them. */
 function printed(): string {
   return vi
@@ -81,7 +96,7 @@ describe('planRecord', () => {
     ['verify mode', { mode: 'verify' }],
     ['dry-run', { 'dry-run': 'true' }]
   ])('%s: nothing is recorded and nothing is said', (_name, overrides) => {
-    expect(planRecord(inputsOf(overrides), envFor(undefined))).toEqual({ kind: 'skip' })
+    expect(planRecord(inputsOf(overrides), envFor(undefined), ROLLING)).toEqual({ kind: 'skip' })
   })
 
   test.each([
@@ -89,13 +104,17 @@ describe('planRecord', () => {
     ['GITHUB_REPOSITORY', { GITHUB_REPOSITORY: 'a/b/c' }, /GITHUB_REPOSITORY is not set/],
     ['GITHUB_SHA', { GITHUB_SHA: '' }, /GITHUB_SHA is not set/]
   ])('without %s the record is skipped with a warning', (_name, env, warning) => {
-    const plan = planRecord(inputsOf(), { ...envFor(undefined), ...env })
+    const plan = planRecord(inputsOf(), { ...envFor(undefined), ...env }, ROLLING)
     expect(plan.kind).toBe('skip')
     expect(plan.kind === 'skip' && plan.warning).toMatch(warning)
   })
 
-  test('a deploy to production: the request GitHub gets', () => {
-    const plan = planRecord(inputsOf({ tag: 'production-fixed-20261126' }), envFor(undefined))
+  test('a deploy to production: the request GitHub gets, with what is rolled out', () => {
+    const plan = planRecord(
+      inputsOf({ tag: 'production-fixed-20261126', 'deployment-notes': 'fix #12' }),
+      envFor(undefined),
+      ROLLING
+    )
     expect(plan).toEqual({
       kind: 'record',
       owner: 'babyshield',
@@ -117,11 +136,12 @@ describe('planRecord', () => {
           cluster: 'babyshield-cluster',
           service: 'babyshield-backend-service',
           region: 'eu-north-1',
-          image: null,
-          digest: null,
-          taskDefinitionArn: null,
+          image: `${URI}@${DIGEST}`,
+          digest: DIGEST,
+          taskDefinitionArn: NEW_ARN,
+          previousTaskDefinitionArn: OLD_ARN,
           tag: 'production-fixed-20261126',
-          notes: ''
+          notes: 'fix #12'
         }
       }
     })
@@ -133,37 +153,48 @@ describe('planRecord', () => {
     ['staging', false],
     ['production-eu', false]
   ])('environment %s: production_environment is %s', (environment, production) => {
-    const plan = planRecord(inputsOf({ environment }), envFor(undefined))
+    const plan = planRecord(inputsOf({ environment }), envFor(undefined), ROLLING)
     expect(plan.kind === 'record' && plan.request.production_environment).toBe(production)
   })
 
-  test.each([
-    ['deploy', { image: DIGEST }, { digest: DIGEST, tag: null, taskDefinitionArn: null }],
+  const pinned = { image: `${URI}@${DIGEST}`, digest: DIGEST }
+  test.each<[string, Record<string, string>, Partial<RunResult>, Record<string, unknown>]>([
     [
       'deploy',
       { image: 'production-fixed-20261125' },
-      { digest: null, tag: 'production-fixed-20261125', taskDefinitionArn: null }
+      { ...pinned, tag: 'production-fixed-20261125', taskDefinitionArn: NEW_ARN },
+      { tag: 'production-fixed-20261125', taskDefinitionArn: NEW_ARN }
     ],
     [
       'rollback',
       { 'rollback-to': 'previous' },
-      { digest: null, tag: null, taskDefinitionArn: null }
+      { ...pinned, taskDefinitionArn: OLD_ARN, previousTaskDefinitionArn: NEW_ARN },
+      { tag: null, taskDefinitionArn: OLD_ARN, previousTaskDefinitionArn: NEW_ARN }
     ],
     [
       'rollback',
-      { 'rollback-to': OLD_ARN },
-      { digest: null, tag: null, taskDefinitionArn: OLD_ARN }
+      { 'rollback-to': 'production-fixed-20261120' },
+      { ...pinned, tag: 'production-fixed-20261120', taskDefinitionArn: NEW_ARN },
+      { tag: 'production-fixed-20261120', taskDefinitionArn: NEW_ARN }
     ],
-    ['rollback', { 'rollback-to': DIGEST }, { digest: DIGEST, tag: null, taskDefinitionArn: null }],
     [
-      'rollback',
-      { 'rollback-to': 'production-fixed-20261120', tag: 'production-fixed-20261126' },
-      { digest: null, tag: 'production-fixed-20261120', taskDefinitionArn: null }
+      'deploy',
+      {},
+      { ...pinned, tag: '', taskDefinitionArn: NEW_ARN, previousTaskDefinitionArn: '' },
+      { tag: null, previousTaskDefinitionArn: null }
     ]
-  ])('%s %o: the payload says what was asked for', (mode, overrides, expected) => {
-    const plan = planRecord(inputsOf({ mode, ...overrides }), envFor(undefined))
+  ])('%s %o: the payload says what is rolled out', (mode, overrides, rolling, expected) => {
+    const plan = planRecord(
+      inputsOf({ mode, ...overrides }),
+      envFor(undefined),
+      resultOf({ mode: mode as RunResult['mode'], ...rolling })
+    )
     expect(plan.kind === 'record' && plan.request.task).toBe(mode)
-    expect(plan.kind === 'record' && plan.request.payload).toMatchObject({ mode, ...expected })
+    expect(plan.kind === 'record' && plan.request.payload).toMatchObject({
+      mode,
+      ...pinned,
+      ...expected
+    })
   })
 })
 
@@ -302,7 +333,8 @@ describe('recording against the GitHub REST API', () => {
 
     const record = await startDeploymentRecord(
       inputsOf({ 'deployment-notes': 'fix #12' }),
-      envFor(api)
+      envFor(api),
+      ROLLING
     )
     expect(record).toBeDefined()
     const created = api.deployments.find(d => d.id === record?.id)
@@ -314,7 +346,14 @@ describe('recording against the GitHub REST API', () => {
       transient_environment: false,
       auto_merge: false,
       required_contexts: [],
-      payload: { cluster: 'babyshield-cluster', notes: 'fix #12' }
+      payload: {
+        cluster: 'babyshield-cluster',
+        image: `${URI}@${DIGEST}`,
+        digest: DIGEST,
+        taskDefinitionArn: NEW_ARN,
+        previousTaskDefinitionArn: OLD_ARN,
+        notes: 'fix #12'
+      }
     })
     expect(api.statuses.at(-1)).toMatchObject({
       deployment_id: record?.id,
@@ -346,7 +385,7 @@ describe('recording against the GitHub REST API', () => {
       { payload: { cluster: 'babyshield-cluster', service: 'babyshield-backend-service' } },
       ['success']
     )
-    const record = await startDeploymentRecord(inputsOf(), envFor(api))
+    const record = await startDeploymentRecord(inputsOf(), envFor(api), ROLLING)
     await finishDeploymentRecord(
       record,
       resultOf({
@@ -363,7 +402,8 @@ describe('recording against the GitHub REST API', () => {
   test('a rollback is recorded with task rollback in a non-production environment', async () => {
     const record = await startDeploymentRecord(
       inputsOf({ mode: 'rollback', environment: 'staging' }),
-      envFor(api)
+      envFor(api),
+      resultOf({ ...ROLLING, mode: 'rollback' })
     )
     expect(api.deployments.find(d => d.id === record?.id)).toMatchObject({
       task: 'rollback',
@@ -373,9 +413,11 @@ describe('recording against the GitHub REST API', () => {
   })
 
   test('verify and dry-run runs send nothing to GitHub', async () => {
-    expect(await startDeploymentRecord(inputsOf({ mode: 'verify' }), envFor(api))).toBeUndefined()
     expect(
-      await startDeploymentRecord(inputsOf({ 'dry-run': 'true' }), envFor(api))
+      await startDeploymentRecord(inputsOf({ mode: 'verify' }), envFor(api), ROLLING)
+    ).toBeUndefined()
+    expect(
+      await startDeploymentRecord(inputsOf({ 'dry-run': 'true' }), envFor(api), ROLLING)
     ).toBeUndefined()
     expect(api.requests).toEqual([])
   })
@@ -384,7 +426,7 @@ describe('recording against the GitHub REST API', () => {
     'a token without rights (%i) is a warning, never a failure, and never shows the token',
     async status => {
       api.refuseWith = status
-      const record = await startDeploymentRecord(inputsOf(), envFor(api))
+      const record = await startDeploymentRecord(inputsOf(), envFor(api), ROLLING)
       expect(record).toBeUndefined()
       const [warning, ...more] = warnings()
       expect(more).toEqual([])
@@ -402,7 +444,7 @@ describe('recording against the GitHub REST API', () => {
   )
 
   test('a refusal when the final status is set is a warning', async () => {
-    const record = await startDeploymentRecord(inputsOf(), envFor(api))
+    const record = await startDeploymentRecord(inputsOf(), envFor(api), ROLLING)
     expect(record).toBeDefined()
     api.refuseWith = 403
     await finishDeploymentRecord(record, resultOf({ status: 'succeeded' }))
@@ -415,20 +457,20 @@ describe('recording against the GitHub REST API', () => {
 
   test('a server error is a warning that gives the status', async () => {
     api.refuseWith = 500
-    expect(await startDeploymentRecord(inputsOf(), envFor(api))).toBeUndefined()
+    expect(await startDeploymentRecord(inputsOf(), envFor(api), ROLLING)).toBeUndefined()
     expect(warnings()).toEqual([expect.stringContaining('GitHub answered 500: Server Error')])
   })
 
   test('an API that does not answer in time is a warning', async () => {
     api.stall = true
     const started = Date.now()
-    expect(await startDeploymentRecord(inputsOf(), envFor(api), 200)).toBeUndefined()
+    expect(await startDeploymentRecord(inputsOf(), envFor(api), ROLLING, 200)).toBeUndefined()
     expect(Date.now() - started).toBeLessThan(5000)
     expect(warnings()).toEqual([expect.stringContaining('the GitHub API did not answer in time')])
   })
 })
 
-describe('run() records around the mode', () => {
+describe('run() records around the rollout', () => {
   let api: FakeGitHubApi
 
   beforeEach(async () => {
@@ -444,11 +486,12 @@ describe('run() records around the mode', () => {
 
   afterEach(async () => {
     vi.unstubAllEnvs()
+    vi.restoreAllMocks()
     process.exitCode = undefined
     await api.stop()
   })
 
-  function runWith(inputs: Record<string, string>): Promise<void> {
+  function runWith(inputs: Record<string, string>, deps: Deps): Promise<void> {
     const values: Record<string, string> = {
       cluster: 'babyshield-cluster',
       service: 'babyshield-backend-service',
@@ -460,39 +503,141 @@ describe('run() records around the mode', () => {
     for (const [name, value] of Object.entries(values)) {
       vi.stubEnv(`INPUT_${name.replace(/ /g, '_').toUpperCase()}`, value)
     }
+    return run(() => ({ ...deps, env: envFor(api) }))
+  }
+
+  /** How many deployments GitHub had each time the service was pointed at a revision. */
+  function recordedAtUpdate(deps: Deps): number[] {
+    const seen: number[] = []
+    const update = deps.ecs.update.bind(deps.ecs)
+    vi.spyOn(deps.ecs, 'update').mockImplementation((service, revision) => {
+      seen.push(api.deployments.length)
+      return update(service, revision)
+    })
+    return seen
+  }
+
+  test('a deploy is recorded just before UpdateService, with what it rolls out, then success', async () => {
+    const world = deployWorld()
+    const seen = recordedAtUpdate(world.deps)
+    await runWith({ image: TODAY_TAG, 'deployment-notes': 'fix #12' }, world.deps)
+
+    expect(process.exitCode).toBeUndefined()
+    expect(world.ecsMock.commandCalls(RegisterTaskDefinitionCommand)).toHaveLength(1)
+    expect(seen).toEqual([1])
+    expect(api.deployments).toHaveLength(1)
+    const [created] = api.deployments
+    expect(created).toMatchObject({
+      task: 'deploy',
+      environment: 'production',
+      payload: {
+        mode: 'deploy',
+        cluster: 'babyshield-cluster',
+        service: 'babyshield-backend-service',
+        region: 'eu-north-1',
+        image: `${REPOSITORY_URI}@${NEW_DIGEST}`,
+        digest: NEW_DIGEST,
+        taskDefinitionArn: NEW,
+        previousTaskDefinitionArn: OLD,
+        tag: TODAY_TAG,
+        notes: 'fix #12'
+      }
+    })
+    expect(api.statusesOf(created?.id ?? 0)).toEqual(['in_progress', 'success'])
+    expect(api.statuses.at(-1)?.description).toBe(
+      `verified: babyshield-backend-task:42 runs ${NEW_DIGEST.slice(0, 19)}`
+    )
+  })
+
+  test('a deploy that fails after the rollout started: failure with its message', async () => {
+    const world = deployWorld()
+    world.ecsMock.on(DescribeTasksCommand).resolves({
+      tasks: [task('t1', NEW, 'api', OLD_DIGEST), task('t2', NEW, 'api', OLD_DIGEST)]
+    })
+    await runWith({ image: TODAY_TAG }, world.deps)
+
+    expect(process.exitCode).toBe(1)
+    expect(api.deployments).toHaveLength(1)
+    const id = api.deployments[0]?.id ?? 0
+    expect(api.statusesOf(id)).toEqual(['in_progress', 'failure'])
+    expect(api.statuses.at(-1)?.description).toMatch(
+      /^failed: The rollout of babyshield-backend-task:42 completed but verification failed/
+    )
+  })
+
+  test('a deploy that fails before any rollout records nothing: nothing was deployed', async () => {
     const deps = {
       docker: new FakeDocker(''),
       clock: new FakeClock(),
-      env: envFor(api),
+      env: {},
       ecr: {
         repository: () =>
           Promise.reject(new Error('Could not find ECR repository babyshield-backend'))
       }
     } as unknown as Deps
-    return run(() => deps)
-  }
-
-  test('a deploy that fails is recorded as in_progress, then failure with its message', async () => {
-    await runWith({})
+    await runWith({}, deps)
     expect(process.exitCode).toBe(1)
-    expect(api.deployments).toHaveLength(1)
-    const id = api.deployments[0]?.id ?? 0
-    expect(api.statusesOf(id)).toEqual(['in_progress', 'failure'])
-    expect(api.statuses.at(-1)?.description).toBe(
-      'failed: Could not find ECR repository babyshield-backend'
-    )
+    expect(api.requests).toEqual([])
+    expect(warnings()).toEqual([])
+  })
+
+  test('a rollback is recorded with the revision it returns to', async () => {
+    const target = arn(FAMILY, 38)
+    const world = rollbackWorld({ arn: target, digest: NEW_DIGEST })
+    const seen = recordedAtUpdate(world.deps)
+    await runWith({ mode: 'rollback', 'rollback-to': 'previous' }, world.deps)
+
+    expect(process.exitCode).toBeUndefined()
+    expect(seen).toEqual([1])
+    const [created] = api.deployments
+    expect(created).toMatchObject({
+      task: 'rollback',
+      payload: {
+        mode: 'rollback',
+        image: `${REPOSITORY_URI}@${NEW_DIGEST}`,
+        digest: NEW_DIGEST,
+        taskDefinitionArn: target,
+        previousTaskDefinitionArn: arn(FAMILY, 41)
+      }
+    })
+    expect(api.statusesOf(created?.id ?? 0)).toEqual(['in_progress', 'success'])
   })
 
   test('a dry run records nothing', async () => {
-    await runWith({ 'dry-run': 'true' })
+    const world = deployWorld()
+    await runWith({ image: TODAY_TAG, 'dry-run': 'true' }, world.deps)
+    expect(process.exitCode).toBeUndefined()
     expect(api.requests).toEqual([])
+  })
+
+  test('a cancelled rollout still gets its final status', async () => {
+    const world = deployWorld()
+    const exited = new Promise<number>(resolve => {
+      vi.spyOn(process, 'exit').mockImplementation(code => {
+        resolve(Number(code))
+        return undefined as never
+      })
+    })
+    // The runner's signal comes while ECS is being asked to move the service; the step never
+    // hears back.
+    vi.spyOn(world.deps.ecs, 'update').mockImplementation(() => {
+      process.emit('SIGINT')
+      return new Promise(() => undefined)
+    })
+    void runWith({ image: TODAY_TAG }, world.deps)
+
+    expect(await exited).toBe(1)
+    expect(api.deployments).toHaveLength(1)
+    const id = api.deployments[0]?.id ?? 0
+    expect(api.statusesOf(id)).toEqual(['in_progress', 'failure'])
+    expect(api.statuses.at(-1)?.description).toMatch(/^failed: The step was cancelled \(SIGINT\)/)
   })
 })
 
 test('an unreachable GitHub API is a warning', async () => {
   const port = await closedPort()
   const env = { ...envFor(undefined), GITHUB_API_URL: `http://127.0.0.1:${port}` }
-  expect(await startDeploymentRecord(inputsOf(), env)).toBeUndefined()
+  expect(await startDeploymentRecord(inputsOf(), env, ROLLING)).toBeUndefined()
   expect(warnings()).toEqual([
     expect.stringMatching(
       /Could not record the deploy as a GitHub deployment: the GitHub API could not be reached: .*ECONNREFUSED/

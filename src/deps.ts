@@ -5,6 +5,7 @@ import { Ecs } from './aws/ecs.js'
 import { Logs } from './aws/logs.js'
 import { systemClock, type Clock } from './clock.js'
 import { DockerCli, type Docker } from './docker.js'
+import type { RunResult } from './result.js'
 
 export interface Deps {
   ecr: Ecr
@@ -13,6 +14,11 @@ export interface Deps {
   docker: Docker
   clock: Clock
   env: NodeJS.ProcessEnv
+  /**
+   * Called by deploy and rollback just before UpdateService points the service at a revision,
+   * with the result as it stands and taskDefinitionArn set to that revision. Must not throw.
+   */
+  onRolloutStart?: (result: RunResult) => Promise<void>
 }
 
 export function createDeps(

@@ -15,15 +15,22 @@ const MAX_DESCRIPTION = 140
 
 export type RecordedTask = 'deploy' | 'rollback'
 
-/** What is known when the record is made: what was asked for. The outcome goes in the final status. */
+/**
+ * What is rolled out, known when the record is made: just before UpdateService. GitHub cannot
+ * change a payload later, so the outcome goes in the final status.
+ */
 export type DeploymentPayload = {
   mode: RecordedTask
   cluster: string
   service: string
   region: string
+  /** `URI@sha256:…`, pinned in taskDefinitionArn. */
   image: string | null
   digest: string | null
+  /** The revision the service is pointed at. */
   taskDefinitionArn: string | null
+  /** The revision the service ran before this step. */
+  previousTaskDefinitionArn: string | null
   tag: string | null
   notes: string
 }
@@ -68,8 +75,8 @@ export interface FinalStatus {
   description: string
 }
 
-/** Whether and how this run is recorded. Pure. */
-export function planRecord(inputs: Inputs, env: NodeJS.ProcessEnv): RecordPlan {
+/** Whether and how this run's rollout, as `rolling` describes it, is recorded. Pure. */
+export function planRecord(inputs: Inputs, env: NodeJS.ProcessEnv, rolling: RunResult): RecordPlan {
   if (!inputs.githubToken || inputs.dryRun || inputs.mode === 'verify') return { kind: 'skip' }
   const [owner, repo, ...rest] = (env.GITHUB_REPOSITORY ?? '').split('/')
   if (!owner || !repo || rest.length > 0) {
@@ -88,7 +95,7 @@ export function planRecord(inputs: Inputs, env: NodeJS.ProcessEnv): RecordPlan {
     }
   }
   const task: RecordedTask = inputs.mode
-  const payload = requestedPayload(inputs, task)
+  const payload = rolloutPayload(inputs, task, rolling)
   return {
     kind: 'record',
     owner,
@@ -111,17 +118,17 @@ export function planRecord(inputs: Inputs, env: NodeJS.ProcessEnv): RecordPlan {
   }
 }
 
-function requestedPayload(inputs: Inputs, task: RecordedTask): DeploymentPayload {
-  const asked = task === 'deploy' ? inputs.image : inputs.rollbackTo
+function rolloutPayload(inputs: Inputs, task: RecordedTask, rolling: RunResult): DeploymentPayload {
   return {
     mode: task,
     cluster: inputs.cluster,
     service: inputs.service,
     region: inputs.region,
-    image: null,
-    digest: asked?.kind === 'digest' ? asked.digest : null,
-    taskDefinitionArn: asked?.kind === 'arn' ? asked.arn : null,
-    tag: asked?.kind === 'tag' ? asked.tag : task === 'deploy' ? (inputs.tag ?? null) : null,
+    image: rolling.image || null,
+    digest: rolling.digest || null,
+    taskDefinitionArn: rolling.taskDefinitionArn || null,
+    previousTaskDefinitionArn: rolling.previousTaskDefinitionArn || null,
+    tag: rolling.tag || null,
     notes: inputs.deploymentNotes
   }
 }
@@ -199,15 +206,17 @@ export function describeGitHubError(error: unknown, where: string): string {
 }
 
 /**
- * Creates the deployment and its in_progress status. Never throws: without a record the
- * deploy goes on, and the reason is a warning.
+ * Creates the deployment of the rollout `rolling` describes, and its in_progress status. Called
+ * when the rollout starts, so a step that fails before it records nothing: nothing was deployed.
+ * Never throws: without a record the deploy goes on, and the reason is a warning.
  */
 export async function startDeploymentRecord(
   inputs: Inputs,
   env: NodeJS.ProcessEnv,
+  rolling: RunResult,
   timeoutMs = GITHUB_TIMEOUT_MS
 ): Promise<DeploymentRecord | undefined> {
-  const plan = planRecord(inputs, env)
+  const plan = planRecord(inputs, env, rolling)
   if (plan.kind === 'skip') {
     if (plan.warning) core.warning(plan.warning)
     return undefined

@@ -3,7 +3,11 @@ import * as core from '@actions/core'
 import { cancelledError, onCancel } from './cancel.js'
 import { auditFromEnv } from './context.js'
 import { createDeps, type Deps } from './deps.js'
-import { finishDeploymentRecord, startDeploymentRecord } from './github-deployment.js'
+import {
+  finishDeploymentRecord,
+  startDeploymentRecord,
+  type DeploymentRecord
+} from './github-deployment.js'
 import { getInputs, type Inputs, type Mode } from './inputs.js'
 import { deploy } from './modes/deploy.js'
 import { rollback } from './modes/rollback.js'
@@ -26,20 +30,30 @@ export async function run(
     return
   }
 
-  const deps = makeDeps(inputs)
+  const made = makeDeps(inputs)
+  const env = made.env
   const result = newResult(
     inputs.mode,
     { region: inputs.region, cluster: inputs.cluster, service: inputs.service },
-    auditFromEnv(deps.env, inputs.deploymentNotes)
+    auditFromEnv(env, inputs.deploymentNotes)
   )
-  const record = await startDeploymentRecord(inputs, deps.env)
+  // The GitHub deployment is made when the rollout starts, so its payload can name the digest
+  // and the revision; a step that fails before then deployed nothing and records nothing.
+  let recording: Promise<DeploymentRecord | undefined> | undefined
+  const deps: Deps = {
+    ...made,
+    onRolloutStart: async rolling => {
+      recording ??= startDeploymentRecord(inputs, env, rolling)
+      await recording
+    }
+  }
   // Cancelled: say what the service was being moved to, and remove the credentials, then exit.
   const stopCancel = onCancel(async signal => {
     result.status = 'failed'
     result.error = cancelledError(signal, result)
     await deps.docker.cleanup().catch(() => undefined)
     await writeResult(result)
-    await finishDeploymentRecord(record, result)
+    await finishDeploymentRecord(await recording, result)
   })
   try {
     await MODE_RUNNERS[inputs.mode](inputs, deps, result)
@@ -54,7 +68,7 @@ export async function run(
 
   stopCancel()
 
-  await finishDeploymentRecord(record, result)
+  await finishDeploymentRecord(await recording, result)
   await writeResult(result)
 }
 

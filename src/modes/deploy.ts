@@ -70,6 +70,8 @@ export async function deploy(inputs: Inputs, deps: Deps, result: RunResult): Pro
     return registered.taskDefinitionArn ?? ''
   })
 
+  // A copy: result.taskDefinitionArn names the revision only once ECS has taken the update.
+  await deps.onRolloutStart?.({ ...result, taskDefinitionArn: revision })
   const deploymentId = await core.group(`Update service ${inputs.service}`, () =>
     startDeployment(inputs, deps, revision, plan)
   )

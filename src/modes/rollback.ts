@@ -69,6 +69,8 @@ export async function rollback(inputs: Inputs, deps: Deps, result: RunResult): P
           return registered.taskDefinitionArn ?? ''
         })
 
+  // A copy: result.taskDefinitionArn names the revision only once ECS has taken the update.
+  await deps.onRolloutStart?.({ ...result, taskDefinitionArn: revision })
   const deploymentId = await core.group(`Update service ${inputs.service}`, () =>
     startRollback(inputs, deps, revision, plan)
   )
