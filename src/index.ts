@@ -1,3 +1,5 @@
-import { run } from './main.js'
+import * as core from '@actions/core'
+import { messageOf, run } from './main.js'
 
-void run()
+// run() reports its own failures; this catches only what escapes it, so no failure is silent.
+run().catch((error: unknown) => core.setFailed(`Unexpected error: ${messageOf(error)}`))
