@@ -12,7 +12,8 @@ import {
   ListTasksCommand,
   RegisterTaskDefinitionCommand,
   UpdateServiceCommand,
-  type RegisterTaskDefinitionCommandInput
+  type RegisterTaskDefinitionCommandInput,
+  type Service
 } from '@aws-sdk/client-ecs'
 import {
   NEW_DIGEST,
@@ -41,21 +42,43 @@ export const DEPLOY_INPUTS: Record<string, string> = {
   'aws-region': 'eu-north-1'
 }
 
-export function deployWorld(env: NodeJS.ProcessEnv = {}) {
-  const world = mockedDeps({ digest: NEW_DIGEST, env })
+export interface WorldOptions {
+  /** Tags ECR already has; the automatic tag is chosen after them. */
+  existingTags?: string[]
+  immutable?: boolean
+  /** The digest docker push reports. */
+  pushedDigest?: string
+  /** The digest ECR lists for today's tag after the push. */
+  ecrDigest?: string
+  /** DescribeServices answers between the update and the completed rollout. */
+  rollingOut?: Service[]
+}
+
+export function deployWorld(env: NodeJS.ProcessEnv = {}, options: WorldOptions = {}) {
+  const world = mockedDeps({ digest: options.pushedDigest ?? NEW_DIGEST, env })
   const { ecrMock, ecsMock } = world
   ecrMock.on(DescribeRepositoriesCommand).resolves({
-    repositories: [{ repositoryName: 'babyshield-backend', repositoryUri: REPOSITORY_URI }]
+    repositories: [
+      {
+        repositoryName: 'babyshield-backend',
+        repositoryUri: REPOSITORY_URI,
+        imageTagMutability: options.immutable ? 'IMMUTABLE' : 'MUTABLE'
+      }
+    ]
   })
   ecrMock
     .on(DescribeImagesCommand)
     .rejects(Object.assign(new Error('image not found'), { name: 'ImageNotFoundException' }))
   ecrMock.on(DescribeImagesCommand, { filter: { tagStatus: 'TAGGED' } }).resolves({
-    imageDetails: [{ imageDigest: OLD_DIGEST, imageTags: ['production-fixed-20261120'] }]
+    imageDetails: [
+      { imageDigest: OLD_DIGEST, imageTags: options.existingTags ?? ['production-fixed-20261120'] }
+    ]
   })
-  ecrMock
-    .on(DescribeImagesCommand, { imageIds: [{ imageTag: TODAY_TAG }] })
-    .resolves({ imageDetails: [{ imageDigest: NEW_DIGEST, imageTags: [TODAY_TAG] }] })
+  for (const tag of [TODAY_TAG, `${TODAY_TAG}-v2`]) {
+    ecrMock.on(DescribeImagesCommand, { imageIds: [{ imageTag: tag }] }).resolves({
+      imageDetails: [{ imageDigest: options.ecrDigest ?? NEW_DIGEST, imageTags: [tag] }]
+    })
+  }
   ecrMock.on(GetAuthorizationTokenCommand).resolves({
     authorizationData: [{ authorizationToken: ECR_TOKEN, proxyEndpoint: `https://${REGISTRY}` }]
   })
@@ -73,12 +96,13 @@ export function deployWorld(env: NodeJS.ProcessEnv = {}) {
       deployment('ecs-svc/1', OLD, 'ACTIVE', 'COMPLETED', 2)
     ])
   })
-  ecsMock
-    .on(DescribeServicesCommand)
-    .resolvesOnce({
-      services: [service([deployment('ecs-svc/1', OLD, 'PRIMARY', 'COMPLETED', 2)])]
-    })
-    .resolves({ services: [service([deployment('ecs-svc/2', NEW, 'PRIMARY', 'COMPLETED', 2)])] })
+  const before = { services: [service([deployment('ecs-svc/1', OLD, 'PRIMARY', 'COMPLETED', 2)])] }
+  let answers = ecsMock.on(DescribeServicesCommand).resolvesOnce(before).resolvesOnce(before)
+  for (const rolling of options.rollingOut ?? [])
+    answers = answers.resolvesOnce({ services: [rolling] })
+  answers.resolves({
+    services: [service([deployment('ecs-svc/2', NEW, 'PRIMARY', 'COMPLETED', 2)])]
+  })
   ecsMock.on(ListTasksCommand).resolves({ taskArns: ['t1', 't2'] })
   ecsMock.on(DescribeTasksCommand).resolves({
     tasks: [task('t1', NEW, 'api', NEW_DIGEST), task('t2', NEW, 'api', NEW_DIGEST)]

@@ -1,17 +1,9 @@
-import {
-  DescribeImagesCommand,
-  DescribeRepositoriesCommand,
-  GetAuthorizationTokenCommand
-} from '@aws-sdk/client-ecr'
+import { DescribeImagesCommand, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr'
 import {
   DeregisterTaskDefinitionCommand,
   DescribeServicesCommand,
-  DescribeTaskDefinitionCommand,
-  DescribeTasksCommand,
-  ListTasksCommand,
   RegisterTaskDefinitionCommand,
-  UpdateServiceCommand,
-  type RegisterTaskDefinitionCommandInput
+  UpdateServiceCommand
 } from '@aws-sdk/client-ecs'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -20,20 +12,15 @@ import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest'
 import { parseInputs, type Inputs } from '../../src/inputs.js'
 import { deploy } from '../../src/modes/deploy.js'
 import { newResult, type RunResult } from '../../src/result.js'
+import { NEW_DIGEST, OLD_DIGEST, REPOSITORY_URI, babyshield } from '../fixtures/task-definitions.js'
+import { CLUSTER, SERVICE, deployment, service } from '../helpers/ecs-answers.js'
 import {
-  NEW_DIGEST,
-  OLD_DIGEST,
-  REPOSITORY_URI,
-  arn,
-  babyshield,
-  babyshieldTags
-} from '../fixtures/task-definitions.js'
-import { CLUSTER, SERVICE, deployment, service, task } from '../helpers/ecs-answers.js'
-import { mockedDeps } from '../helpers/fakes.js'
-
-const OLD = arn('babyshield-backend-task', 41)
-const NEW = arn('babyshield-backend-task', 42)
-const PASSWORD = 'ecr-password-do-not-print'
+  ECR_PASSWORD as PASSWORD,
+  NEW,
+  OLD,
+  deployWorld,
+  type WorldOptions
+} from '../helpers/deploy-world.js'
 
 let workspace: string
 let cwd: string
@@ -77,88 +64,19 @@ function freshResult(i: Inputs): RunResult {
 }
 
 /** A world where everything goes right: tags, push, registration, a rollout that completes. */
-function happyWorld(
-  options: {
-    existingTags?: string[]
-    immutable?: boolean
-    pushedDigest?: string
-    ecrDigest?: string
-  } = {}
-) {
-  const world = mockedDeps({
-    digest: options.pushedDigest ?? NEW_DIGEST,
-    env: { GITHUB_SHA: 'c0ffee', GITHUB_REPOSITORY: 'babyshield/api' }
-  })
-  const { ecrMock, ecsMock } = world
-  ecrMock.on(DescribeRepositoriesCommand).resolves({
-    repositories: [
-      {
-        repositoryName: 'babyshield-backend',
-        repositoryUri: REPOSITORY_URI,
-        imageTagMutability: options.immutable ? 'IMMUTABLE' : 'MUTABLE'
-      }
-    ]
-  })
-  ecrMock.on(DescribeImagesCommand, { filter: { tagStatus: 'TAGGED' } }).resolves({
-    imageDetails: [{ imageDigest: OLD_DIGEST, imageTags: options.existingTags ?? [] }]
-  })
-  ecrMock
-    .on(DescribeImagesCommand, { imageIds: [{ imageTag: 'production-fixed-20261126' }] })
-    .resolves({
-      imageDetails: [
-        { imageDigest: options.ecrDigest ?? NEW_DIGEST, imageTags: ['production-fixed-20261126'] }
-      ]
-    })
-  ecrMock
-    .on(DescribeImagesCommand, { imageIds: [{ imageTag: 'production-fixed-20261126-v2' }] })
-    .resolves({
-      imageDetails: [{ imageDigest: NEW_DIGEST, imageTags: ['production-fixed-20261126-v2'] }]
-    })
-  ecrMock.on(GetAuthorizationTokenCommand).resolves({
-    authorizationData: [
-      {
-        authorizationToken: Buffer.from(`AWS:${PASSWORD}`).toString('base64'),
-        proxyEndpoint: 'https://123456789012.dkr.ecr.eu-north-1.amazonaws.com'
-      }
-    ]
-  })
-  ecsMock
-    .on(DescribeTaskDefinitionCommand)
-    .resolves({ taskDefinition: babyshield, tags: babyshieldTags })
-  ecsMock
-    .on(RegisterTaskDefinitionCommand)
-    .callsFake((input: RegisterTaskDefinitionCommandInput) => ({
-      taskDefinition: { ...input, taskDefinitionArn: NEW, revision: 42 }
-    }))
-  ecsMock.on(UpdateServiceCommand).resolves({
-    service: service([
-      deployment('ecs-svc/2', NEW, 'PRIMARY', 'IN_PROGRESS', 0),
-      deployment('ecs-svc/1', OLD, 'ACTIVE', 'COMPLETED', 2)
-    ])
-  })
-  ecsMock
-    .on(DescribeServicesCommand)
-    .resolvesOnce({
-      services: [service([deployment('ecs-svc/1', OLD, 'PRIMARY', 'COMPLETED', 2)])]
-    })
-    // The check for a deployment in progress, before anything changes.
-    .resolvesOnce({
-      services: [service([deployment('ecs-svc/1', OLD, 'PRIMARY', 'COMPLETED', 2)])]
-    })
-    .resolvesOnce({
-      services: [
+function happyWorld(options: Omit<WorldOptions, 'rollingOut'> = {}) {
+  return deployWorld(
+    { GITHUB_SHA: 'c0ffee', GITHUB_REPOSITORY: 'babyshield/api' },
+    {
+      ...options,
+      rollingOut: [
         service([
           deployment('ecs-svc/2', NEW, 'PRIMARY', 'IN_PROGRESS', 1),
           deployment('ecs-svc/1', OLD, 'ACTIVE', 'COMPLETED', 1)
         ])
       ]
-    })
-    .resolves({ services: [service([deployment('ecs-svc/2', NEW, 'PRIMARY', 'COMPLETED', 2)])] })
-  ecsMock.on(ListTasksCommand).resolves({ taskArns: ['t1', 't2'] })
-  ecsMock.on(DescribeTasksCommand).resolves({
-    tasks: [task('t1', NEW, 'api', NEW_DIGEST), task('t2', NEW, 'api', NEW_DIGEST)]
-  })
-  return world
+    }
+  )
 }
 
 describe('deploy', () => {
