@@ -191,6 +191,32 @@ describe('classify', () => {
     )
     expect(observation).toMatchObject({ kind: 'replaced', reason, revision: REV(revision) })
   })
+
+  test.each([
+    [
+      'our deployment is still listed as COMPLETED',
+      [ours('COMPLETED', {}, 'ACTIVE')],
+      [] as string[]
+    ],
+    [
+      'our deployment is gone but its completion event is there',
+      [],
+      ['(service s) (deployment ecs-svc/new) deployment completed.']
+    ]
+  ])(
+    'completed, then replaced between two polls (%s) is still a failure, said so',
+    (_name, extra, events) => {
+      const observation = classify(
+        svc([dep('ecs-svc/x', 'PRIMARY', 14, 'IN_PROGRESS'), ...extra], events),
+        watch
+      )
+      expect(observation).toMatchObject({
+        kind: 'replaced',
+        reason:
+          'deployment ecs-svc/new completed, then was replaced before this step could verify it by deployment ecs-svc/x (babyshield-backend-task:14), which this step did not start'
+      })
+    }
+  )
 })
 
 describe('stopped-task signals', () => {

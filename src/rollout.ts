@@ -68,6 +68,9 @@ function progressOf(deployment: Deployment, all: Deployment[]): string {
 /** Events that say ECS failed a deployment and is rolling it back (circuit breaker). */
 const ROLLBACK_EVENT = /circuit breaker|rolling back|rolled back|deployment failed/i
 
+/** The event ECS writes when a deployment completes: `(deployment ecs-svc/…) deployment completed.` */
+const COMPLETED_EVENT = /deployment completed/i
+
 /** What one DescribeServices answer says about our deployment. Pure. */
 export function classify(service: Service, watch: Watch): Observation {
   const deployments = service.deployments ?? []
@@ -95,10 +98,20 @@ export function classify(service: Service, watch: Watch): Observation {
       watch.previousRevision && primary?.taskDefinition === watch.previousRevision
         ? ', which returns the service to the revision it ran before'
         : ''
+    // Between two polls our rollout can complete and another deployment take over: say so,
+    // but it stays a failure, since this step can no longer verify that its revision runs.
+    const completed =
+      ours?.rolloutState === 'COMPLETED' ||
+      (service.events ?? []).some(
+        e => e.message?.includes(watch.deploymentId) && COMPLETED_EVENT.test(e.message)
+      )
+    const first = completed
+      ? `deployment ${watch.deploymentId} completed, then was replaced before this step could verify it by deployment ${theirs}`
+      : `deployment ${watch.deploymentId} was replaced by deployment ${theirs}`
     return {
       kind: 'replaced',
       progress,
-      reason: `deployment ${watch.deploymentId} was replaced by deployment ${theirs}, which this step did not start${back}`,
+      reason: `${first}, which this step did not start${back}`,
       deploymentId: primary?.id,
       revision: primary?.taskDefinition
     }
