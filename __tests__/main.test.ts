@@ -1,36 +1,14 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest'
+import { afterAll, afterEach, beforeEach, describe, expect, test, vi } from 'vitest'
 import type { Deps } from '../src/deps.js'
 import { messageOf, run } from '../src/main.js'
 import { FakeClock, FakeDocker } from './helpers/fakes.js'
+import { FakeRunner } from './helpers/runner.js'
 
-let dir: string
+const runner = new FakeRunner()
 
-function setInputs(inputs: Record<string, string>): void {
-  for (const [name, value] of Object.entries(inputs))
-    vi.stubEnv(`INPUT_${name.toUpperCase()}`, value)
-}
+beforeEach(() => runner.reset())
 
-/** GITHUB_OUTPUT's `name<<delimiter` blocks, as a map. */
-function outputs(): Record<string, string> {
-  const text = readFileSync(join(dir, 'output'), 'utf8')
-  const found: Record<string, string> = {}
-  const pattern = /^([^\n<]+)<<(\S+)\n([\s\S]*?)\n\2$/gm
-  for (const match of text.matchAll(pattern)) found[match[1] ?? ''] = match[3] ?? ''
-  return found
-}
-
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'runner-'))
-  writeFileSync(join(dir, 'output'), '')
-  writeFileSync(join(dir, 'summary'), '')
-  vi.stubEnv('GITHUB_OUTPUT', join(dir, 'output'))
-  vi.stubEnv('GITHUB_STEP_SUMMARY', join(dir, 'summary'))
-  vi.spyOn(process.stdout, 'write').mockImplementation(() => true)
-  process.exitCode = undefined
-})
+afterAll(() => runner.remove())
 
 afterEach(() => {
   vi.unstubAllEnvs()
@@ -43,7 +21,7 @@ function fakeDeps(docker = new FakeDocker('')): Deps {
 
 describe('run', () => {
   test('bad input fails the step before any AWS client is made', async () => {
-    setInputs({
+    runner.inputs({
       cluster: 'c',
       service: 's',
       'ecr-repository': 'babyshield-backend',
@@ -54,15 +32,11 @@ describe('run', () => {
     await run(makeDeps)
     expect(makeDeps).not.toHaveBeenCalled()
     expect(process.exitCode).toBe(1)
-    const written = vi
-      .mocked(process.stdout.write)
-      .mock.calls.map(c => String(c[0]))
-      .join('')
-    expect(written).toContain("::error::Invalid input: tag 'latest' is not allowed")
+    expect(runner.printed()).toContain("::error::Invalid input: tag 'latest' is not allowed")
   })
 
   test('a failing mode still writes every output and the summary, then fails with its message', async () => {
-    setInputs({
+    runner.inputs({
       mode: 'verify',
       cluster: 'babyshield-cluster',
       service: 'api',
@@ -78,11 +52,12 @@ describe('run', () => {
     } as unknown as Deps['ecs']
     await run(() => deps)
     expect(process.exitCode).toBe(1)
-    expect(outputs()).toMatchObject({ verified: 'false', 'rolled-back': 'false', image: '' })
-    expect(JSON.parse(outputs().result ?? '{}')).toMatchObject({ mode: 'verify', status: 'failed' })
-    expect(readFileSync(join(dir, 'summary'), 'utf8')).toContain(
-      '## ❌ Verify failed: api in babyshield-cluster'
-    )
+    expect(runner.outputs()).toMatchObject({ verified: 'false', 'rolled-back': 'false', image: '' })
+    expect(JSON.parse(runner.outputs().result ?? '{}')).toMatchObject({
+      mode: 'verify',
+      status: 'failed'
+    })
+    expect(runner.summary()).toContain('## ❌ Verify failed: api in babyshield-cluster')
     expect(docker.cleanedUp).toBe(true)
   })
 })

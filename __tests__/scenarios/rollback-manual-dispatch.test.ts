@@ -1,13 +1,11 @@
 // The on-call story: the site answers 500 after a deploy, and someone runs the rollback
 // workflow from the Actions tab with a target and a note. The whole run, through run().
 import { RegisterTaskDefinitionCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { afterAll, afterEach, beforeEach, describe, expect, test, vi } from 'vitest'
 import { run } from '../../src/main.js'
 import { NEW_DIGEST, REPOSITORY_URI, arn } from '../fixtures/task-definitions.js'
 import { CLUSTER, SERVICE } from '../helpers/ecs-answers.js'
+import { FakeRunner } from '../helpers/runner.js'
 import {
   CURRENT,
   FAMILY,
@@ -16,8 +14,7 @@ import {
   rollbackWorld
 } from '../helpers/verify-rollback-world.js'
 
-// core.summary remembers the file it first wrote to, so every test writes to the same files.
-const dir = mkdtempSync(join(tmpdir(), 'rollback-run-'))
+const runner = new FakeRunner()
 
 /** The inputs rollback.yml passes from its workflow_dispatch form. */
 function dispatch(target: string, notes: string, extra: Record<string, string> = {}): void {
@@ -30,33 +27,12 @@ function dispatch(target: string, notes: string, extra: Record<string, string> =
     'deployment-notes': notes,
     ...extra
   }
-  for (const [name, value] of Object.entries(inputs))
-    vi.stubEnv(`INPUT_${name.replace(/ /g, '_').toUpperCase()}`, value)
+  runner.inputs(inputs)
 }
-
-function outputs(): Record<string, string> {
-  const text = readFileSync(join(dir, 'output'), 'utf8')
-  const found: Record<string, string> = {}
-  for (const match of text.matchAll(/^([^\n<]+)<<(\S+)\n([\s\S]*?)\n\2$/gm))
-    found[match[1] ?? ''] = match[3] ?? ''
-  return found
-}
-
-const summary = () => readFileSync(join(dir, 'summary'), 'utf8')
-const printed = () =>
-  vi
-    .mocked(process.stdout.write)
-    .mock.calls.map(c => String(c[0]))
-    .join('')
 
 beforeEach(() => {
-  writeFileSync(join(dir, 'output'), '')
-  writeFileSync(join(dir, 'summary'), '')
-  vi.stubEnv('GITHUB_OUTPUT', join(dir, 'output'))
-  vi.stubEnv('GITHUB_STEP_SUMMARY', join(dir, 'summary'))
+  runner.reset()
   vi.stubEnv('AWS_REGION', 'eu-north-1')
-  vi.spyOn(process.stdout, 'write').mockImplementation(() => true)
-  process.exitCode = undefined
 })
 
 afterEach(() => {
@@ -65,7 +41,7 @@ afterEach(() => {
 })
 
 afterAll(() => {
-  rmSync(dir, { recursive: true, force: true })
+  runner.remove()
 })
 
 describe('manual rollback from the Actions tab', () => {
@@ -75,7 +51,7 @@ describe('manual rollback from the Actions tab', () => {
     await run(() => w.deps)
 
     expect(process.exitCode).toBeUndefined()
-    expect(outputs()).toMatchObject({
+    expect(runner.outputs()).toMatchObject({
       'rolled-back': 'true',
       verified: 'true',
       'task-definition-arn': arn(FAMILY, 38),
@@ -83,7 +59,7 @@ describe('manual rollback from the Actions tab', () => {
       digest: NEW_DIGEST,
       image: `${REPOSITORY_URI}@${NEW_DIGEST}`
     })
-    const text = summary()
+    const text = runner.summary()
     expect(text).toContain(`## ✅ Rollback succeeded: ${SERVICE} in ${CLUSTER}`)
     expect(text).toContain(`| Revision | ${FAMILY}:41 → ${FAMILY}:38 |`)
     expect(text).toContain('| Rolled back | ↩️ yes |')
@@ -100,13 +76,13 @@ describe('manual rollback from the Actions tab', () => {
     await run(() => w.deps)
 
     expect(process.exitCode).toBeUndefined()
-    expect(outputs()).toMatchObject({
+    expect(runner.outputs()).toMatchObject({
       'rolled-back': 'true',
       tag: 'production-fixed-20261119',
       'task-definition-arn': REGISTERED
     })
     expect(w.ecsMock.commandCalls(RegisterTaskDefinitionCommand)).toHaveLength(1)
-    expect(summary()).toContain(`| Revision | ${FAMILY}:41 → ${FAMILY}:44 |`)
+    expect(runner.summary()).toContain(`| Revision | ${FAMILY}:41 → ${FAMILY}:44 |`)
   })
 
   test('a target that does not exist fails the step, says why, and changes nothing', async () => {
@@ -115,11 +91,11 @@ describe('manual rollback from the Actions tab', () => {
     await run(() => w.deps)
 
     expect(process.exitCode).toBe(1)
-    expect(printed()).toContain(
+    expect(runner.printed()).toContain(
       `::error::rollback-to '12': task definition ${FAMILY}:12 could not be found`
     )
-    expect(outputs()).toMatchObject({ 'rolled-back': 'false', verified: 'false' })
-    expect(summary()).toContain(`## ❌ Rollback failed: ${SERVICE} in ${CLUSTER}`)
+    expect(runner.outputs()).toMatchObject({ 'rolled-back': 'false', verified: 'false' })
+    expect(runner.summary()).toContain(`## ❌ Rollback failed: ${SERVICE} in ${CLUSTER}`)
     expect(w.ecsMock.commandCalls(RegisterTaskDefinitionCommand)).toHaveLength(0)
     expect(w.ecsMock.commandCalls(UpdateServiceCommand)).toHaveLength(0)
   })
@@ -130,11 +106,11 @@ describe('manual rollback from the Actions tab', () => {
     await run(() => w.deps)
 
     expect(process.exitCode).toBeUndefined()
-    expect(outputs()).toMatchObject({
+    expect(runner.outputs()).toMatchObject({
       'rolled-back': 'false',
       'task-definition-arn': arn(FAMILY, 38)
     })
-    const text = summary()
+    const text = runner.summary()
     expect(text).toContain(`## 📝 Rollback (dry run): ${SERVICE} in ${CLUSTER}`)
     expect(text).toContain('### Planned task definition (diff against the current revision)')
     expect(text).toContain(`+       "image": "${REPOSITORY_URI}@${NEW_DIGEST}",`)

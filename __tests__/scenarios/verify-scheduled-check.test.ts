@@ -1,18 +1,15 @@
 // The verify workflow's story: on a schedule, or after someone else's deploy, check that the
 // service runs the released tag and answers its health URL. The whole run, through run().
 import { FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { afterAll, afterEach, beforeEach, describe, expect, test, vi } from 'vitest'
 import { run } from '../../src/main.js'
 import { OLD_DIGEST, REPOSITORY_URI } from '../fixtures/task-definitions.js'
 import { CLUSTER, SERVICE } from '../helpers/ecs-answers.js'
+import { FakeRunner } from '../helpers/runner.js'
 import { CURRENT, verifyWorld } from '../helpers/verify-rollback-world.js'
 
 const HEALTH_URL = 'https://api.babyshield.example/healthz'
-// core.summary remembers the file it first wrote to, so every test writes to the same files.
-const dir = mkdtempSync(join(tmpdir(), 'verify-run-'))
+const runner = new FakeRunner()
 
 /** The inputs verify.yml passes. */
 function inputs(extra: Record<string, string> = {}): void {
@@ -25,37 +22,16 @@ function inputs(extra: Record<string, string> = {}): void {
     'health-check-url': HEALTH_URL,
     ...extra
   }
-  for (const [name, value] of Object.entries(values))
-    vi.stubEnv(`INPUT_${name.toUpperCase()}`, value)
+  runner.inputs(values)
 }
-
-function outputs(): Record<string, string> {
-  const text = readFileSync(join(dir, 'output'), 'utf8')
-  const found: Record<string, string> = {}
-  for (const match of text.matchAll(/^([^\n<]+)<<(\S+)\n([\s\S]*?)\n\2$/gm))
-    found[match[1] ?? ''] = match[3] ?? ''
-  return found
-}
-
-const summary = () => readFileSync(join(dir, 'summary'), 'utf8')
-const printed = () =>
-  vi
-    .mocked(process.stdout.write)
-    .mock.calls.map(c => String(c[0]))
-    .join('')
 
 beforeEach(() => {
-  writeFileSync(join(dir, 'output'), '')
-  writeFileSync(join(dir, 'summary'), '')
-  vi.stubEnv('GITHUB_OUTPUT', join(dir, 'output'))
-  vi.stubEnv('GITHUB_STEP_SUMMARY', join(dir, 'summary'))
+  runner.reset()
   vi.stubEnv('AWS_REGION', 'eu-north-1')
-  vi.spyOn(process.stdout, 'write').mockImplementation(() => true)
   vi.stubGlobal(
     'fetch',
     vi.fn(() => Promise.resolve(new Response('ok', { status: 200 })))
   )
-  process.exitCode = undefined
 })
 
 afterEach(() => {
@@ -65,7 +41,7 @@ afterEach(() => {
 })
 
 afterAll(() => {
-  rmSync(dir, { recursive: true, force: true })
+  runner.remove()
 })
 
 describe('verify as a workflow step', () => {
@@ -80,7 +56,7 @@ describe('verify as a workflow step', () => {
     await run(() => w.deps)
 
     expect(process.exitCode).toBeUndefined()
-    expect(outputs()).toMatchObject({
+    expect(runner.outputs()).toMatchObject({
       verified: 'true',
       'rolled-back': 'false',
       tag: 'production-fixed-20261120',
@@ -88,7 +64,7 @@ describe('verify as a workflow step', () => {
       image: `${REPOSITORY_URI}@${OLD_DIGEST}`,
       'task-definition-arn': CURRENT
     })
-    const result = JSON.parse(outputs().result ?? '{}') as { checks: { name: string }[] }
+    const result = JSON.parse(runner.outputs().result ?? '{}') as { checks: { name: string }[] }
     expect(result.checks.map(c => c.name)).toEqual([
       'task definition pins the expected digest',
       'service active',
@@ -99,7 +75,7 @@ describe('verify as a workflow step', () => {
       'health check',
       'recent ERROR logs'
     ])
-    const text = summary()
+    const text = runner.summary()
     expect(text).toContain(`## ✅ Verify succeeded: ${SERVICE} in ${CLUSTER}`)
     expect(text).toContain(
       `| ✅ | tasks run the expected digest | 3 of 3 running tasks run api&#64;${OLD_DIGEST} |`
@@ -120,10 +96,12 @@ describe('verify as a workflow step', () => {
     await run(() => w.deps)
 
     expect(process.exitCode).toBe(1)
-    expect(outputs()).toMatchObject({ verified: 'false' })
-    expect(printed()).toContain(
+    expect(runner.outputs()).toMatchObject({ verified: 'false' })
+    expect(runner.printed()).toContain(
       `::error::Verification of ECS service ${SERVICE} failed: tasks run the expected digest (1 of 120 running tasks run another image than ${OLD_DIGEST} in api: t104 runs ${drifted}). Nothing was changed; the service runs babyshield-backend-task:41.`
     )
-    expect(summary()).toContain('| ❌ | tasks run the expected digest | 1 of 120 running tasks')
+    expect(runner.summary()).toContain(
+      '| ❌ | tasks run the expected digest | 1 of 120 running tasks'
+    )
   })
 })

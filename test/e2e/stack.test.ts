@@ -8,13 +8,12 @@ import {
   type Task
 } from '@aws-sdk/client-ecs'
 import { rm } from 'node:fs/promises'
-import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { beforeEach, describe, expect, test } from 'vitest'
 import { ECR_TOKEN, ECR_USER, REGISTRY_HOST } from './stack/config.js'
 import { registryDigest } from './stack/http.js'
 import { ecr, ecs, stackControl } from './support/aws.js'
-import { docker, makeBuildContext } from './support/docker.js'
+import { buildAndPush, docker, makeBuildContext } from './support/docker.js'
 import { tempDir } from './support/temp.js'
 import {
   ecrDigest,
@@ -76,32 +75,13 @@ describe('registry and ECR', () => {
     )
 
     const context = await makeBuildContext()
-    const config = await tempDir('docker-config')
     try {
-      const image = `${REPOSITORY_URI}:stack-self-test`
-      await docker([
-        'build',
-        '--quiet',
-        '--file',
-        join(context, 'Dockerfile.final'),
-        '--tag',
-        image,
-        context
-      ])
-      await docker(
-        ['login', '--username', ECR_USER, '--password-stdin', REGISTRY_HOST],
-        { DOCKER_CONFIG: config },
-        ECR_TOKEN
-      )
-      const pushed = await docker(['push', image], { DOCKER_CONFIG: config })
-      const printed = /digest: (sha256:[0-9a-f]{64})/.exec(pushed)?.[1]
-
+      const printed = await buildAndPush(context, `${REPOSITORY_URI}:stack-self-test`)
       const stored = await registryDigest(REPOSITORY, 'stack-self-test')
       expect(stored).toBe(printed)
       expect(await ecrDigest('stack-self-test')).toBe(stored)
     } finally {
       await rm(context, { recursive: true, force: true })
-      await rm(config, { recursive: true, force: true })
     }
   })
 
