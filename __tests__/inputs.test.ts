@@ -203,6 +203,12 @@ describe('parseInputs refuses, naming the input and the expected form', () => {
       "health-check-url 'not a url' is not valid: expected an http:// or https:// URL"
     ],
     ['ftp URL', { 'health-check-url': 'ftp://host/x' }, {}, 'health-check-url'],
+    [
+      'URL over 2048 characters',
+      { 'health-check-url': `https://a.example/${'x'.repeat(2048)}` },
+      {},
+      'of at most 2048 characters'
+    ],
     ['tag with a space', { tag: 'prod fixed' }, {}, "tag 'prod fixed' is not a valid Docker tag"],
     ['tag with a colon', { tag: 'a:b' }, {}, 'is not a valid Docker tag'],
     ['tag starting with a dot', { tag: '.hidden' }, {}, 'is not a valid Docker tag'],

@@ -32,7 +32,8 @@ describe('escapeText', () => {
     ],
     ['@octocat', '&#64;octocat'],
     ['line\nbreak', 'line break'],
-    ['`code`', '&#96;code&#96;']
+    ['`code`', '&#96;code&#96;'],
+    ['$x^2$', '&#36;x^2&#36;']
   ])('%j', (text, escaped) => {
     expect(escapeText(text)).toBe(escaped)
   })

@@ -390,9 +390,10 @@ function parseUrl(value: string): string {
   } catch {
     url = undefined
   }
-  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || /\s/.test(value)) {
+  const web = url?.protocol === 'https:' || url?.protocol === 'http:'
+  if (!url || !web || /\s/.test(value) || value.length > 2048) {
     throw new Error(
-      `health-check-url '${show(value)}' is not valid: expected an http:// or https:// URL, e.g. https://api.example.com/healthz`
+      `health-check-url '${show(value)}' is not valid: expected an http:// or https:// URL of at most 2048 characters, e.g. https://api.example.com/healthz`
     )
   }
   return url.toString()

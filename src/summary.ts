@@ -18,14 +18,16 @@ const MARKDOWN_SPECIAL: Record<string, string> = {
   '~': '&#126;',
   '!': '&#33;',
   '\\': '&#92;',
-  '@': '&#64;'
+  '@': '&#64;',
+  // GitHub renders $…$ as math.
+  $: '&#36;'
 }
 
 /** Text safe to put in Markdown or HTML: no markup, no links, no mentions, one line. */
 export function escapeText(text: string): string {
   return text
     .replace(/[\r\n]+/g, ' ')
-    .replace(/[&<>"'|*_`[\]#~!\\@]/g, c => MARKDOWN_SPECIAL[c] ?? c)
+    .replace(/[&<>"'|*_`[\]#~!\\@$]/g, c => MARKDOWN_SPECIAL[c] ?? c)
 }
 
 /** Lines for a <pre> block: HTML-escaped, so a log line cannot close the block. */
