@@ -1,6 +1,7 @@
 // Pointing the service at a revision. UpdateService can be applied while its answer is lost (a
 // dropped connection on the last attempt), so a failed call is judged by what the service shows,
 // never assumed to have changed nothing.
+import * as core from '@actions/core'
 import type { Service } from '@aws-sdk/client-ecs'
 import type { Deps } from './deps.js'
 import { errorText } from './diagnostics.js'
@@ -98,5 +99,49 @@ export async function deregisterUnused(deps: Pick<Deps, 'ecs'>, revision: string
     return `revision ${shortArn(revision)} was deregistered`
   } catch (error) {
     return `revision ${shortArn(revision)} could not be deregistered (${errorText(error)})`
+  }
+}
+
+export interface DeploymentStart {
+  service: string
+  revision: string
+  /** The revision the service ran before this step. */
+  ran: string
+  /** This step registered the revision: it is deregistered when the service certainly did not take it. */
+  registered: boolean
+  what: 'update' | 'rollback'
+}
+
+/**
+ * Points the service at the revision and returns the deployment to watch; throws, saying what
+ * the service runs, when there is none. Shared by deploy and rollback, so both treat a lost
+ * answer alike.
+ */
+export async function startDeployment(
+  deps: Pick<Deps, 'ecs'>,
+  start: DeploymentStart
+): Promise<string> {
+  const { service, revision, registered, what } = start
+  const update = await startUpdate(deps, service, revision)
+  const ran = shortArn(start.ran)
+  switch (update.kind) {
+    case 'applied':
+      core.info(`Deployment ${update.deploymentId} started: ${service} → ${shortArn(revision)}`)
+      return update.deploymentId
+    case 'answer-lost':
+      core.warning(appliedAllTheSame(update, revision))
+      return update.deploymentId
+    case 'unknown':
+      throw new Error(
+        `${update.cause}. Could not tell whether ECS applied the ${what} (${update.why}): the service ran ${ran} before this step and may be moving to ${shortArn(revision)}${registered ? ', which was left registered' : ''}.`,
+        { cause: update.error }
+      )
+    case 'not-applied': {
+      const cleanup = registered ? `; ${await deregisterUnused(deps, revision)}` : ''
+      const nothing = what === 'rollback' ? 'Nothing was rolled back: the service' : 'The service'
+      throw new Error(`${update.cause}. ${nothing} still runs ${ran}${cleanup}.`, {
+        cause: update.error
+      })
+    }
   }
 }

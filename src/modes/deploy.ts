@@ -19,7 +19,7 @@ import {
   nextRevision,
   registrable
 } from '../task-definition.js'
-import { appliedAllTheSame, deregisterUnused, startUpdate } from '../update-service.js'
+import { startDeployment } from '../update-service.js'
 import { shortArn } from '../verification.js'
 
 interface Plan {
@@ -73,7 +73,13 @@ export async function deploy(inputs: Inputs, deps: Deps, result: RunResult): Pro
   // A copy: result.taskDefinitionArn names the revision only once ECS has taken the update.
   await deps.onRolloutStart?.({ ...result, taskDefinitionArn: revision })
   const deploymentId = await core.group(`Update service ${inputs.service}`, () =>
-    startDeployment(inputs, deps, revision, plan)
+    startDeployment(deps, {
+      service: inputs.service,
+      revision,
+      ran: plan.current.taskDefinitionArn ?? '',
+      registered: true,
+      what: 'update'
+    })
   )
   result.taskDefinitionArn = revision
 
@@ -222,36 +228,4 @@ async function buildAndPush(inputs: Inputs, deps: Deps, plan: Plan): Promise<str
   }
   core.info(`Pushed ${reference} = ${pushed}, confirmed by ECR`)
   return pushed
-}
-
-/** Updates the service; a revision the service certainly did not take is deregistered again. */
-async function startDeployment(
-  inputs: Inputs,
-  deps: Deps,
-  revision: string,
-  plan: Plan
-): Promise<string> {
-  const update = await startUpdate(deps, inputs.service, revision)
-  const ran = shortArn(plan.current.taskDefinitionArn)
-  switch (update.kind) {
-    case 'applied':
-      core.info(
-        `Deployment ${update.deploymentId} started: ${inputs.service} → ${shortArn(revision)}`
-      )
-      return update.deploymentId
-    case 'answer-lost':
-      core.warning(appliedAllTheSame(update, revision))
-      return update.deploymentId
-    case 'unknown':
-      throw new Error(
-        `${update.cause}. Could not tell whether ECS applied the update (${update.why}): the service ran ${ran} before this step and may be moving to ${shortArn(revision)}, which was left registered.`,
-        { cause: update.error }
-      )
-    case 'not-applied': {
-      const cleanup = await deregisterUnused(deps, revision)
-      throw new Error(`${update.cause}. The service still runs ${ran}; ${cleanup}.`, {
-        cause: update.error
-      })
-    }
-  }
 }

@@ -20,7 +20,7 @@ import {
 } from '../rollback-target.js'
 import { superviseRollout } from '../supervise.js'
 import { chooseContainer, diffJson, pinnedDigest, registrable } from '../task-definition.js'
-import { appliedAllTheSame, deregisterUnused, startUpdate } from '../update-service.js'
+import { startDeployment } from '../update-service.js'
 import { shortArn } from '../verification.js'
 
 interface Plan {
@@ -72,7 +72,13 @@ export async function rollback(inputs: Inputs, deps: Deps, result: RunResult): P
   // A copy: result.taskDefinitionArn names the revision only once ECS has taken the update.
   await deps.onRolloutStart?.({ ...result, taskDefinitionArn: revision })
   const deploymentId = await core.group(`Update service ${inputs.service}`, () =>
-    startRollback(inputs, deps, revision, plan)
+    startDeployment(deps, {
+      service: inputs.service,
+      revision,
+      ran: plan.current.taskDefinitionArn ?? '',
+      registered: choice.kind === 'repin',
+      what: 'rollback'
+    })
   )
   result.taskDefinitionArn = revision
 
@@ -231,40 +237,6 @@ function planOnly(plan: Plan, result: RunResult): void {
   core.info(
     `Planned task definition (diff against ${shortArn(plan.current.taskDefinitionArn)}):\n${result.plan}`
   )
-}
-
-/** Updates the service; a revision registered for it and certainly not taken is deregistered. */
-async function startRollback(
-  inputs: Inputs,
-  deps: Deps,
-  revision: string,
-  plan: Plan
-): Promise<string> {
-  const update = await startUpdate(deps, inputs.service, revision)
-  const registered = plan.choice.kind === 'repin'
-  const ran = shortArn(plan.current.taskDefinitionArn)
-  switch (update.kind) {
-    case 'applied':
-      core.info(
-        `Deployment ${update.deploymentId} started: ${inputs.service} → ${shortArn(revision)}`
-      )
-      return update.deploymentId
-    case 'answer-lost':
-      core.warning(appliedAllTheSame(update, revision))
-      return update.deploymentId
-    case 'unknown':
-      throw new Error(
-        `${update.cause}. Could not tell whether ECS applied the rollback (${update.why}): the service ran ${ran} before this step and may be moving to ${shortArn(revision)}${registered ? ', which was left registered' : ''}.`,
-        { cause: update.error }
-      )
-    case 'not-applied': {
-      const cleanup = registered ? `; ${await deregisterUnused(deps, revision)}` : ''
-      throw new Error(
-        `${update.cause}. Nothing was rolled back: the service still runs ${ran}${cleanup}.`,
-        { cause: update.error }
-      )
-    }
-  }
 }
 
 function messageOf(error: unknown): string {
