@@ -9,7 +9,7 @@ import { watchRollout, type RolloutOutcome, type Watched } from './rollout.js'
 import type { StartedRollout } from './supervise.js'
 import { pinnedDigest } from './task-definition.js'
 import { appliedAllTheSame, startUpdate } from './update-service.js'
-import { allPassed, shortArn, verifyRunning } from './verification.js'
+import { allPassed, failedChecks, reportChecks, shortArn, verifyRunning } from './verification.js'
 
 export type Recovery =
   | { kind: 'roll-back'; to: string }
@@ -235,16 +235,14 @@ async function verifyBack(
       const checks = verification.checks.map(check =>
         digest || check.name !== DIGEST_CHECK ? check : unpinned(check, revision, image)
       )
-      result.checks = checks.map(c => ({ ...c, name: `after rollback: ${c.name}` }))
-      if (verification.logs) result.logs = verification.logs
-      for (const check of result.checks)
-        core.info(`${check.status.toUpperCase()} ${check.name}: ${check.detail}`)
+      reportChecks(
+        result,
+        checks.map(c => ({ ...c, name: `after rollback: ${c.name}` })),
+        verification.logs
+      )
       const what = `${shortArn(revision)}${image ? ` (${image})` : ''}`
       if (allPassed(checks)) return `the service runs ${what} again, verified.`
-      return `the service was returned to ${what}, but its verification failed: ${checks
-        .filter(c => c.status === 'fail')
-        .map(c => `${c.name} (${c.detail})`)
-        .join('; ')}.`
+      return `the service was returned to ${what}, but its verification failed: ${failedChecks(checks)}.`
     } catch (error) {
       return `the service was returned to ${shortArn(revision)}, but it could not be verified: ${errorText(error)}.`
     }

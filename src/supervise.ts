@@ -7,7 +7,7 @@ import type { Inputs } from './inputs.js'
 import { recover } from './recovery.js'
 import type { RunResult } from './result.js'
 import { clockTime, watchRollout, type Watched } from './rollout.js'
-import { allPassed, shortArn, verifyRunning } from './verification.js'
+import { allPassed, failedChecks, reportChecks, shortArn, verifyRunning } from './verification.js'
 
 export interface StartedRollout {
   deploymentId: string
@@ -56,17 +56,11 @@ export async function superviseRollout(
       logsSinceMinutes: inputs.logsSinceMinutes
     })
   )
-  result.checks = verification.checks
-  if (verification.logs) result.logs = verification.logs
-  for (const check of result.checks)
-    core.info(`${check.status.toUpperCase()} ${check.name}: ${check.detail}`)
+  reportChecks(result, verification.checks, verification.logs)
   result.verified = allPassed(result.checks)
   if (!result.verified) {
     throw new Error(
-      `The rollout of ${shortArn(rollout.revision)} completed but verification failed: ${result.checks
-        .filter(c => c.status === 'fail')
-        .map(c => `${c.name} (${c.detail})`)
-        .join('; ')}. The service runs ${shortArn(rollout.revision)}.`
+      `The rollout of ${shortArn(rollout.revision)} completed but verification failed: ${failedChecks(result.checks)}. The service runs ${shortArn(rollout.revision)}.`
     )
   }
 }

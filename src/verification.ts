@@ -1,10 +1,11 @@
 // The checks that say a service really runs what it should. Pure judgements over what ECS,
 // the health URL and CloudWatch answered, and one function that gathers the answers.
+import * as core from '@actions/core'
 import type { ContainerDefinition, Service, Task, TaskDefinition } from '@aws-sdk/client-ecs'
 import type { LogLine } from './aws/logs.js'
 import type { Deps } from './deps.js'
 import { checkHealth } from './health.js'
-import type { Check, LogExcerpt } from './result.js'
+import type { Check, LogExcerpt, RunResult } from './result.js'
 import { pinnedDigest } from './task-definition.js'
 
 export interface Expectation {
@@ -257,6 +258,18 @@ async function recentLogs(
 
 export function allPassed(checks: Check[]): boolean {
   return checks.length > 0 && checks.every(c => c.status !== 'fail')
+}
+
+/** Puts the checks and the log excerpt into the result and prints one line a check. */
+export function reportChecks(
+  result: RunResult,
+  checks: Check[],
+  logs: LogExcerpt | undefined
+): void {
+  result.checks = checks
+  if (logs) result.logs = logs
+  for (const check of checks)
+    core.info(`${check.status.toUpperCase()} ${check.name}: ${check.detail}`)
 }
 
 /** `name (detail); name (detail)` of the failed checks. */

@@ -8,6 +8,7 @@ import { chooseContainer, pinnedDigest, repositoryOf } from '../task-definition.
 import {
   allPassed,
   failedChecks,
+  reportChecks,
   pinCheck,
   shortArn,
   verifyRunning,
@@ -33,10 +34,7 @@ export async function verify(inputs: Inputs, deps: Deps, result: RunResult): Pro
   if (target.image) result.image = target.image
 
   const verification = await core.group('Verify', () => verifyRunning(deps, expected))
-  result.checks = [target.pin, ...verification.checks]
-  if (verification.logs) result.logs = verification.logs
-  for (const check of result.checks)
-    core.info(`${check.status.toUpperCase()} ${check.name}: ${check.detail}`)
+  reportChecks(result, [target.pin, ...verification.checks], verification.logs)
   result.verified = allPassed(result.checks)
   if (!result.verified) {
     throw new Error(
