@@ -44,10 +44,8 @@ export function runningPid(
   if (!existsSync(spec.pidFile)) return undefined
   const pid = Number(readFileSync(spec.pidFile, 'utf8').trim())
   if (!Number.isInteger(pid) || pid <= 0) return undefined
-  const line = cmdline(pid)
-  if (line === undefined || !line.includes(spec.cmdlineMarker)) return undefined
-  // A zombie (exited, not yet reaped by us) still has a cmdline file, but an empty one.
-  return line.trim() === '' ? undefined : pid
+  if (!alive(pid)) return undefined
+  return cmdline(pid)?.includes(spec.cmdlineMarker) ? pid : undefined
 }
 
 export function start(spec: ProcessSpec): number {
@@ -72,13 +70,30 @@ export function start(spec: ProcessSpec): number {
   return child.pid
 }
 
+/** The state letter of /proc/PID/stat (R, S, D, Z…), or undefined when there is no such process. */
+function processState(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    // `pid (comm) state …`; comm may hold spaces and parentheses, so read after the last ')'.
+    return stat.slice(stat.lastIndexOf(')') + 2).charAt(0) || undefined
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * True while the process runs. A zombie (exited, not yet reaped) is not alive. The state is read
+ * from /proc/PID/stat, not inferred from an empty cmdline: a process in the middle of exec (a
+ * pyenv shim execs several times before moto_server runs) also shows an empty cmdline.
+ */
 export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0)
-    return cmdline(pid)?.trim() !== ''
   } catch {
     return false
   }
+  const state = processState(pid)
+  return state !== undefined && state !== 'Z' && state !== 'X'
 }
 
 /** SIGTERM, then SIGKILL after `graceMs`; removes the pid file. True when something was stopped. */

@@ -165,6 +165,10 @@ async function crash(
   const script = deployment.script
   const exitCode = script.exitCode ?? 1
   const reason = script.containerReason ?? `Process exited with status ${exitCode}`
+  // The container writes its last lines before it exits, so they are in CloudWatch by the
+  // time anyone can see the task STOPPED (the API answers while this step awaits).
+  const definition = definitionOf(deployment, name)
+  if (definition) await fx.writeLogs(service, task, definition, script.logLines ?? CRASH_LOG)
   stopTask(
     task,
     fx.now(),
@@ -176,8 +180,6 @@ async function crash(
     reason ? { [name]: reason } : {}
   )
   deployment.deployment.failedTasks = (deployment.deployment.failedTasks ?? 0) + 1
-  const definition = definitionOf(deployment, name)
-  if (definition) await fx.writeLogs(service, task, definition, script.logLines ?? CRASH_LOG)
 }
 
 /** Stops every task of the deployments that are no longer PRIMARY and forgets those deployments. */
