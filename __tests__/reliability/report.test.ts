@@ -7,7 +7,7 @@ import {
   verdict,
   type RunRecord
 } from '../../test/reliability/report.js'
-import { stepError } from '../../test/reliability/scenarios.js'
+import { stepError, twinsDeregistered } from '../../test/reliability/scenarios.js'
 
 const OLD = 'arn:aws:ecs:eu-north-1:123456789012:task-definition/api:1'
 const NEW = 'arn:aws:ecs:eu-north-1:123456789012:task-definition/api:2'
@@ -25,6 +25,7 @@ function run(fields: Partial<RunRecord>): RunRecord {
     stackErrors: [],
     serviceBefore: OLD,
     changes: 0,
+    twinsDeregistered: [],
     ...fields
   }
 }
@@ -115,6 +116,16 @@ test.each<[string, string | undefined]>([
   expect(operationNamed(error)).toBe(operation)
 })
 
+test('twinsDeregistered reads the revisions from the step warnings', () => {
+  const stdout = [
+    'Registered api:5',
+    '::warning::RegisterTaskDefinition was retried: an earlier attempt had registered api:3, api:4 as well; they were deregistered',
+    '::error::Could not register …; an earlier attempt had registered api:7 as well; it was deregistered'
+  ].join('\n')
+  expect(twinsDeregistered(stdout)).toEqual(['api:3', 'api:4', 'api:7'])
+  expect(twinsDeregistered('Registered api:5')).toEqual([])
+})
+
 test('stepError unescapes the ::error:: lines and ignores the rest', () => {
   const stdout = [
     '::group::Preflight',
@@ -164,7 +175,8 @@ test('the report gives the headline figures and lists every run and scenario', (
           outputs: { 'previous-task-definition-arn': NEW },
           serviceRuns: NEW,
           error: 'Could not update ECS service s: ServerException | boom. More.',
-          injected: { 'UpdateService 500': 6 }
+          injected: { 'UpdateService 500': 6 },
+          twinsDeregistered: ['api:3']
         })
       ],
       unreportedActiveRevisions: []
@@ -183,6 +195,9 @@ test('the report gives the headline figures and lists every run and scenario', (
   )
   expect(report).toContain(
     '| failures of the local stack itself during the soak (not injected) | 0 |'
+  )
+  expect(report).toContain(
+    '| ACTIVE revisions no run reported | 0; 1 twin registered by a retried RegisterTaskDefinition was deregistered by the step (api:3) |'
   )
   expect(report).toContain('| SIGTERM | exit 1 | exit 1; outputs written | ok |')
   expect(report).toContain(

@@ -23,6 +23,12 @@ export interface TaskDefinitionWithTags {
   tags: Tag[]
 }
 
+export interface Registered {
+  taskDefinition: TaskDefinition
+  /** Attempts the SDK made: more than one means an earlier one may have registered a twin. */
+  attempts: number
+}
+
 export class Ecs {
   constructor(
     private readonly client: ECSClient,
@@ -59,7 +65,8 @@ export class Ecs {
     return { taskDefinition: answer.taskDefinition, tags: answer.tags ?? [] }
   }
 
-  async register(input: RegisterTaskDefinitionCommandInput): Promise<TaskDefinition> {
+  /** The new revision, and how many attempts the SDK made to register it. */
+  async register(input: RegisterTaskDefinitionCommandInput): Promise<Registered> {
     const answer = await attempt(
       `Could not register a task definition revision for family ${input.family}`,
       () => this.client.send(new RegisterTaskDefinitionCommand(input))
@@ -67,7 +74,7 @@ export class Ecs {
     if (!answer.taskDefinition?.taskDefinitionArn) {
       throw new Error(`Could not register a task definition revision for family ${input.family}`)
     }
-    return answer.taskDefinition
+    return { taskDefinition: answer.taskDefinition, attempts: answer.$metadata?.attempts ?? 1 }
   }
 
   async deregister(arn: string): Promise<void> {
@@ -95,7 +102,10 @@ export class Ecs {
     return answer.service
   }
 
-  /** ACTIVE revisions of a family, newest first. */
+  /**
+   * ACTIVE revisions of a family, every page, newest first. Sorted here: the order across
+   * families that share the prefix, and of stand-ins such as moto, is not to be relied on.
+   */
   async revisions(family: string): Promise<string[]> {
     const arns: string[] = []
     let nextToken: string | undefined
@@ -116,7 +126,7 @@ export class Ecs {
       arns.push(...(answer.taskDefinitionArns ?? []).filter(arn => familyOf(arn) === family))
       nextToken = answer.nextToken
     } while (nextToken)
-    return arns
+    return arns.sort((a, b) => revisionOf(b) - revisionOf(a))
   }
 
   /** Task ARNs of the service with that desired status, every page. */

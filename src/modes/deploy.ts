@@ -8,6 +8,7 @@ import type { Repository } from '../aws/ecr.js'
 import { sourceUrl } from '../context.js'
 import type { Deps } from '../deps.js'
 import type { Inputs } from '../inputs.js'
+import { registerRevision } from '../registration.js'
 import type { RunResult } from '../result.js'
 import { settleBeforeDeploy } from '../rollout.js'
 import { superviseRollout } from '../supervise.js'
@@ -59,12 +60,14 @@ export async function deploy(inputs: Inputs, deps: Deps, result: RunResult): Pro
   result.image = image
 
   const revision = await core.group('Register the pinned task definition revision', async () => {
-    const registered = await deps.ecs.register(
+    const registered = await registerRevision(
+      deps,
       nextRevision(plan.current, plan.currentTags, {
         containerName: plan.containerName,
         image,
         auditTags: auditTags(result, plan.tag)
-      })
+      }),
+      { containerName: plan.containerName, running: plan.current.taskDefinitionArn ?? '' }
     )
     core.info(`Registered ${registered.taskDefinitionArn} with ${plan.containerName} = ${image}`)
     return registered.taskDefinitionArn ?? ''

@@ -4,6 +4,7 @@ import * as core from '@actions/core'
 import type { Tag, TaskDefinition } from '@aws-sdk/client-ecs'
 import type { Deps } from '../deps.js'
 import type { Inputs } from '../inputs.js'
+import { registerRevision } from '../registration.js'
 import type { RunResult } from '../result.js'
 import {
   earlierRevisions,
@@ -62,7 +63,10 @@ export async function rollback(inputs: Inputs, deps: Deps, result: RunResult): P
     choice.kind === 'existing'
       ? (choice.taskDefinition.taskDefinitionArn ?? '')
       : await core.group('Register the pinned task definition revision', async () => {
-          const registered = await deps.ecs.register(choice.registration)
+          const registered = await registerRevision(deps, choice.registration, {
+            containerName: plan.containerName,
+            running: plan.current.taskDefinitionArn ?? ''
+          })
           core.info(
             `Registered ${registered.taskDefinitionArn} with ${plan.containerName} = ${choice.image}`
           )

@@ -21,6 +21,8 @@ export interface RunRecord {
   serviceBefore: string
   /** Calls of the run that change something (RegisterTaskDefinition, UpdateService…) and reached AWS. */
   changes: number
+  /** Twin revisions of a retried RegisterTaskDefinition that the step deregistered. */
+  twinsDeregistered: string[]
 }
 
 /**
@@ -136,6 +138,7 @@ export function renderReport(
   const injected = sumInjected(runs)
   const total = Object.values(injected).reduce((a, b) => a + b, 0)
   const seconds = runs.map(r => r.seconds)
+  const twins = runs.flatMap(r => r.twinsDeregistered)
   const out: string[] = []
 
   out.push(
@@ -152,7 +155,7 @@ export function renderReport(
     `| deploys completed | ${count('completed')} of ${runs.length} |`,
     `| deploys failed cleanly | ${failures.length}: ${count('failed cleanly')} with the service on the revision the step reported, ${count('failed, changed nothing')} before the service could be read (no revision reported, nothing changed); ${named} of the ${failures.length} name the AWS operation that failed |`,
     `| **runs that left the service on a revision they did not report** | **${count('unreported')}** |`,
-    `| ACTIVE revisions no run reported (registered, then the answer was lost) | ${soak.unreportedActiveRevisions.length}${soak.unreportedActiveRevisions.length ? ` (${soak.unreportedActiveRevisions.map(short).join(', ')})` : ''} |`,
+    `| ACTIVE revisions no run reported | ${soak.unreportedActiveRevisions.length}${soak.unreportedActiveRevisions.length ? ` (${soak.unreportedActiveRevisions.map(short).join(', ')})` : ''}; ${twins.length} twin${twins.length === 1 ? '' : 's'} registered by a retried RegisterTaskDefinition ${twins.length === 1 ? 'was' : 'were'} deregistered by the step${twins.length ? ` (${twins.join(', ')})` : ''} |`,
     `| failures of the local stack itself during the soak (not injected) | ${runs.reduce((n, r) => n + r.stackErrors.length, 0)} |`,
     `| time per deploy | median ${percentile(seconds, 50).toFixed(1)} s, 90th percentile ${percentile(seconds, 90).toFixed(1)} s, max ${Math.max(0, ...seconds).toFixed(1)} s |`,
     '',

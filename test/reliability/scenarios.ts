@@ -82,6 +82,13 @@ interface Timed {
 }
 
 /** The step's error: the message of its ::error:: lines, unescaped. */
+/** The revisions a step's warnings say it deregistered as twins of a retried registration. */
+export function twinsDeregistered(stdout: string): string[] {
+  return [...stdout.matchAll(/an earlier attempt had registered (.+?) as well/g)].flatMap(m =>
+    (m[1] ?? '').split(', ')
+  )
+}
+
 export function stepError(stdout: string): string {
   return stdout
     .split('\n')
@@ -201,7 +208,8 @@ export class Bench {
       injected,
       stackErrors,
       serviceBefore,
-      changes: this.changes() - changesBefore
+      changes: this.changes() - changesBefore,
+      twinsDeregistered: twinsDeregistered(run.stdout)
     }
     const faults = Object.entries(injected).map(([key, n]) => `${key} ×${n}`)
     this.log(

@@ -96,6 +96,8 @@ async function readIfExists(file: string): Promise<string> {
   return existsSync(file) ? readFile(file, 'utf8') : ''
 }
 
+let nextRunId = 4_200_000_000 + process.pid * 1000
+
 /**
  * Runs the action with `inputs` (names as in action.yml). `env` adds or overrides variables;
  * without GITHUB_WORKSPACE a fresh build context (Dockerfile.final, random content) is used.
@@ -140,7 +142,8 @@ export async function runAction(
     GITHUB_EVENT_PATH: eventFile,
     GITHUB_WORKFLOW: 'Deploy production',
     GITHUB_JOB: 'deploy',
-    GITHUB_RUN_ID: '4242424242',
+    // Each run its own, as on GitHub: the audit tag deploy:run tells one run's revisions apart.
+    GITHUB_RUN_ID: String(nextRunId++),
     GITHUB_RUN_NUMBER: '17',
     GITHUB_RUN_ATTEMPT: '1',
     GITHUB_SERVER_URL: 'https://github.com',
