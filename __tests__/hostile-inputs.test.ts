@@ -272,7 +272,7 @@ describe('refused input changes nothing', () => {
     [
       'an image that is not in ECR',
       { image: `sha256:${'d'.repeat(64)}` },
-      /image 'sha256:d{64}' is not in ECR repository babyshield-backend: nothing was deployed/
+      /image 'sha256:d{64}' is not in ECR repository babyshield-backend\. Nothing was deployed; the service still runs babyshield-backend-task:41\./
     ]
   ])(
     'accepted but wrong: %s is refused before anything changes',

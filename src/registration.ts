@@ -8,6 +8,7 @@ import { RETRY } from './aws/clients.js'
 import { revisionOf, type TaskDefinitionWithTags } from './aws/ecs.js'
 import type { Deps } from './deps.js'
 import { errorText } from './diagnostics.js'
+import { NothingChangedError } from './unchanged.js'
 import { shortArn } from './verification.js'
 
 /** How far a revision's registeredAt may precede the call, for clocks that disagree a little. */
@@ -84,7 +85,7 @@ export async function registerRevision(
     const { attempts, clientFault } = attemptsOf(error)
     const mayHaveApplied = attempts > 1 || !clientFault
     const note = run && mayHaveApplied ? await dropTwins(deps, family, query, attempts) : ''
-    throw new Error(
+    throw new NothingChangedError(
       `${errorText(error)}; nothing was deployed and the service is unchanged${note ? `; ${note}` : ''}`,
       { cause: error }
     )

@@ -13,6 +13,7 @@ import {
 } from './diagnostics.js'
 import type { Inputs } from './inputs.js'
 import type { RunResult, TimelineEntry } from './result.js'
+import { NothingChangedError } from './unchanged.js'
 import { shortArn, taskId } from './verification.js'
 
 /**
@@ -480,7 +481,7 @@ export async function settleBeforeDeploy(
         return
       }
       if (elapsed >= timeoutMs) {
-        throw new Error(
+        throw new NothingChangedError(
           `A deployment already in progress on ${inputs.service} (${settling.id ?? '?'} → ${shortArn(settling.taskDefinition)}) did not settle within ${minutes(timeoutMs)} (last seen: ${progress}): nothing was deployed; this step left the service unchanged`
         )
       }
@@ -500,12 +501,12 @@ function settled(name: string, service: Service, plannedFrom: string): void {
   const primary = service.deployments?.find(d => d.status === 'PRIMARY')
   const now = primary?.taskDefinition ?? service.taskDefinition
   if (now !== plannedFrom) {
-    throw new Error(
+    throw new NothingChangedError(
       `While this step waited, the deployment in progress on ${name} settled on ${shortArn(now)}, not on ${shortArn(plannedFrom)} that this deploy was planned from: nothing was deployed; run the step again`
     )
   }
   if (primary?.rolloutState === 'FAILED') {
-    throw new Error(
+    throw new NothingChangedError(
       `The deployment in progress on ${name} ended FAILED on ${shortArn(now)} (${primary.rolloutStateReason ?? 'no reason given'}): nothing was deployed; roll back with mode: rollback, or run the step again to deploy over it`
     )
   }

@@ -210,6 +210,20 @@ describe('nothing changes when there is no target', () => {
     expect(w.ecsMock.commandCalls(UpdateServiceCommand)).toHaveLength(0)
   }
 
+  test('the revisions cannot be listed: the error says nothing was rolled back, and what runs', async () => {
+    const w = rollbackWorld({ arn: '', digest: '' }, [revision(41, OLD_DIGEST)])
+    w.ecsMock
+      .on(ListTaskDefinitionsCommand)
+      .rejects(
+        Object.assign(new Error('User is not authorized'), { name: 'AccessDeniedException' })
+      )
+    const i = inputs()
+    await expect(rollback(i, w.deps, freshResult(i))).rejects.toThrow(
+      `Could not list the revisions of task definition family ${FAMILY}: AccessDeniedException: User is not authorized. Nothing was rolled back; the service still runs ${FAMILY}:41.`
+    )
+    nothingChanged(w)
+  })
+
   test('previous with no earlier revision of another digest', async () => {
     const w = rollbackWorld({ arn: '', digest: '' }, [
       revision(41, OLD_DIGEST),

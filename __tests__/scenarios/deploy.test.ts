@@ -1,4 +1,8 @@
-import { DescribeImagesCommand, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr'
+import {
+  DescribeImagesCommand,
+  DescribeRepositoriesCommand,
+  GetAuthorizationTokenCommand
+} from '@aws-sdk/client-ecr'
 import {
   DeregisterTaskDefinitionCommand,
   DescribeServicesCommand,
@@ -165,7 +169,7 @@ describe('deploy', () => {
     const world = happyWorld({ ecrDigest: `sha256:${'e'.repeat(64)}` })
     const i = inputs()
     await expect(deploy(i, world.deps, freshResult(i))).rejects.toThrow(
-      /differs from the one ECR lists .* nothing was deployed; the service is unchanged/
+      /differs from the one ECR lists .*\. Nothing was deployed; the service still runs babyshield-backend-task:41\.$/
     )
     expect(world.ecsMock.commandCalls(RegisterTaskDefinitionCommand)).toHaveLength(0)
     expect(world.ecsMock.commandCalls(UpdateServiceCommand)).toHaveLength(0)
@@ -222,6 +226,48 @@ describe('deploy', () => {
     })
   })
 
+  describe('a failure before anything changes says so, and what the service runs', () => {
+    test('a failed docker build', async () => {
+      const world = happyWorld()
+      world.docker.build = () =>
+        Promise.reject(
+          new Error('docker build of x failed (exit code 1); see the build output above')
+        )
+      const i = inputs()
+      const result = freshResult(i)
+      await expect(deploy(i, world.deps, result)).rejects.toThrow(
+        'docker build of x failed (exit code 1); see the build output above. Nothing was deployed; the service still runs babyshield-backend-task:41.'
+      )
+      expect(world.ecsMock.commandCalls(RegisterTaskDefinitionCommand)).toHaveLength(0)
+      expect(world.ecsMock.commandCalls(UpdateServiceCommand)).toHaveLength(0)
+      expect(result.previousTaskDefinitionArn).toBe(OLD)
+    })
+
+    test('an ECR repository that cannot be read: the service was not read either', async () => {
+      const world = happyWorld()
+      world.ecrMock
+        .on(DescribeRepositoriesCommand)
+        .rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }))
+      const i = inputs()
+      await expect(deploy(i, world.deps, freshResult(i))).rejects.toThrow(
+        'Could not find ECR repository babyshield-backend: ThrottlingException: Rate exceeded. Nothing was deployed; the service was not changed.'
+      )
+      expect(world.ecsMock.commandCalls(DescribeServicesCommand)).toHaveLength(0)
+    })
+
+    test('a message that already says so is not said twice', async () => {
+      const world = happyWorld()
+      world.ecsMock.on(DescribeServicesCommand).resolves({
+        services: [{ ...service([]), status: 'DRAINING' }]
+      })
+      const i = inputs()
+      const error = await deploy(i, world.deps, freshResult(i)).catch((e: unknown) => e)
+      expect(String(error)).toBe(
+        'NothingChangedError: ECS service babyshield-backend-service is DRAINING: nothing was deployed'
+      )
+    })
+  })
+
   test('an image that is not in ECR is an error before anything changes', async () => {
     const world = happyWorld()
     const notFound = Object.assign(new Error('not found'), { name: 'ImageNotFoundException' })
@@ -230,7 +276,7 @@ describe('deploy', () => {
       .rejects(notFound)
     const i = inputs({ image: 'production-fixed-20261001' })
     await expect(deploy(i, world.deps, freshResult(i))).rejects.toThrow(
-      "image 'production-fixed-20261001' is not in ECR repository babyshield-backend: nothing was deployed"
+      "image 'production-fixed-20261001' is not in ECR repository babyshield-backend. Nothing was deployed; the service still runs babyshield-backend-task:41."
     )
     expect(world.ecsMock.commandCalls(RegisterTaskDefinitionCommand)).toHaveLength(0)
   })

@@ -9,6 +9,7 @@ import { sourceUrl } from '../context.js'
 import type { Deps } from '../deps.js'
 import type { Inputs } from '../inputs.js'
 import { registerRevision } from '../registration.js'
+import { beforeAnyChange, NothingChangedError } from '../unchanged.js'
 import type { RunResult } from '../result.js'
 import { settleBeforeDeploy } from '../rollout.js'
 import { superviseRollout } from '../supervise.js'
@@ -36,8 +37,10 @@ interface Plan {
 const PLACEHOLDER_DIGEST = `sha256:${'0'.repeat(64)}`
 
 export async function deploy(inputs: Inputs, deps: Deps, result: RunResult): Promise<void> {
-  const plan = await core.group('Preflight: repository, service, task definition, tag', () =>
-    preflight(inputs, deps, result)
+  const plan = await beforeAnyChange(result, 'deployed', () =>
+    core.group('Preflight: repository, service, task definition, tag', () =>
+      preflight(inputs, deps, result)
+    )
   )
   result.tag = plan.tag
   result.containerName = plan.containerName
@@ -48,13 +51,15 @@ export async function deploy(inputs: Inputs, deps: Deps, result: RunResult): Pro
     return
   }
 
-  await settleBeforeDeploy(inputs, deps, result, plan.current.taskDefinitionArn ?? '')
-
-  const digest =
-    plan.existingDigest ??
-    (await core.group(`Build and push ${plan.repository.name}:${plan.tag}`, () =>
-      buildAndPush(inputs, deps, plan)
-    ))
+  const digest = await beforeAnyChange(result, 'deployed', async () => {
+    await settleBeforeDeploy(inputs, deps, result, plan.current.taskDefinitionArn ?? '')
+    return (
+      plan.existingDigest ??
+      (await core.group(`Build and push ${plan.repository.name}:${plan.tag}`, () =>
+        buildAndPush(inputs, deps, plan)
+      ))
+    )
+  })
   const image = `${plan.repository.uri}@${digest}`
   result.digest = digest
   result.image = image
@@ -107,7 +112,7 @@ async function preflight(inputs: Inputs, deps: Deps, result: RunResult): Promise
   const repository = await deps.ecr.repository(inputs.ecrRepository)
   const service = await deps.ecs.service(inputs.service)
   if (service.status !== 'ACTIVE') {
-    throw new Error(
+    throw new NothingChangedError(
       `ECS service ${inputs.service} is ${service.status ?? 'not active'}: nothing was deployed`
     )
   }
@@ -130,10 +135,7 @@ async function preflight(inputs: Inputs, deps: Deps, result: RunResult): Promise
       inputs.image.kind === 'tag' ? { tag: inputs.image.tag } : { digest: inputs.image.digest }
     )
     const name = inputs.image.kind === 'tag' ? inputs.image.tag : inputs.image.digest
-    if (!found)
-      throw new Error(
-        `image '${name}' is not in ECR repository ${repository.name}: nothing was deployed`
-      )
+    if (!found) throw new Error(`image '${name}' is not in ECR repository ${repository.name}`)
     const tag = inputs.image.kind === 'tag' ? inputs.image.tag : (found.tags[0] ?? '')
     core.info(
       `Deploying ${repository.name}${tag ? `:${tag}` : ''} (${found.digest}), already in ECR: nothing is built`
@@ -220,13 +222,11 @@ async function buildAndPush(inputs: Inputs, deps: Deps, plan: Plan): Promise<str
   const pushed = await deps.docker.push(reference)
   const stored = await deps.ecr.image(plan.repository.name, { tag: plan.tag })
   if (!stored) {
-    throw new Error(
-      `ECR does not list ${reference} after the push: nothing was deployed; the service is unchanged`
-    )
+    throw new Error(`ECR does not list ${reference} after the push`)
   }
   if (stored.digest !== pushed) {
     throw new Error(
-      `The digest docker push reported (${pushed}) differs from the one ECR lists for ${plan.tag} (${stored.digest}): nothing was deployed; the service is unchanged`
+      `The digest docker push reported (${pushed}) differs from the one ECR lists for ${plan.tag} (${stored.digest})`
     )
   }
   core.info(`Pushed ${reference} = ${pushed}, confirmed by ECR`)

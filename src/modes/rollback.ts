@@ -5,6 +5,7 @@ import type { Tag, TaskDefinition } from '@aws-sdk/client-ecs'
 import type { Deps } from '../deps.js'
 import type { Inputs } from '../inputs.js'
 import { registerRevision } from '../registration.js'
+import { beforeAnyChange, NothingChangedError } from '../unchanged.js'
 import type { RunResult } from '../result.js'
 import {
   earlierRevisions,
@@ -33,9 +34,10 @@ interface Plan {
 }
 
 export async function rollback(inputs: Inputs, deps: Deps, result: RunResult): Promise<void> {
-  const plan = await core.group(
-    `Choose the rollback target: ${targetName(inputs.rollbackTo)}`,
-    () => choose(inputs, deps, result)
+  const plan = await beforeAnyChange(result, 'rolled back', () =>
+    core.group(`Choose the rollback target: ${targetName(inputs.rollbackTo)}`, () =>
+      choose(inputs, deps, result)
+    )
   )
   const currentArn = plan.current.taskDefinitionArn ?? ''
   const { choice } = plan
@@ -110,12 +112,14 @@ export async function rollback(inputs: Inputs, deps: Deps, result: RunResult): P
 async function choose(inputs: Inputs, deps: Deps, result: RunResult): Promise<Plan> {
   const service = await deps.ecs.service(inputs.service)
   if (service.status !== 'ACTIVE') {
-    throw new Error(
+    throw new NothingChangedError(
       `ECS service ${inputs.service} is ${service.status ?? 'not active'}: nothing was rolled back`
     )
   }
   if (!service.taskDefinition)
     throw new Error(`ECS service ${inputs.service} has no task definition`)
+  // Known from here on: a step that fails later still reports what the service runs.
+  result.previousTaskDefinitionArn = service.taskDefinition
   const { taskDefinition: current, tags: currentTags } = await deps.ecs.taskDefinition(
     service.taskDefinition
   )
@@ -159,7 +163,9 @@ async function choose(inputs: Inputs, deps: Deps, result: RunResult): Promise<Pl
       core.info(`${shortArn(arn)} ${verdict.reason}: passed over`)
       skipped.push(`${shortArn(arn)} ${verdict.reason}`)
     }
-    throw new Error(noEarlierRevision(currentArn, containerName, runningDigest, skipped))
+    throw new NothingChangedError(
+      noEarlierRevision(currentArn, containerName, runningDigest, skipped)
+    )
   }
 
   if (lookup.kind === 'task-definition') {
@@ -167,7 +173,7 @@ async function choose(inputs: Inputs, deps: Deps, result: RunResult): Promise<Pl
     try {
       found = await deps.ecs.taskDefinition(lookup.ref)
     } catch (error) {
-      throw new Error(
+      throw new NothingChangedError(
         refused(
           target,
           `task definition ${lookup.ref}`,
@@ -179,7 +185,7 @@ async function choose(inputs: Inputs, deps: Deps, result: RunResult): Promise<Pl
     }
     const verdict = judgeExisting(found.taskDefinition, containerName, currentArn)
     if (!verdict.ok) {
-      throw new Error(
+      throw new NothingChangedError(
         refused(
           target,
           `task definition ${shortArn(found.taskDefinition.taskDefinitionArn)}`,
@@ -196,18 +202,19 @@ async function choose(inputs: Inputs, deps: Deps, result: RunResult): Promise<Pl
 
   // An image: checked in ECR, then pinned into a new revision of the current task definition.
   if (!repository) {
-    throw new Error(
+    throw new NothingChangedError(
       refused(target, 'the image', 'cannot be looked up without ecr-repository', currentArn)
     )
   }
   const image = await deps.ecr.image(repository.name, lookup.ref)
   if (!image) {
-    throw new Error(
+    throw new NothingChangedError(
       refused(target, 'the image', `is not in ECR repository ${repository.name}`, currentArn)
     )
   }
   const verdict = judgeImage(image, runningDigest)
-  if (!verdict.ok) throw new Error(refused(target, 'the image', verdict.reason, currentArn))
+  if (!verdict.ok)
+    throw new NothingChangedError(refused(target, 'the image', verdict.reason, currentArn))
   return plan(
     repinChoice({
       current,
