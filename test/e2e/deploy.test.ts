@@ -1,13 +1,17 @@
 // deploy mode, for real: docker build and push to the registry, ECR confirms the digest, a new
 // pinned revision, the rollout through the layer, verification.
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { beforeEach, describe, expect, test } from 'vitest'
 import { registryDigest } from './stack/http.js'
+import { makeBuildContext } from './support/docker.js'
 import { runAction } from './support/run-action.js'
 import {
   ecrDigest,
   READ_ONLY_FIELDS,
   runningDigests,
   service,
+  snapshot,
   taskDefinition
 } from './support/world.js'
 import {
@@ -85,6 +89,27 @@ describe('deploy', () => {
     expect(run.summary).toContain(digest)
     expect(run.summary).toContain(tag)
     expect(run.summary).toContain('e2e: full deploy')
+  })
+
+  test('a Dockerfile that fails to build changes nothing, and the step says what still runs', async () => {
+    const workspace = await makeBuildContext()
+    // No base image is pullable here; a RUN on scratch fails, as a broken Dockerfile does.
+    await writeFile(join(workspace, 'Dockerfile.final'), 'FROM scratch\nRUN false\n')
+    const before = await snapshot()
+
+    const run = await runAction(ACTION_INPUTS, { GITHUB_WORKSPACE: workspace })
+
+    expect(run.exitCode).toBe(1)
+    const errors = run.stdout.split('\n').filter(line => line.startsWith('::error'))
+    expect(errors.join('\n')).toMatch(
+      /docker build of \S+ failed \(exit code \d+\); see the build output above\. Nothing was deployed; the service still runs babyshield-backend-task:1\./
+    )
+    expect(run.stdout).not.toMatch(/docker push|Registered/)
+    expect(await snapshot()).toEqual(before)
+    expect(run.outputs.result && JSON.parse(run.outputs.result)).toMatchObject({
+      status: 'failed',
+      previousTaskDefinitionArn: seeded.taskDefinitionArn
+    })
   })
 
   test('a second deploy the same day gets the -v2 tag', async () => {
