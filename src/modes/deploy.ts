@@ -9,7 +9,6 @@ import { sourceUrl } from '../context.js'
 import type { Deps } from '../deps.js'
 import type { Inputs } from '../inputs.js'
 import { registerRevision } from '../registration.js'
-import { beforeAnyChange, NothingChangedError } from '../unchanged.js'
 import type { RunResult } from '../result.js'
 import { settleBeforeDeploy } from '../rollout.js'
 import { superviseRollout } from '../supervise.js'
@@ -21,6 +20,7 @@ import {
   nextRevision,
   registrable
 } from '../task-definition.js'
+import { beforeAnyChange, NothingChangedError } from '../unchanged.js'
 import { startDeployment } from '../update-service.js'
 import { shortArn } from '../verification.js'
 

@@ -5,7 +5,6 @@ import type { Tag, TaskDefinition } from '@aws-sdk/client-ecs'
 import type { Deps } from '../deps.js'
 import type { Inputs } from '../inputs.js'
 import { registerRevision } from '../registration.js'
-import { beforeAnyChange, NothingChangedError } from '../unchanged.js'
 import type { RunResult } from '../result.js'
 import {
   earlierRevisions,
@@ -22,6 +21,7 @@ import {
 } from '../rollback-target.js'
 import { superviseRollout } from '../supervise.js'
 import { chooseContainer, diffJson, pinnedDigest, registrable } from '../task-definition.js'
+import { beforeAnyChange, NothingChangedError } from '../unchanged.js'
 import { startDeployment } from '../update-service.js'
 import { shortArn } from '../verification.js'
 
