@@ -56,10 +56,26 @@ function attemptsOf(error: unknown): { attempts: number; clientFault: boolean } 
 }
 
 /**
- * Registers the revision; when the call took more than one attempt, or failed in a way ECS may
- * have applied, deregisters the twins it left. A failure says that the service is unchanged.
+ * Registers the revision, in its own log group; when the call took more than one attempt, or
+ * failed in a way ECS may have applied, deregisters the twins it left. A failure says that the
+ * service is unchanged.
  */
 export async function registerRevision(
+  deps: Pick<Deps, 'ecs' | 'clock'>,
+  input: RegisterTaskDefinitionCommandInput,
+  target: { containerName: string; running: string }
+): Promise<TaskDefinition> {
+  return core.group('Register the pinned task definition revision', async () => {
+    const registered = await registerOnce(deps, input, target)
+    const image = input.containerDefinitions?.find(c => c.name === target.containerName)?.image
+    core.info(
+      `Registered ${registered.taskDefinitionArn} with ${target.containerName} = ${image ?? '?'}`
+    )
+    return registered
+  })
+}
+
+async function registerOnce(
   deps: Pick<Deps, 'ecs' | 'clock'>,
   input: RegisterTaskDefinitionCommandInput,
   target: { containerName: string; running: string }

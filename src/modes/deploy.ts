@@ -64,19 +64,16 @@ export async function deploy(inputs: Inputs, deps: Deps, result: RunResult): Pro
   result.digest = digest
   result.image = image
 
-  const revision = await core.group('Register the pinned task definition revision', async () => {
-    const registered = await registerRevision(
-      deps,
-      nextRevision(plan.current, plan.currentTags, {
-        containerName: plan.containerName,
-        image,
-        auditTags: auditTags(result, plan.tag)
-      }),
-      { containerName: plan.containerName, running: plan.current.taskDefinitionArn ?? '' }
-    )
-    core.info(`Registered ${registered.taskDefinitionArn} with ${plan.containerName} = ${image}`)
-    return registered.taskDefinitionArn ?? ''
-  })
+  const registered = await registerRevision(
+    deps,
+    nextRevision(plan.current, plan.currentTags, {
+      containerName: plan.containerName,
+      image,
+      auditTags: auditTags(result, plan.tag)
+    }),
+    { containerName: plan.containerName, running: plan.current.taskDefinitionArn ?? '' }
+  )
+  const revision = registered.taskDefinitionArn ?? ''
 
   // A copy: result.taskDefinitionArn names the revision only once ECS has taken the update.
   await deps.onRolloutStart?.({ ...result, taskDefinitionArn: revision })

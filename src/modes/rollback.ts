@@ -61,19 +61,14 @@ export async function rollback(inputs: Inputs, deps: Deps, result: RunResult): P
     return
   }
 
-  const revision =
+  const target =
     choice.kind === 'existing'
-      ? (choice.taskDefinition.taskDefinitionArn ?? '')
-      : await core.group('Register the pinned task definition revision', async () => {
-          const registered = await registerRevision(deps, choice.registration, {
-            containerName: plan.containerName,
-            running: plan.current.taskDefinitionArn ?? ''
-          })
-          core.info(
-            `Registered ${registered.taskDefinitionArn} with ${plan.containerName} = ${choice.image}`
-          )
-          return registered.taskDefinitionArn ?? ''
+      ? choice.taskDefinition
+      : await registerRevision(deps, choice.registration, {
+          containerName: plan.containerName,
+          running: plan.current.taskDefinitionArn ?? ''
         })
+  const revision = target.taskDefinitionArn ?? ''
 
   // A copy: result.taskDefinitionArn names the revision only once ECS has taken the update.
   await deps.onRolloutStart?.({ ...result, taskDefinitionArn: revision })

@@ -26,6 +26,7 @@ import {
 } from '../e2e/seed.js'
 import { REGISTRY_HOST } from '../e2e/stack/config.js'
 import { buildAndPush, makeBuildContext } from '../e2e/support/docker.js'
+import { READ_ONLY_FIELDS } from '../e2e/support/world.js'
 import type { PrivateStack } from './private-stack.js'
 
 export { APP_CONTAINER, CLUSTER, FAMILY, SERVICE }
@@ -180,18 +181,7 @@ export async function deployBehindTheActionsBack(
     new DescribeTaskDefinitionCommand({ taskDefinition: from, include: ['TAGS'] })
   )
   const input: Record<string, unknown> = { ...taskDefinition }
-  for (const field of [
-    'taskDefinitionArn',
-    'revision',
-    'status',
-    'requiresAttributes',
-    'compatibilities',
-    'registeredAt',
-    'registeredBy',
-    'deregisteredAt'
-  ]) {
-    delete input[field]
-  }
+  for (const field of READ_ONLY_FIELDS) delete input[field]
   input.containerDefinitions = taskDefinition?.containerDefinitions?.map(c =>
     c.name === APP_CONTAINER ? { ...c, image: `${REPOSITORY_URI}@${image.digest}` } : c
   )

@@ -21,7 +21,10 @@ import { APP_CONTAINER, CLUSTER, FAMILY, REPOSITORY, REPOSITORY_URI, SERVICE } f
 import { ecr, ecs, logs, stackControl } from './aws.js'
 import { buildAndPush, makeBuildContext } from './docker.js'
 
-/** Fields ECS sets itself; RegisterTaskDefinition does not take them. */
+/**
+ * Fields ECS sets itself; RegisterTaskDefinition does not take them. Kept apart from the
+ * action's own list on purpose: the tests that compare revisions must not inherit its mistakes.
+ */
 export const READ_ONLY_FIELDS = [
   'taskDefinitionArn',
   'revision',
