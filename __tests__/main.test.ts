@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeEach, describe, expect, test, vi } from 'vitest'
 import type { Deps } from '../src/deps.js'
-import { messageOf, run } from '../src/main.js'
+import { run } from '../src/main.js'
 import { FakeClock, FakeDocker } from './helpers/fakes.js'
 import { FakeRunner } from './helpers/runner.js'
 
@@ -60,13 +60,4 @@ describe('run', () => {
     expect(runner.summary()).toContain('## ❌ Verify failed: api in babyshield-cluster')
     expect(docker.cleanedUp).toBe(true)
   })
-})
-
-test.each<[unknown, string]>([
-  [new Error('boom'), 'boom'],
-  ['a string', 'a string'],
-  [{ code: 42 }, '{"code":42}'],
-  [undefined, 'undefined']
-])('messageOf(%o)', (thrown, message) => {
-  expect(messageOf(thrown)).toBe(message)
 })

@@ -23,8 +23,8 @@ import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs'
 import { Ecs } from '../src/aws/ecs.js'
 import { Logs } from '../src/aws/logs.js'
 import type { Clock } from '../src/clock.js'
-import { explainFailure } from '../src/diagnostics.js'
-import { watchRollout } from '../src/rollout.js'
+import { explainFailure } from '../src/rollout/diagnostics.js'
+import { watchRollout } from '../src/rollout/watch.js'
 
 const RUNS = Number(process.env.RUNS ?? 200)
 const POLL_SECONDS = 5

@@ -1,18 +1,20 @@
 // run(): read the inputs, pick the mode, write outputs and summary. The one place that fails the step.
 import * as core from '@actions/core'
-import { cancelledError, onCancel } from './cancel.js'
-import { auditFromEnv } from './context.js'
 import { createDeps, type Deps } from './deps.js'
+import { errorText } from './errors.js'
+import { auditFromEnv } from './github/context.js'
 import {
   finishDeploymentRecord,
   startDeploymentRecord,
   type DeploymentRecord
-} from './github-deployment.js'
-import { getInputs, type Inputs, type Mode } from './inputs.js'
+} from './github/record.js'
+import { getInputs, type Inputs, type Mode } from './inputs/inputs.js'
+import { recordSettings } from './inputs/policy.js'
 import { deploy } from './modes/deploy.js'
 import { rollback } from './modes/rollback.js'
 import { verify } from './modes/verify.js'
 import { newResult, outputsOf, type RunResult } from './result.js'
+import { cancelledError, onCancel } from './rollout/cancel.js'
 import { writeSummary } from './summary.js'
 
 export type ModeRunner = (inputs: Inputs, deps: Deps, result: RunResult) => Promise<void>
@@ -26,7 +28,7 @@ export async function run(
   try {
     inputs = getInputs()
   } catch (error) {
-    core.setFailed(messageOf(error))
+    core.setFailed(errorText(error))
     return
   }
 
@@ -40,10 +42,11 @@ export async function run(
   // The GitHub deployment is made when the rollout starts, so its payload can name the digest
   // and the revision; a step that fails before then deployed nothing and records nothing.
   let recording: Promise<DeploymentRecord | undefined> | undefined
+  const record = recordSettings(inputs)
   const deps: Deps = {
     ...made,
     onRolloutStart: async rolling => {
-      recording ??= startDeploymentRecord(inputs, env, rolling)
+      recording ??= startDeploymentRecord(record, env, rolling)
       await recording
     }
   }
@@ -59,10 +62,10 @@ export async function run(
     await MODE_RUNNERS[inputs.mode](inputs, deps, result)
   } catch (error) {
     result.status = 'failed'
-    result.error = messageOf(error)
+    result.error = errorText(error)
   } finally {
     await deps.docker.cleanup().catch((error: unknown) => {
-      core.warning(`Could not remove the private Docker config: ${messageOf(error)}`)
+      core.warning(`Could not remove the private Docker config: ${errorText(error)}`)
     })
   }
 
@@ -77,15 +80,4 @@ async function writeResult(result: RunResult): Promise<void> {
   for (const [name, value] of Object.entries(outputsOf(result))) core.setOutput(name, value)
   await writeSummary(result)
   if (result.status === 'failed') core.setFailed(result.error ?? `${result.mode} failed`)
-}
-
-/** The message of anything thrown, Error or not. */
-export function messageOf(error: unknown): string {
-  if (error instanceof Error) return error.message
-  if (typeof error === 'string') return error
-  try {
-    return JSON.stringify(error) ?? String(error)
-  } catch {
-    return String(error)
-  }
 }

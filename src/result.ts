@@ -1,5 +1,6 @@
 // The result of a run: built up by a mode as it goes, then turned into outputs and the job summary.
-import type { Mode } from './inputs.js'
+import type { Clock } from './clock.js'
+import type { Mode } from './inputs/inputs.js'
 
 export type CheckStatus = 'pass' | 'fail' | 'warn' | 'skip'
 
@@ -94,6 +95,15 @@ export function newResult(
     events: [],
     audit
   }
+}
+
+/** Adds a line to the result's rollout timeline, stamped with the clock's time. */
+export function noteOn(
+  result: { timeline: TimelineEntry[] },
+  clock: Pick<Clock, 'now'>,
+  message: string
+): void {
+  result.timeline.push({ at: new Date(clock.now()).toISOString(), message })
 }
 
 /** The action's outputs, by output name. */

@@ -1,5 +1,7 @@
 // The job summary: rendered from the run's result (pure), then written once.
 import * as core from '@actions/core'
+import { errorText } from './errors.js'
+import { familyOf, revisionOf, shortArn } from './names.js'
 import type { Check, RunResult } from './result.js'
 
 const MARKDOWN_SPECIAL: Record<string, string> = {
@@ -51,13 +53,13 @@ function title(result: RunResult): string {
 }
 
 function revisionName(arn: string | undefined): string {
-  return arn ? escapeText(arn.slice(arn.lastIndexOf('/') + 1)) : '—'
+  return arn ? escapeText(shortArn(arn)) : '—'
 }
 
 export function consoleLinks(result: RunResult): string[] {
   const region = encodeURIComponent(result.region)
-  const cluster = encodeURIComponent(result.cluster.slice(result.cluster.lastIndexOf('/') + 1))
-  const service = encodeURIComponent(result.service.slice(result.service.lastIndexOf('/') + 1))
+  const cluster = encodeURIComponent(shortArn(result.cluster))
+  const service = encodeURIComponent(shortArn(result.service))
   const base = `https://${region}.console.aws.amazon.com/ecs/v2`
   const links = [
     `[Service](${base}/clusters/${cluster}/services/${service}/health?region=${region})`,
@@ -65,9 +67,10 @@ export function consoleLinks(result: RunResult): string[] {
   ]
   const arn = result.taskDefinitionArn
   if (arn) {
-    const [family, revision] = arn.slice(arn.lastIndexOf('/') + 1).split(':')
+    const family = encodeURIComponent(familyOf(arn))
+    const revision = encodeURIComponent(String(revisionOf(arn)))
     links.push(
-      `[Task definition](${base}/task-definitions/${encodeURIComponent(family ?? '')}/${encodeURIComponent(revision ?? '')}/containers?region=${region})`
+      `[Task definition](${base}/task-definitions/${family}/${revision}/containers?region=${region})`
     )
   }
   return links
@@ -173,8 +176,6 @@ export async function writeSummary(result: RunResult): Promise<void> {
   try {
     await core.summary.addRaw(renderSummary(result)).write()
   } catch (error) {
-    core.warning(
-      `Could not write the job summary: ${error instanceof Error ? error.message : String(error)}`
-    )
+    core.warning(`Could not write the job summary: ${errorText(error)}`)
   }
 }

@@ -1,5 +1,5 @@
-// Test doubles shared by the scenario tests: a virtual clock, a recording Docker, and Deps
-// whose AWS clients are mocked with aws-sdk-client-mock.
+// Test doubles shared by the unit and scenario tests: a virtual clock, a recording Docker, and
+// Deps whose AWS clients are mocked with aws-sdk-client-mock (the fake of ECS one call deep).
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs'
 import { ECRClient } from '@aws-sdk/client-ecr'
 import { ECSClient } from '@aws-sdk/client-ecs'
@@ -14,7 +14,10 @@ import type { BuildRequest, Docker } from '../../src/docker.js'
 /** A clock whose sleep moves time forward at once. */
 export class FakeClock implements Clock {
   sleeps: number[] = []
-  constructor(public time = Date.parse('2026-11-26T10:00:00Z')) {}
+  readonly start: number
+  constructor(public time = Date.parse('2026-11-26T10:00:00Z')) {
+    this.start = time
+  }
   now(): number {
     return this.time
   }
@@ -22,6 +25,10 @@ export class FakeClock implements Clock {
     this.sleeps.push(ms)
     this.time += ms
     return Promise.resolve()
+  }
+  /** Seconds since the clock was made. */
+  get seconds(): number {
+    return (this.time - this.start) / 1000
   }
 }
 

@@ -8,7 +8,7 @@ import {
   UpdateServiceCommand
 } from '@aws-sdk/client-ecs'
 import { beforeEach, describe, expect, test, vi } from 'vitest'
-import { parseInputs, type Inputs } from '../../src/inputs.js'
+import { parseInputs, type Inputs } from '../../src/inputs/inputs.js'
 import { rollback } from '../../src/modes/rollback.js'
 import { newResult, type RunResult } from '../../src/result.js'
 import {

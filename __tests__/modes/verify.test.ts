@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-ecs'
 import { FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs'
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest'
-import { parseInputs, type Inputs } from '../../src/inputs.js'
+import { parseInputs, type Inputs } from '../../src/inputs/inputs.js'
 import { verify } from '../../src/modes/verify.js'
 import { newResult, type RunResult } from '../../src/result.js'
 import { NEW_DIGEST, OLD_DIGEST, REPOSITORY_URI, babyshield } from '../fixtures/task-definitions.js'

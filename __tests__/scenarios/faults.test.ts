@@ -2,6 +2,7 @@
 // step must say what the service runs. UpdateService in particular can be applied while its answer
 // is lost (a dropped connection on the last attempt), so the service is read before anything is
 // undone or reported as unchanged.
+import { rolloutPolicy } from '../../src/inputs/policy.js'
 import { DescribeImagesCommand } from '@aws-sdk/client-ecr'
 import {
   DeregisterTaskDefinitionCommand,
@@ -9,11 +10,11 @@ import {
   UpdateServiceCommand
 } from '@aws-sdk/client-ecs'
 import { beforeEach, describe, expect, test, vi } from 'vitest'
-import { parseInputs } from '../../src/inputs.js'
+import { parseInputs } from '../../src/inputs/inputs.js'
 import { deploy } from '../../src/modes/deploy.js'
 import { rollback } from '../../src/modes/rollback.js'
 import { newResult } from '../../src/result.js'
-import { superviseRollout } from '../../src/supervise.js'
+import { superviseRollout } from '../../src/rollout/supervise.js'
 import { NEW_DIGEST, arn } from '../fixtures/task-definitions.js'
 import { DEPLOY_INPUTS, NEW, OLD, deployWorld } from '../helpers/deploy-world.js'
 import { deployment, service } from '../helpers/ecs-answers.js'
@@ -33,7 +34,7 @@ import {
   inputsFor,
   rev,
   type Step
-} from './rollout-fake-ecs.js'
+} from '../helpers/scripted-ecs.js'
 
 const LOST = Object.assign(new Error('socket hang up'), { name: 'TimeoutError' })
 
@@ -241,9 +242,9 @@ describe('the rollback after a failed rollout, an UpdateService whose answer is 
   test('applied all the same: the rollback is followed and verified', async () => {
     const ecs = new FakeEcs({ script: STUCK, lostUpdateAnswers: [1] })
     const result = freshResult()
-    await expect(superviseRollout(inputs, ecs.deps, result, ROLLOUT)).rejects.toThrow(
-      'Rolled back: the service runs babyshield-backend-task:12'
-    )
+    await expect(
+      superviseRollout(ecs.deps, rolloutPolicy(inputs), result, ROLLOUT)
+    ).rejects.toThrow('Rolled back: the service runs babyshield-backend-task:12')
     expect(ecs.updatedTo()).toEqual([rev(12)])
     expect(result).toMatchObject({ rolledBack: true, taskDefinitionArn: rev(12) })
     expect(result.timeline.map(e => e.message)).toContain(
@@ -258,7 +259,9 @@ describe('the rollback after a failed rollout, an UpdateService whose answer is 
     const ecs = new FakeEcs({ script: STUCK })
     ecs.ecsMock.on(UpdateServiceCommand).rejects(LOST)
     const result = freshResult()
-    await expect(superviseRollout(inputs, ecs.deps, result, ROLLOUT)).rejects.toThrow(
+    await expect(
+      superviseRollout(ecs.deps, rolloutPolicy(inputs), result, ROLLOUT)
+    ).rejects.toThrow(
       `The rollback to babyshield-backend-task:12 could not be started (Could not update ECS service babyshield-backend-service to ${rev(12)}: TimeoutError: socket hang up): the service is left on babyshield-backend-task:13; run this action with mode: rollback.`
     )
     expect(result.rolledBack).toBe(false)
@@ -271,7 +274,9 @@ describe('the rollback after a failed rollout, an UpdateService whose answer is 
       throw LOST
     })
     const result = freshResult()
-    await expect(superviseRollout(inputs, ecs.deps, result, ROLLOUT)).rejects.toThrow(
+    await expect(
+      superviseRollout(ecs.deps, rolloutPolicy(inputs), result, ROLLOUT)
+    ).rejects.toThrow(
       `Could not tell whether the rollback to babyshield-backend-task:12 was started (Could not update ECS service babyshield-backend-service to ${rev(12)}: TimeoutError: socket hang up; Could not describe ECS service babyshield-backend-service in cluster babyshield-cluster: TimeoutError: socket hang up): the service may be left on babyshield-backend-task:13 or moving to babyshield-backend-task:12. Check it in the ECS console; if it is still on babyshield-backend-task:13, run this action with mode: rollback.`
     )
     expect(result.rolledBack).toBe(false)

@@ -1,8 +1,9 @@
 // ECS's circuit breaker fails our deployment and rolls back by itself: no second rollback is
 // started; the watcher follows ECS's, verifies what runs, and says what happened.
+import { rolloutPolicy } from '../../src/inputs/policy.js'
 import * as core from '@actions/core'
 import { describe, expect, test, vi } from 'vitest'
-import { superviseRollout } from '../../src/supervise.js'
+import { superviseRollout } from '../../src/rollout/supervise.js'
 import {
   digestOf,
   FakeEcs,
@@ -16,15 +17,9 @@ import {
   SERVICE,
   type Step,
   type StoppedSpec
-} from './rollout-fake-ecs.js'
+} from '../helpers/scripted-ecs.js'
 
-vi.mock('@actions/core', async importOriginal => ({
-  ...(await importOriginal<typeof import('@actions/core')>()),
-  info: vi.fn(),
-  warning: vi.fn(),
-  error: vi.fn(),
-  group: vi.fn(async (_name: string, fn: () => Promise<unknown>) => fn())
-}))
+vi.mock('@actions/core')
 
 const PULL_ERROR =
   'CannotPullContainerError: pull image manifest has been retried 5 time(s): not found'
@@ -82,7 +77,9 @@ describe("ECS's circuit breaker rolls back", () => {
     const ecs = new FakeEcs({ script: BREAKER })
     const result = freshResult()
 
-    await expect(superviseRollout(inputsFor(), ecs.deps, result, ROLLOUT)).rejects.toThrow(
+    await expect(
+      superviseRollout(ecs.deps, rolloutPolicy(inputsFor()), result, ROLLOUT)
+    ).rejects.toThrow(
       `The rollout of babyshield-backend-task:13 failed: ECS marked deployment ${OURS} FAILED (ECS deployment circuit breaker: tasks failed to start.) and its circuit breaker rolled back to babyshield-backend-task:12 in deployment ecs-svc/breaker. ECS's circuit breaker already rolled back; this step did not start a second rollback: the service runs babyshield-backend-task:12 (${REPOSITORY_URI}@${digestOf(12)}) again, verified.`
     )
     expect(ecs.calls('UpdateService')).toBe(0)
@@ -116,7 +113,12 @@ describe("ECS's circuit breaker rolls back", () => {
     const ecs = new FakeEcs({ script: BREAKER })
     const result = freshResult()
     await expect(
-      superviseRollout(inputsFor({ 'rollback-on-failure': 'false' }), ecs.deps, result, ROLLOUT)
+      superviseRollout(
+        ecs.deps,
+        rolloutPolicy(inputsFor({ 'rollback-on-failure': 'false' })),
+        result,
+        ROLLOUT
+      )
     ).rejects.toThrow('this step did not start a second rollback')
     expect(ecs.calls('UpdateService')).toBe(0)
     expect(result.taskDefinitionArn).toBe(rev(12))

@@ -1,11 +1,13 @@
 // A crash loop: the new tasks start, run a few seconds and exit 1, again and again. ECS's
 // failedTasks stays 0 (the tasks did reach RUNNING), and its circuit breaker would trip only
 // at five minutes; the watcher must notice the stopped tasks itself, say why, and roll back.
+import { rolloutPolicy } from '../../src/inputs/policy.js'
 import * as core from '@actions/core'
 import { FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs'
 import { beforeEach, describe, expect, test, vi } from 'vitest'
-import { FAILED_TASKS_LIMIT } from '../../src/rollout.js'
-import { superviseRollout } from '../../src/supervise.js'
+import { FAILED_TASKS_LIMIT } from '../../src/rollout/classify.js'
+import { rollOut } from '../../src/modes/roll-out.js'
+import { superviseRollout } from '../../src/rollout/supervise.js'
 import {
   digestOf,
   FakeEcs,
@@ -19,15 +21,9 @@ import {
   SERVICE,
   type Step,
   type StoppedSpec
-} from './rollout-fake-ecs.js'
+} from '../helpers/scripted-ecs.js'
 
-vi.mock('@actions/core', async importOriginal => ({
-  ...(await importOriginal<typeof import('@actions/core')>()),
-  info: vi.fn(),
-  warning: vi.fn(),
-  error: vi.fn(),
-  group: vi.fn(async (_name: string, fn: () => Promise<unknown>) => fn())
-}))
+vi.mock('@actions/core')
 
 const CIRCUIT_BREAKER_AT = 300
 
@@ -100,9 +96,12 @@ describe('a crash loop', () => {
     const ecs = new FakeEcs({ script: CRASH_LOOP, logs: LOGS })
     const result = freshResult()
 
-    const error = await superviseRollout(inputsFor(), ecs.deps, result, ROLLOUT).catch(
-      (e: unknown) => e as Error
-    )
+    const error = await superviseRollout(
+      ecs.deps,
+      rolloutPolicy(inputsFor()),
+      result,
+      ROLLOUT
+    ).catch((e: unknown) => e as Error)
 
     expect(error).toBeInstanceOf(Error)
     expect(error?.message).toBe(
@@ -162,7 +161,12 @@ describe('a crash loop', () => {
     const result = freshResult()
 
     await expect(
-      superviseRollout(inputsFor({ 'rollback-on-failure': 'false' }), ecs.deps, result, ROLLOUT)
+      superviseRollout(
+        ecs.deps,
+        rolloutPolicy(inputsFor({ 'rollback-on-failure': 'false' })),
+        result,
+        ROLLOUT
+      )
     ).rejects.toThrow(
       `rollback-on-failure is false: the service is left on the failed deployment ${OURS} (babyshield-backend-task:13). To return to babyshield-backend-task:12, run this action with mode: rollback, or deploy a fix.`
     )
@@ -173,14 +177,23 @@ describe('a crash loop', () => {
   })
 
   test('a rollout that is itself a rollback is never rolled back in turn', async () => {
-    const ecs = new FakeEcs({ script: CRASH_LOOP })
+    const ecs = new FakeEcs({ script: [], afterUpdate: () => CRASH_LOOP })
+    const result = freshResult()
     await expect(
-      superviseRollout(inputsFor(), ecs.deps, freshResult(), {
-        ...ROLLOUT,
-        rollbackOnFailure: false
+      rollOut(ecs.deps, rolloutPolicy(inputsFor()), result, {
+        service: SERVICE,
+        revision: rev(13),
+        previousRevision: rev(12),
+        containerName: 'app',
+        digest: digestOf(13),
+        registered: false,
+        what: 'rollback',
+        wait: true
       })
     ).rejects.toThrow('rollback-on-failure is false')
-    expect(ecs.calls('UpdateService')).toBe(0)
+    // The one update is the rollback itself; none follows it.
+    expect(ecs.updatedTo()).toEqual([rev(13)])
+    expect(result.rolledBack).toBe(false)
   })
 
   test('logs that cannot be read only warn: the failure is still explained and rolled back', async () => {
@@ -192,9 +205,9 @@ describe('a crash loop', () => {
     )
     const result = freshResult()
 
-    await expect(superviseRollout(inputsFor(), ecs.deps, result, ROLLOUT)).rejects.toThrow(
-      'Rolled back: the service runs babyshield-backend-task:12'
-    )
+    await expect(
+      superviseRollout(ecs.deps, rolloutPolicy(inputsFor()), result, ROLLOUT)
+    ).rejects.toThrow('Rolled back: the service runs babyshield-backend-task:12')
     expect(vi.mocked(core.warning)).toHaveBeenCalledWith(
       expect.stringContaining(
         'Could not read the log lines of task a3 from /ecs/babyshield-backend: Could not read log group /ecs/babyshield-backend: AccessDeniedException: not authorized'

@@ -1,16 +1,19 @@
 // Someone else's deployment replaces ours mid-rollout: reported, never claimed, never fought.
+import { rolloutPolicy } from '../../src/inputs/policy.js'
 import * as core from '@actions/core'
 import { describe, expect, test, vi } from 'vitest'
-import { superviseRollout } from '../../src/supervise.js'
-import { FakeEcs, freshResult, inputsFor, OLD, OURS, rev, ROLLOUT } from './rollout-fake-ecs.js'
+import { superviseRollout } from '../../src/rollout/supervise.js'
+import {
+  FakeEcs,
+  freshResult,
+  inputsFor,
+  OLD,
+  OURS,
+  rev,
+  ROLLOUT
+} from '../helpers/scripted-ecs.js'
 
-vi.mock('@actions/core', async importOriginal => ({
-  ...(await importOriginal<typeof import('@actions/core')>()),
-  info: vi.fn(),
-  warning: vi.fn(),
-  error: vi.fn(),
-  group: vi.fn(async (_name: string, fn: () => Promise<unknown>) => fn())
-}))
+vi.mock('@actions/core')
 
 describe('our deployment replaced by someone else’s', () => {
   test('is reported on the first poll that shows it, and not rolled back', async () => {
@@ -35,7 +38,9 @@ describe('our deployment replaced by someone else’s', () => {
     })
     const result = freshResult()
 
-    await expect(superviseRollout(inputsFor(), ecs.deps, result, ROLLOUT)).rejects.toThrow(
+    await expect(
+      superviseRollout(ecs.deps, rolloutPolicy(inputsFor()), result, ROLLOUT)
+    ).rejects.toThrow(
       `The rollout of babyshield-backend-task:13 did not finish: deployment ${OURS} was replaced by deployment ecs-svc/theirs (babyshield-backend-task:14), which this step did not start. This step does not roll back over another deployment: the service now rolls out babyshield-backend-task:14 (deployment ecs-svc/theirs).`
     )
     expect(ecs.clock.seconds).toBe(20)

@@ -14,15 +14,9 @@ import {
   REPOSITORY_URI,
   rev,
   type Step
-} from './rollout-fake-ecs.js'
+} from '../helpers/scripted-ecs.js'
 
-vi.mock('@actions/core', async importOriginal => ({
-  ...(await importOriginal<typeof import('@actions/core')>()),
-  info: vi.fn(),
-  warning: vi.fn(),
-  error: vi.fn(),
-  group: vi.fn(async (_name: string, fn: () => Promise<unknown>) => fn())
-}))
+vi.mock('@actions/core')
 
 const THEIRS = 'ecs-svc/theirs'
 const inProgress: Step = {

@@ -1,8 +1,9 @@
 // A rollout that never finishes (a task that cannot be placed), and one whose every poll is
 // throttled: both end at timeout-minutes, not before, and roll back.
+import { rolloutPolicy } from '../../src/inputs/policy.js'
 import * as core from '@actions/core'
 import { describe, expect, test, vi } from 'vitest'
-import { superviseRollout } from '../../src/supervise.js'
+import { superviseRollout } from '../../src/rollout/supervise.js'
 import {
   FakeEcs,
   freshResult,
@@ -13,15 +14,9 @@ import {
   ROLLOUT,
   SERVICE,
   type Step
-} from './rollout-fake-ecs.js'
+} from '../helpers/scripted-ecs.js'
 
-vi.mock('@actions/core', async importOriginal => ({
-  ...(await importOriginal<typeof import('@actions/core')>()),
-  info: vi.fn(),
-  warning: vi.fn(),
-  error: vi.fn(),
-  group: vi.fn(async (_name: string, fn: () => Promise<unknown>) => fn())
-}))
+vi.mock('@actions/core')
 
 const UNPLACEABLE = `(service ${SERVICE}) was unable to place a task because no container instance met all of its requirements.`
 const STUCK: Step[] = [
@@ -41,7 +36,12 @@ describe('a stuck rollout', () => {
     const result = freshResult()
 
     await expect(
-      superviseRollout(inputsFor({ 'timeout-minutes': '2' }), ecs.deps, result, ROLLOUT)
+      superviseRollout(
+        ecs.deps,
+        rolloutPolicy(inputsFor({ 'timeout-minutes': '2' })),
+        result,
+        ROLLOUT
+      )
     ).rejects.toThrow(
       'The rollout of babyshield-backend-task:13 failed: it did not finish within 2 minutes (last seen: 1/2 running, 1 pending, 0 failed, IN_PROGRESS; 1 other deployment, 2 running). Rolled back: the service runs babyshield-backend-task:12'
     )
@@ -60,8 +60,8 @@ describe('a stuck rollout', () => {
     const result = freshResult()
 
     const error = await superviseRollout(
-      inputsFor({ 'timeout-minutes': '1' }),
       ecs.deps,
+      rolloutPolicy(inputsFor({ 'timeout-minutes': '1' })),
       result,
       ROLLOUT
     ).catch((e: unknown) => e as Error)

@@ -1,16 +1,11 @@
 // Rollouts that succeed: quickly, slowly, and through throttled polls.
+import { rolloutPolicy } from '../../src/inputs/policy.js'
 import * as core from '@actions/core'
 import { beforeEach, describe, expect, test, vi } from 'vitest'
-import { superviseRollout } from '../../src/supervise.js'
-import { FakeEcs, freshResult, inputsFor, ROLLOUT, rollingUpdate } from './rollout-fake-ecs.js'
+import { superviseRollout } from '../../src/rollout/supervise.js'
+import { FakeEcs, freshResult, inputsFor, ROLLOUT, rollingUpdate } from '../helpers/scripted-ecs.js'
 
-vi.mock('@actions/core', async importOriginal => ({
-  ...(await importOriginal<typeof import('@actions/core')>()),
-  info: vi.fn(),
-  warning: vi.fn(),
-  error: vi.fn(),
-  group: vi.fn(async (_name: string, fn: () => Promise<unknown>) => fn())
-}))
+vi.mock('@actions/core')
 
 beforeEach(() => {
   vi.mocked(core.info).mockClear()
@@ -22,7 +17,12 @@ describe('a rollout that succeeds', () => {
     const ecs = new FakeEcs({ script: rollingUpdate(30) })
     const result = freshResult()
 
-    await superviseRollout(inputsFor({ 'poll-seconds': '5' }), ecs.deps, result, ROLLOUT)
+    await superviseRollout(
+      ecs.deps,
+      rolloutPolicy(inputsFor({ 'poll-seconds': '5' })),
+      result,
+      ROLLOUT
+    )
 
     expect(ecs.clock.seconds).toBe(30)
     expect(ecs.clock.sleeps.every(ms => ms === 5000)).toBe(true)
@@ -48,7 +48,12 @@ describe('a rollout that succeeds', () => {
     })
     const result = freshResult()
 
-    await superviseRollout(inputsFor({ 'timeout-minutes': '15' }), ecs.deps, result, ROLLOUT)
+    await superviseRollout(
+      ecs.deps,
+      rolloutPolicy(inputsFor({ 'timeout-minutes': '15' })),
+      result,
+      ROLLOUT
+    )
 
     expect(ecs.clock.seconds).toBe(360)
     expect(ecs.calls('DescribeServices')).toBe(360 / 5 + 1 + 1)
@@ -63,7 +68,7 @@ describe('a rollout that succeeds', () => {
     })
     const result = freshResult()
 
-    await superviseRollout(inputsFor(), ecs.deps, result, ROLLOUT)
+    await superviseRollout(ecs.deps, rolloutPolicy(inputsFor()), result, ROLLOUT)
 
     expect(ecs.clock.seconds).toBe(60)
     // Polls at 10, 15, … 35 s were throttled: six of thirteen.

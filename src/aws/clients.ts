@@ -3,6 +3,7 @@
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs'
 import { ECRClient } from '@aws-sdk/client-ecr'
 import { ECSClient } from '@aws-sdk/client-ecs'
+import { errorText, ReportedError } from '../errors.js'
 
 export interface AwsClients {
   ecr: ECRClient
@@ -22,18 +23,10 @@ export function createClients(region: string): AwsClients {
   }
 }
 
-/** `<what>: <cause>`, keeping the SDK's error name, which says more than its message alone. */
-export function describeError(error: unknown): string {
-  if (error instanceof Error) {
-    const name = error.name && error.name !== 'Error' ? `${error.name}: ` : ''
-    return `${name}${error.message}`
-  }
-  return String(error)
-}
-
-export class AwsError extends Error {
+/** A failed AWS call, saying what was being done: `<what>: <SDK error name>: <message>`. */
+export class AwsError extends ReportedError {
   constructor(what: string, cause: unknown) {
-    super(`${what}: ${describeError(cause)}`, { cause })
+    super(`${what}: ${errorText(cause)}`, { cause })
     this.name = 'AwsError'
   }
 }
@@ -46,3 +39,51 @@ export async function attempt<T>(what: string, call: () => Promise<T>): Promise<
     throw new AwsError(what, error)
   }
 }
+
+/**
+ * A failure worth waiting out (ECS throttled the call, or could not answer it), or undefined when
+ * it is final. Looks through the causes our wrappers add. Pure.
+ */
+export function transientProblem(error: unknown): 'throttled' | 'unavailable' | undefined {
+  for (let e: unknown = error, depth = 0; e && depth < 5; depth++) {
+    const fault = e as {
+      name?: unknown
+      code?: unknown
+      $retryable?: { throttling?: boolean }
+      $metadata?: { httpStatusCode?: number }
+      cause?: unknown
+    }
+    const name = typeof fault.name === 'string' ? fault.name : ''
+    const code = typeof fault.code === 'string' ? fault.code : ''
+    if (THROTTLING.has(name) || THROTTLING.has(code) || fault.$retryable?.throttling) {
+      return 'throttled'
+    }
+    const status = fault.$metadata?.httpStatusCode ?? 0
+    if (status >= 500 || UNAVAILABLE.has(name) || UNAVAILABLE.has(code)) return 'unavailable'
+    e = fault.cause
+  }
+  return undefined
+}
+
+const THROTTLING = new Set([
+  'ThrottlingException',
+  'Throttling',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+  'RequestThrottled',
+  'RequestThrottledException'
+])
+const UNAVAILABLE = new Set([
+  'ServerException',
+  'ServiceUnavailable',
+  'ServiceUnavailableException',
+  'InternalFailure',
+  'TimeoutError',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN'
+])

@@ -16,6 +16,7 @@ import {
   type Task,
   type TaskDefinition
 } from '@aws-sdk/client-ecs'
+import { familyOf, revisionOf } from '../names.js'
 import { attempt } from './clients.js'
 
 export interface TaskDefinitionWithTags {
@@ -32,7 +33,7 @@ export interface Registered {
 export class Ecs {
   constructor(
     private readonly client: ECSClient,
-    private readonly cluster: string
+    readonly cluster: string
   ) {}
 
   /** The service, or an error that says it is missing. */
@@ -165,15 +166,4 @@ export class Ecs {
     }
     return tasks
   }
-}
-
-/** `family` of `arn:aws:ecs:REGION:ACCOUNT:task-definition/family:12` (or of `family:12`). */
-export function familyOf(arn: string): string {
-  const name = arn.slice(arn.lastIndexOf('/') + 1)
-  const colon = name.lastIndexOf(':')
-  return colon < 0 ? name : name.slice(0, colon)
-}
-
-export function revisionOf(arn: string): number {
-  return Number(arn.slice(arn.lastIndexOf(':') + 1))
 }

@@ -1,34 +1,27 @@
 // deploy: check everything → tag → log in → build → push → confirm the digest → register a
 // pinned revision → update the service → watch → verify.
 import * as core from '@actions/core'
-import type { Tag, TaskDefinition } from '@aws-sdk/client-ecs'
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import type { Repository } from '../aws/ecr.js'
-import { sourceUrl } from '../context.js'
 import type { Deps } from '../deps.js'
-import type { Inputs } from '../inputs.js'
-import { registerRevision } from '../registration.js'
+import { sourceUrl } from '../github/context.js'
+import type { Inputs } from '../inputs/inputs.js'
+import { rolloutPolicy } from '../inputs/policy.js'
+import { shortArn } from '../names.js'
 import type { RunResult } from '../result.js'
-import { settleBeforeDeploy } from '../rollout.js'
-import { superviseRollout } from '../supervise.js'
+import { auditTags } from '../revision/audit.js'
+import { diffJson } from '../revision/diff.js'
+import { nextRevision, registrable } from '../revision/next.js'
+import { registerRevision } from '../revision/register.js'
+import { settleBeforeDeploy } from '../rollout/settle.js'
 import { automaticTag, dateStamp } from '../tags.js'
-import {
-  auditTags,
-  chooseContainer,
-  diffJson,
-  nextRevision,
-  registrable
-} from '../task-definition.js'
-import { beforeAnyChange, NothingChangedError } from '../unchanged.js'
-import { startDeployment } from '../update-service.js'
-import { shortArn } from '../verification.js'
+import { rollOut } from './roll-out.js'
+import { readService, type ServiceState } from './service.js'
+import { beforeAnyChange } from './unchanged.js'
 
-interface Plan {
+interface Plan extends ServiceState {
   repository: Repository
-  current: TaskDefinition
-  currentTags: Tag[]
-  containerName: string
   tag: string
   /** Set when deploying an image already in ECR: nothing is built. */
   existingDigest: string | undefined
@@ -37,6 +30,7 @@ interface Plan {
 const PLACEHOLDER_DIGEST = `sha256:${'0'.repeat(64)}`
 
 export async function deploy(inputs: Inputs, deps: Deps, result: RunResult): Promise<void> {
+  const policy = rolloutPolicy(inputs)
   const plan = await beforeAnyChange(result, 'deployed', () =>
     core.group('Preflight: repository, service, task definition, tag', () =>
       preflight(inputs, deps, result)
@@ -44,7 +38,7 @@ export async function deploy(inputs: Inputs, deps: Deps, result: RunResult): Pro
   )
   result.tag = plan.tag
   result.containerName = plan.containerName
-  result.previousTaskDefinitionArn = plan.current.taskDefinitionArn ?? ''
+  result.previousTaskDefinitionArn = plan.currentArn
 
   if (inputs.dryRun) {
     planOnly(inputs, plan, result)
@@ -52,7 +46,7 @@ export async function deploy(inputs: Inputs, deps: Deps, result: RunResult): Pro
   }
 
   const digest = await beforeAnyChange(result, 'deployed', async () => {
-    await settleBeforeDeploy(inputs, deps, result, plan.current.taskDefinitionArn ?? '')
+    await settleBeforeDeploy(deps, policy, inputs.service, result, plan.currentArn)
     return (
       plan.existingDigest ??
       (await core.group(`Build and push ${plan.repository.name}:${plan.tag}`, () =>
@@ -71,60 +65,30 @@ export async function deploy(inputs: Inputs, deps: Deps, result: RunResult): Pro
       image,
       auditTags: auditTags(result, plan.tag)
     }),
-    { containerName: plan.containerName, running: plan.current.taskDefinitionArn ?? '' }
+    { containerName: plan.containerName, running: plan.currentArn }
   )
-  const revision = registered.taskDefinitionArn ?? ''
-
-  // A copy: result.taskDefinitionArn names the revision only once ECS has taken the update.
-  await deps.onRolloutStart?.({ ...result, taskDefinitionArn: revision })
-  const deploymentId = await core.group(`Update service ${inputs.service}`, () =>
-    startDeployment(deps, {
-      service: inputs.service,
-      revision,
-      ran: plan.current.taskDefinitionArn ?? '',
-      registered: true,
-      what: 'update'
-    })
-  )
-  result.taskDefinitionArn = revision
-
-  if (!inputs.wait) {
-    core.info('wait is false: the rollout was started and is not watched or verified.')
-    result.status = 'succeeded'
-    return
-  }
-
-  await superviseRollout(inputs, deps, result, {
-    deploymentId,
-    revision,
-    previousRevision: plan.current.taskDefinitionArn ?? '',
+  await rollOut(deps, policy, result, {
+    service: inputs.service,
+    revision: registered.taskDefinitionArn ?? '',
+    previousRevision: plan.currentArn,
     containerName: plan.containerName,
-    digest
+    digest,
+    registered: true,
+    what: 'update',
+    wait: inputs.wait
   })
-  result.status = 'succeeded'
 }
 
 /** Everything that can be checked before anything changes, so bad input changes nothing. */
 async function preflight(inputs: Inputs, deps: Deps, result: RunResult): Promise<Plan> {
   const repository = await deps.ecr.repository(inputs.ecrRepository)
-  const service = await deps.ecs.service(inputs.service)
-  if (service.status !== 'ACTIVE') {
-    throw new NothingChangedError(
-      `ECS service ${inputs.service} is ${service.status ?? 'not active'}: nothing was deployed`
-    )
-  }
-  if (!service.taskDefinition)
-    throw new Error(`ECS service ${inputs.service} has no task definition`)
-  // Known from here on: a step that fails later still reports what the service runs.
-  result.previousTaskDefinitionArn = service.taskDefinition
-  const { taskDefinition: current, tags: currentTags } = await deps.ecs.taskDefinition(
-    service.taskDefinition
-  )
-  const container = chooseContainer(current, inputs.containerName, repository.uri)
-  const containerName = container.name ?? ''
-  core.info(
-    `Service ${inputs.service} runs ${shortArn(current.taskDefinitionArn)}; container ${containerName} runs ${container.image ?? '?'}`
-  )
+  const state = await readService(deps, result, {
+    name: inputs.service,
+    notDone: 'deployed',
+    containerName: inputs.containerName,
+    repository: () => Promise.resolve(repository),
+    announce: true
+  })
 
   if (inputs.image) {
     const found = await deps.ecr.image(
@@ -137,7 +101,7 @@ async function preflight(inputs: Inputs, deps: Deps, result: RunResult): Promise
     core.info(
       `Deploying ${repository.name}${tag ? `:${tag}` : ''} (${found.digest}), already in ECR: nothing is built`
     )
-    return { repository, current, currentTags, containerName, tag, existingDigest: found.digest }
+    return { ...state, repository, tag, existingDigest: found.digest }
   }
 
   const dockerfile = resolve(inputs.dockerfile)
@@ -147,7 +111,7 @@ async function preflight(inputs: Inputs, deps: Deps, result: RunResult): Promise
     )
   }
   const tag = await chooseTag(inputs, deps, repository)
-  return { repository, current, currentTags, containerName, tag, existingDigest: undefined }
+  return { ...state, repository, tag, existingDigest: undefined }
 }
 
 async function chooseTag(inputs: Inputs, deps: Deps, repository: Repository): Promise<string> {

@@ -1,11 +1,16 @@
 // rollback: choose the target (nothing changes if there is none) → register a pinned revision
 // when the target is an image → update the service → watch → verify.
 import * as core from '@actions/core'
-import type { Tag, TaskDefinition } from '@aws-sdk/client-ecs'
+import type { Repository } from '../aws/ecr.js'
 import type { Deps } from '../deps.js'
-import type { Inputs } from '../inputs.js'
-import { registerRevision } from '../registration.js'
-import type { RunResult } from '../result.js'
+import { errorText, NothingChangedError } from '../errors.js'
+import type { Inputs, RollbackTarget } from '../inputs/inputs.js'
+import { rolloutPolicy } from '../inputs/policy.js'
+import { pinnedDigest, shortArn } from '../names.js'
+import { noteOn, type RunResult } from '../result.js'
+import { diffJson } from '../revision/diff.js'
+import { registrable } from '../revision/next.js'
+import { registerRevision } from '../revision/register.js'
 import {
   earlierRevisions,
   existingChoice,
@@ -17,18 +22,14 @@ import {
   refused,
   repinChoice,
   targetName,
+  type Lookup,
   type RollbackChoice
-} from '../rollback-target.js'
-import { superviseRollout } from '../supervise.js'
-import { chooseContainer, diffJson, pinnedDigest, registrable } from '../task-definition.js'
-import { beforeAnyChange, NothingChangedError } from '../unchanged.js'
-import { startDeployment } from '../update-service.js'
-import { shortArn } from '../verification.js'
+} from '../revision/rollback-target.js'
+import { rollOut } from './roll-out.js'
+import { readService, type ServiceState } from './service.js'
+import { beforeAnyChange } from './unchanged.js'
 
-interface Plan {
-  current: TaskDefinition
-  currentTags: Tag[]
-  containerName: string
+interface Plan extends ServiceState {
   runningDigest: string | undefined
   choice: RollbackChoice
 }
@@ -39,8 +40,7 @@ export async function rollback(inputs: Inputs, deps: Deps, result: RunResult): P
       choose(inputs, deps, result)
     )
   )
-  const currentArn = plan.current.taskDefinitionArn ?? ''
-  const { choice } = plan
+  const { choice, currentArn } = plan
   result.previousTaskDefinitionArn = currentArn
   result.containerName = plan.containerName
   result.digest = choice.digest
@@ -54,7 +54,7 @@ export async function rollback(inputs: Inputs, deps: Deps, result: RunResult): P
   const notes = result.audit.notes.replace(/\s*[\r\n]+\s*/g, ' ')
   const story = `rollback ${shortArn(currentArn)} (${plan.runningDigest ?? 'unpinned image'}) → ${to} (${choice.digest}): ${choice.reason}${notes ? `; notes: ${notes}` : ''}`
   core.info(story)
-  result.timeline.push({ at: new Date(deps.clock.now()).toISOString(), message: story })
+  noteOn(result, deps.clock, story)
 
   if (inputs.dryRun) {
     planOnly(plan, result)
@@ -66,162 +66,158 @@ export async function rollback(inputs: Inputs, deps: Deps, result: RunResult): P
       ? choice.taskDefinition
       : await registerRevision(deps, choice.registration, {
           containerName: plan.containerName,
-          running: plan.current.taskDefinitionArn ?? ''
+          running: currentArn
         })
-  const revision = target.taskDefinitionArn ?? ''
-
-  // A copy: result.taskDefinitionArn names the revision only once ECS has taken the update.
-  await deps.onRolloutStart?.({ ...result, taskDefinitionArn: revision })
-  const deploymentId = await core.group(`Update service ${inputs.service}`, () =>
-    startDeployment(deps, {
-      service: inputs.service,
-      revision,
-      ran: plan.current.taskDefinitionArn ?? '',
-      registered: choice.kind === 'repin',
-      what: 'rollback'
-    })
-  )
-  result.taskDefinitionArn = revision
-
-  if (!inputs.wait) {
-    core.info('wait is false: the rollback was started and is not watched or verified.')
-    result.rolledBack = true
-    result.status = 'succeeded'
-    return
-  }
-
-  await superviseRollout(inputs, deps, result, {
-    deploymentId,
-    revision,
+  await rollOut(deps, rolloutPolicy(inputs), result, {
+    service: inputs.service,
+    revision: target.taskDefinitionArn ?? '',
     previousRevision: currentArn,
     containerName: plan.containerName,
     digest: choice.digest,
-    // A rollback that fails is reported as it is; rolling it back in turn would hide what happened.
-    rollbackOnFailure: false
+    registered: choice.kind === 'repin',
+    what: 'rollback',
+    wait: inputs.wait
   })
-  result.rolledBack = true
-  result.status = 'succeeded'
 }
 
 /** Reads what runs and resolves the target; throws, having changed nothing, when there is none. */
 async function choose(inputs: Inputs, deps: Deps, result: RunResult): Promise<Plan> {
-  const service = await deps.ecs.service(inputs.service)
-  if (service.status !== 'ACTIVE') {
-    throw new NothingChangedError(
-      `ECS service ${inputs.service} is ${service.status ?? 'not active'}: nothing was rolled back`
-    )
-  }
-  if (!service.taskDefinition)
-    throw new Error(`ECS service ${inputs.service} has no task definition`)
-  // Known from here on: a step that fails later still reports what the service runs.
-  result.previousTaskDefinitionArn = service.taskDefinition
-  const { taskDefinition: current, tags: currentTags } = await deps.ecs.taskDefinition(
-    service.taskDefinition
-  )
-  const currentArn = current.taskDefinitionArn ?? service.taskDefinition
-  const repository = inputs.ecrRepository
-    ? await deps.ecr.repository(inputs.ecrRepository)
-    : undefined
-  const container = chooseContainer(current, inputs.containerName, repository?.uri)
-  const containerName = container.name ?? ''
-  const runningDigest = pinnedDigest(container.image)
-  core.info(
-    `Service ${inputs.service} runs ${shortArn(currentArn)}; container ${containerName} runs ${container.image ?? '?'}`
-  )
-  const target = inputs.rollbackTo
-  const lookup = lookupFor(target, current)
-  const plan = (choice: RollbackChoice): Plan => ({
-    current,
-    currentTags,
-    containerName,
-    runningDigest,
-    choice
+  const state = await readService(deps, result, {
+    name: inputs.service,
+    notDone: 'rolled back',
+    containerName: inputs.containerName,
+    repository: () =>
+      inputs.ecrRepository ? deps.ecr.repository(inputs.ecrRepository) : Promise.resolve(undefined),
+    announce: true
   })
+  const runningDigest = pinnedDigest(state.container.image)
+  const target = inputs.rollbackTo
+  const lookup = lookupFor(target, state.current)
+  const plan = (choice: RollbackChoice): Plan => ({ ...state, runningDigest, choice })
+  switch (lookup.kind) {
+    case 'earlier-revisions':
+      return plan(await choosePrevious(deps, state, runningDigest, lookup.family))
+    case 'task-definition':
+      return plan(await chooseRevision(deps, state, target, lookup.ref))
+    case 'image':
+      return plan(await chooseImage(deps, state, runningDigest, target, lookup.ref, result))
+  }
+}
 
-  if (lookup.kind === 'earlier-revisions') {
-    const skipped: string[] = []
-    for (const arn of earlierRevisions(await deps.ecs.revisions(lookup.family), currentArn)) {
-      const candidate = await deps.ecs.taskDefinition(arn)
-      const verdict = judgePrevious(candidate.taskDefinition, containerName, runningDigest)
-      if (verdict.ok) {
-        const reason = `previous: the newest earlier revision with another digest${skipped.length ? ` (passed over ${skipped.join('; ')})` : ''}`
-        return plan(
-          existingChoice(
-            candidate.taskDefinition,
-            candidate.tags,
-            containerName,
-            verdict.digest,
-            reason
-          )
-        )
-      }
-      core.info(`${shortArn(arn)} ${verdict.reason}: passed over`)
-      skipped.push(`${shortArn(arn)} ${verdict.reason}`)
+/** `previous`: the newest earlier revision of the family with another digest. */
+async function choosePrevious(
+  deps: Deps,
+  state: ServiceState,
+  runningDigest: string | undefined,
+  family: string
+): Promise<RollbackChoice> {
+  const { currentArn, containerName } = state
+  const skipped: string[] = []
+  for (const arn of earlierRevisions(await deps.ecs.revisions(family), currentArn)) {
+    const candidate = await deps.ecs.taskDefinition(arn)
+    const verdict = judgePrevious(candidate.taskDefinition, containerName, runningDigest)
+    if (verdict.ok) {
+      const reason = `previous: the newest earlier revision with another digest${skipped.length ? ` (passed over ${skipped.join('; ')})` : ''}`
+      return existingChoice(
+        candidate.taskDefinition,
+        candidate.tags,
+        containerName,
+        verdict.digest,
+        reason
+      )
     }
+    core.info(`${shortArn(arn)} ${verdict.reason}: passed over`)
+    skipped.push(`${shortArn(arn)} ${verdict.reason}`)
+  }
+  throw new NothingChangedError(
+    noEarlierRevision(currentArn, containerName, runningDigest, skipped)
+  )
+}
+
+/** A revision number or ARN: that revision, deployed as it is. */
+async function chooseRevision(
+  deps: Deps,
+  state: ServiceState,
+  target: RollbackTarget,
+  ref: string
+): Promise<RollbackChoice> {
+  const { currentArn, containerName } = state
+  let found: Awaited<ReturnType<Deps['ecs']['taskDefinition']>>
+  try {
+    found = await deps.ecs.taskDefinition(ref)
+  } catch (error) {
     throw new NothingChangedError(
-      noEarlierRevision(currentArn, containerName, runningDigest, skipped)
+      refused(
+        target,
+        `task definition ${ref}`,
+        `could not be found (${errorText(error)})`,
+        currentArn
+      ),
+      { cause: error }
     )
   }
-
-  if (lookup.kind === 'task-definition') {
-    let found: Awaited<ReturnType<Deps['ecs']['taskDefinition']>>
-    try {
-      found = await deps.ecs.taskDefinition(lookup.ref)
-    } catch (error) {
-      throw new NothingChangedError(
-        refused(
-          target,
-          `task definition ${lookup.ref}`,
-          `could not be found (${messageOf(error)})`,
-          currentArn
-        ),
-        { cause: error }
+  const verdict = judgeExisting(found.taskDefinition, containerName, currentArn)
+  if (!verdict.ok) {
+    throw new NothingChangedError(
+      refused(
+        target,
+        `task definition ${shortArn(found.taskDefinition.taskDefinitionArn)}`,
+        verdict.reason,
+        currentArn
       )
-    }
-    const verdict = judgeExisting(found.taskDefinition, containerName, currentArn)
-    if (!verdict.ok) {
-      throw new NothingChangedError(
-        refused(
-          target,
-          `task definition ${shortArn(found.taskDefinition.taskDefinitionArn)}`,
-          verdict.reason,
-          currentArn
-        )
-      )
-    }
-    const reason = `revision ${shortArn(found.taskDefinition.taskDefinitionArn)}, deployed as it is`
-    return plan(
-      existingChoice(found.taskDefinition, found.tags, containerName, verdict.digest, reason)
     )
   }
+  const reason = `revision ${shortArn(found.taskDefinition.taskDefinitionArn)}, deployed as it is`
+  return existingChoice(found.taskDefinition, found.tags, containerName, verdict.digest, reason)
+}
 
-  // An image: checked in ECR, then pinned into a new revision of the current task definition.
+/** A digest or a tag: checked in ECR, then pinned into a new revision of the current one. */
+async function chooseImage(
+  deps: Deps,
+  state: ServiceState,
+  runningDigest: string | undefined,
+  target: RollbackTarget,
+  ref: Extract<Lookup, { kind: 'image' }>['ref'],
+  result: RunResult
+): Promise<RollbackChoice> {
+  const { currentArn, repository } = state
+  const image = await imageIn(deps, repository, ref, target, currentArn)
+  const verdict = judgeImage(image, runningDigest)
+  if (!verdict.ok) {
+    throw new NothingChangedError(refused(target, 'the image', verdict.reason, currentArn))
+  }
+  const tag = 'tag' in ref ? ref.tag : undefined
+  return repinChoice({
+    current: state.current,
+    currentTags: state.currentTags,
+    containerName: state.containerName,
+    repositoryUri: repository?.uri ?? '',
+    image,
+    tag,
+    audit: result.audit,
+    reason: `${tag ? `tag ${tag}` : image.digest} from ${repository?.name ?? ''}, pinned into a new revision`
+  })
+}
+
+async function imageIn(
+  deps: Deps,
+  repository: Repository | undefined,
+  ref: Extract<Lookup, { kind: 'image' }>['ref'],
+  target: RollbackTarget,
+  currentArn: string
+) {
   if (!repository) {
     throw new NothingChangedError(
       refused(target, 'the image', 'cannot be looked up without ecr-repository', currentArn)
     )
   }
-  const image = await deps.ecr.image(repository.name, lookup.ref)
+  const image = await deps.ecr.image(repository.name, ref)
   if (!image) {
     throw new NothingChangedError(
       refused(target, 'the image', `is not in ECR repository ${repository.name}`, currentArn)
     )
   }
-  const verdict = judgeImage(image, runningDigest)
-  if (!verdict.ok)
-    throw new NothingChangedError(refused(target, 'the image', verdict.reason, currentArn))
-  return plan(
-    repinChoice({
-      current,
-      currentTags,
-      containerName,
-      repositoryUri: repository.uri,
-      image,
-      tag: 'tag' in lookup.ref ? lookup.ref.tag : undefined,
-      audit: result.audit,
-      reason: `${'tag' in lookup.ref ? `tag ${lookup.ref.tag}` : image.digest} from ${repository.name}, pinned into a new revision`
-    })
-  )
+  return image
 }
 
 function planOnly(plan: Plan, result: RunResult): void {
@@ -243,8 +239,4 @@ function planOnly(plan: Plan, result: RunResult): void {
   core.info(
     `Planned task definition (diff against ${shortArn(plan.current.taskDefinitionArn)}):\n${result.plan}`
   )
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
 }

@@ -2,18 +2,20 @@
 // pins), then check what runs, check by check. It only reads, so dry-run changes nothing here.
 import * as core from '@actions/core'
 import type { Deps } from '../deps.js'
-import type { Inputs } from '../inputs.js'
+import type { Inputs } from '../inputs/inputs.js'
+import { checkPolicy } from '../inputs/policy.js'
+import { pinnedDigest, repositoryOf, shortArn } from '../names.js'
 import type { Check, RunResult } from '../result.js'
-import { chooseContainer, pinnedDigest, repositoryOf } from '../task-definition.js'
+import { AUDIT_TAG, tagOf } from '../revision/audit.js'
 import {
   allPassed,
   failedChecks,
-  reportChecks,
   pinCheck,
-  shortArn,
-  verifyRunning,
+  reportChecks,
   type Expectation
-} from '../verification.js'
+} from '../verify/checks.js'
+import { verifyRunning } from '../verify/running.js'
+import { readService } from './service.js'
 
 interface Target {
   expectation: Expectation
@@ -24,7 +26,7 @@ interface Target {
 
 export async function verify(inputs: Inputs, deps: Deps, result: RunResult): Promise<void> {
   if (inputs.dryRun) core.info('dry-run: verify only reads, so it runs as usual.')
-  const target = await core.group('Find what should run', () => expectation(inputs, deps))
+  const target = await core.group('Find what should run', () => expectation(inputs, deps, result))
   const { expectation: expected } = target
   result.taskDefinitionArn = expected.taskDefinitionArn
   result.previousTaskDefinitionArn = expected.taskDefinitionArn
@@ -33,7 +35,9 @@ export async function verify(inputs: Inputs, deps: Deps, result: RunResult): Pro
   if (expected.digest) result.digest = expected.digest
   if (target.image) result.image = target.image
 
-  const verification = await core.group('Verify', () => verifyRunning(deps, expected))
+  const verification = await core.group('Verify', () =>
+    verifyRunning(deps, expected, checkPolicy(inputs))
+  )
   reportChecks(result, [target.pin, ...verification.checks], verification.logs)
   result.verified = allPassed(result.checks)
   if (!result.verified) {
@@ -45,21 +49,18 @@ export async function verify(inputs: Inputs, deps: Deps, result: RunResult): Pro
 }
 
 /** The service's revision, the container and the digest it must run; throws when one is missing. */
-async function expectation(inputs: Inputs, deps: Deps): Promise<Target> {
-  const service = await deps.ecs.service(inputs.service)
-  if (service.status === 'INACTIVE') {
-    throw new Error(
-      `ECS service ${inputs.service} in cluster ${inputs.cluster} is INACTIVE (deleted): there is nothing to verify`
-    )
-  }
-  if (!service.taskDefinition)
-    throw new Error(`ECS service ${inputs.service} has no task definition`)
-  const { taskDefinition, tags } = await deps.ecs.taskDefinition(service.taskDefinition)
-  const repository = inputs.ecrRepository
-    ? await deps.ecr.repository(inputs.ecrRepository)
-    : undefined
-  const container = chooseContainer(taskDefinition, inputs.containerName, repository?.uri)
-  const containerName = container.name ?? ''
+async function expectation(inputs: Inputs, deps: Deps, result: RunResult): Promise<Target> {
+  const { current, currentTags, currentArn, container, containerName, repository } =
+    await readService(deps, result, {
+      name: inputs.service,
+      notDone: 'verified',
+      containerName: inputs.containerName,
+      repository: () =>
+        inputs.ecrRepository
+          ? deps.ecr.repository(inputs.ecrRepository)
+          : Promise.resolve(undefined),
+      announce: false
+    })
   const pinned = pinnedDigest(container.image)
 
   let tagged: { tag: string; digest: string } | undefined
@@ -80,21 +81,18 @@ async function expectation(inputs: Inputs, deps: Deps): Promise<Target> {
   const digest = tagged?.digest ?? pinned
   const repositoryUri = repository?.uri ?? (container.image ? repositoryOf(container.image) : '')
   core.info(
-    `Service ${inputs.service} runs ${shortArn(service.taskDefinition)}; container ${containerName} should run ${digest ?? 'a digest, but the task definition pins none'}${tagged ? ` (tag ${tagged.tag})` : ''}`
+    `Service ${inputs.service} runs ${shortArn(currentArn)}; container ${containerName} should run ${digest ?? 'a digest, but the task definition pins none'}${tagged ? ` (tag ${tagged.tag})` : ''}`
   )
   return {
     expectation: {
       service: inputs.service,
-      taskDefinitionArn: taskDefinition.taskDefinitionArn ?? service.taskDefinition,
+      taskDefinitionArn: currentArn,
       containerName,
       digest,
-      healthCheckUrl: inputs.healthCheckUrl,
-      logGroup: inputs.logGroup,
-      logsSinceMinutes: inputs.logsSinceMinutes,
-      taskDefinition
+      taskDefinition: current
     },
     pin: pinCheck(container, tagged),
-    tag: tagged?.tag ?? tags.find(t => t.key === 'deploy:image-tag')?.value ?? '',
+    tag: tagged?.tag ?? tagOf(currentTags, AUDIT_TAG.imageTag) ?? '',
     image: digest && repositoryUri ? `${repositoryUri}@${digest}` : undefined
   }
 }

@@ -1,0 +1,404 @@
+// A scripted ECS for rollout stories: the service's deployments, events and stopped tasks
+// change at set seconds of a fake clock. The real Ecs and Logs wrappers run on top, through
+// SDK clients mocked with aws-sdk-client-mock, so every API call is counted.
+import {
+  CloudWatchLogsClient,
+  FilterLogEventsCommand,
+  type FilterLogEventsCommandInput
+} from '@aws-sdk/client-cloudwatch-logs'
+import {
+  DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
+  DescribeTasksCommand,
+  ECSClient,
+  ListTasksCommand,
+  RegisterTaskDefinitionCommand,
+  UpdateServiceCommand,
+  type Deployment,
+  type Service,
+  type Task,
+  type TaskDefinition
+} from '@aws-sdk/client-ecs'
+import { mockClient } from 'aws-sdk-client-mock'
+import type { Ecr } from '../../src/aws/ecr.js'
+import { Ecs } from '../../src/aws/ecs.js'
+import { Logs } from '../../src/aws/logs.js'
+import type { Deps } from '../../src/deps.js'
+import type { Docker } from '../../src/docker.js'
+import { parseInputs, type Inputs } from '../../src/inputs/inputs.js'
+import { newResult, type RunResult } from '../../src/result.js'
+import { FakeClock } from './fakes.js'
+import type { StartedRollout } from '../../src/rollout/start.js'
+
+export const CLUSTER = 'babyshield-cluster'
+export const SERVICE = 'babyshield-backend-service'
+export const REPOSITORY_URI = '123456789012.dkr.ecr.eu-north-1.amazonaws.com/babyshield-backend'
+export const T0 = Date.parse('2026-11-26T12:00:00Z')
+
+export const rev = (n: number): string =>
+  `arn:aws:ecs:eu-north-1:123456789012:task-definition/babyshield-backend-task:${n}`
+export const digestOf = (n: number): string => `sha256:${String(n).padStart(64, '0')}`
+
+export interface DeploymentSpec {
+  id: string
+  status?: 'PRIMARY' | 'ACTIVE'
+  revision: number
+  desired?: number
+  running?: number
+  pending?: number
+  failed?: number
+  state: 'IN_PROGRESS' | 'COMPLETED' | 'FAILED'
+  reason?: string
+  /** Seconds; defaults to the step that first lists it. */
+  createdAt?: number
+}
+
+export interface Step {
+  /** Seconds since the story began (or since UpdateService, in `afterUpdate`). */
+  at: number
+  /** Replaces the service's deployments when given. */
+  deployments?: DeploymentSpec[]
+  /** Service events that happen at this moment. */
+  events?: string[]
+  /** Tasks that stop at this moment. */
+  stopped?: StoppedSpec[]
+  /** DescribeServices is throttled (after the SDK's retries) from here until a step says false. */
+  throttled?: boolean
+}
+
+export interface StoppedSpec {
+  id: string
+  deploymentId: string
+  revision: number
+  stopCode?: Task['stopCode']
+  reason?: string
+  exitCode?: number
+  containerReason?: string
+  /** Seconds the task ran before it stopped. */
+  ranFor?: number
+}
+
+export interface Story {
+  script: Step[]
+  /** What ECS does after an UpdateService to `revision`, relative to the call. */
+  afterUpdate?: (revision: number, deploymentId: string) => Step[]
+  /** Log lines of a task, by task id. */
+  logs?: Record<string, string[]>
+  /** Revisions whose image is a tag, not a digest. */
+  taggedRevisions?: number[]
+  /** UpdateService calls (1 = the first) that ECS applies but whose answer is lost. */
+  lostUpdateAnswers?: number[]
+}
+
+interface State {
+  deployments: Deployment[]
+  events: { createdAt: Date; message: string }[]
+  stopped: Task[]
+  throttled: boolean
+}
+
+/** A rollback that ECS completes after `seconds`. */
+export function completesAfter(seconds: number, desired = 2): NonNullable<Story['afterUpdate']> {
+  return (revision, id) => [
+    {
+      at: 0,
+      deployments: [{ id, revision, desired, running: 0, pending: desired, state: 'IN_PROGRESS' }]
+    },
+    { at: seconds, deployments: [{ id, revision, desired, running: desired, state: 'COMPLETED' }] }
+  ]
+}
+
+export class FakeEcs {
+  readonly clock = new FakeClock(T0)
+  readonly ecsMock = mockClient(ECSClient)
+  readonly logsMock = mockClient(CloudWatchLogsClient)
+  private script: Step[]
+  private updates = 0
+  /** Seconds at which RegisterTaskDefinition was called. */
+  readonly registeredAt: number[] = []
+  /** Seconds at which UpdateService was called. */
+  readonly updatedAt: number[] = []
+  readonly deps: Deps
+
+  constructor(private readonly story: Story) {
+    this.script = [...story.script].sort((a, b) => a.at - b.at)
+    const ecsClient = new ECSClient({ region: 'eu-north-1' })
+    const logsClient = new CloudWatchLogsClient({ region: 'eu-north-1' })
+    this.ecsMock.on(DescribeServicesCommand).callsFake(() => {
+      const state = this.state()
+      if (state.throttled) throw throttling()
+      return { services: [this.service(state)], failures: [] }
+    })
+    this.ecsMock.on(ListTasksCommand).callsFake((input: { desiredStatus?: string }) => ({
+      taskArns: (input.desiredStatus === 'STOPPED' ? this.state().stopped : this.running()).map(
+        t => t.taskArn
+      )
+    }))
+    this.ecsMock.on(DescribeTasksCommand).callsFake((input: { tasks?: string[] }) => {
+      const all = [...this.state().stopped, ...this.running()]
+      return { tasks: all.filter(t => input.tasks?.includes(t.taskArn ?? '')), failures: [] }
+    })
+    this.ecsMock
+      .on(DescribeTaskDefinitionCommand)
+      .callsFake((input: { taskDefinition?: string }) => ({
+        taskDefinition: this.taskDefinition(Number(input.taskDefinition?.split(':').pop())),
+        tags: []
+      }))
+    this.ecsMock.on(RegisterTaskDefinitionCommand).callsFake(() => {
+      this.registeredAt.push(this.clock.seconds)
+      return { taskDefinition: { ...this.taskDefinition(13) } }
+    })
+    this.ecsMock.on(UpdateServiceCommand).callsFake((input: { taskDefinition?: string }) => {
+      this.updates += 1
+      this.updatedAt.push(this.clock.seconds)
+      const revision = Number(input.taskDefinition?.split(':').pop())
+      const id = `ecs-svc/update-${this.updates}`
+      const steps = (this.story.afterUpdate ?? completesAfter(20))(revision, id)
+      const now = this.clock.seconds
+      // What ECS does next replaces the rest of the script.
+      this.script = [
+        ...this.script.filter(s => s.at <= now),
+        ...steps.map(s => ({ ...s, at: s.at + now }))
+      ]
+      if (this.story.lostUpdateAnswers?.includes(this.updates)) {
+        throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError' })
+      }
+      return { service: this.service(this.state()) }
+    })
+    this.logsMock.on(FilterLogEventsCommand).callsFake((input: FilterLogEventsCommandInput) => ({
+      events: (input.logStreamNames ?? []).flatMap(stream =>
+        (this.story.logs?.[stream.split('/').pop() ?? ''] ?? []).map((message, i) => ({
+          timestamp: T0 + i,
+          logStreamName: stream,
+          message
+        }))
+      )
+    }))
+    this.deps = {
+      ecr: {} as Ecr,
+      ecs: new Ecs(ecsClient, CLUSTER),
+      logs: new Logs(logsClient),
+      docker: {} as Docker,
+      clock: this.clock,
+      env: {}
+    }
+  }
+
+  calls(command: 'DescribeServices' | 'ListTasks' | 'DescribeTasks' | 'UpdateService'): number {
+    switch (command) {
+      case 'DescribeServices':
+        return this.ecsMock.commandCalls(DescribeServicesCommand).length
+      case 'ListTasks':
+        return this.ecsMock.commandCalls(ListTasksCommand).length
+      case 'DescribeTasks':
+        return this.ecsMock.commandCalls(DescribeTasksCommand).length
+      case 'UpdateService':
+        return this.ecsMock.commandCalls(UpdateServiceCommand).length
+    }
+  }
+
+  /** ListTasks calls for stopped tasks. */
+  stoppedLooks(): number {
+    return this.ecsMock
+      .commandCalls(ListTasksCommand)
+      .filter(call => call.args[0].input.desiredStatus === 'STOPPED').length
+  }
+
+  /** The DescribeServices answer right now, as ECS would give it. */
+  serviceNow(): { services: Service[]; failures: [] } {
+    return { services: [this.service(this.state())], failures: [] }
+  }
+
+  updatedTo(): string[] {
+    return this.ecsMock
+      .commandCalls(UpdateServiceCommand)
+      .map(call => call.args[0].input.taskDefinition ?? '')
+  }
+
+  taskDefinition(revision: number): TaskDefinition {
+    const tagged = this.story.taggedRevisions?.includes(revision)
+    return {
+      taskDefinitionArn: rev(revision),
+      family: 'babyshield-backend-task',
+      revision,
+      containerDefinitions: [
+        {
+          name: 'app',
+          image: tagged
+            ? `${REPOSITORY_URI}:production-fixed-20261101`
+            : `${REPOSITORY_URI}@${digestOf(revision)}`,
+          essential: true,
+          logConfiguration: {
+            logDriver: 'awslogs',
+            options: { 'awslogs-group': '/ecs/babyshield-backend', 'awslogs-stream-prefix': 'ecs' }
+          }
+        }
+      ]
+    }
+  }
+
+  private state(): State {
+    const now = this.clock.seconds
+    const state: State = { deployments: [], events: [], stopped: [], throttled: false }
+    const created = new Map<string, number>()
+    for (const step of this.script) {
+      if (step.at > now) break
+      if (step.deployments) {
+        state.deployments = step.deployments.map((spec, i) => {
+          if (!created.has(spec.id)) created.set(spec.id, spec.createdAt ?? step.at)
+          return deployment(spec, i, created.get(spec.id) ?? step.at)
+        })
+      }
+      for (const message of step.events ?? []) {
+        state.events.unshift({ createdAt: at(step.at), message })
+      }
+      for (const spec of step.stopped ?? []) state.stopped.unshift(stoppedTask(spec, step.at))
+      if (step.throttled !== undefined) state.throttled = step.throttled
+    }
+    return state
+  }
+
+  private service(state: State): Service {
+    const primary = state.deployments.find(d => d.status === 'PRIMARY')
+    return {
+      serviceName: SERVICE,
+      status: 'ACTIVE',
+      taskDefinition: primary?.taskDefinition,
+      desiredCount: primary?.desiredCount ?? 0,
+      runningCount: state.deployments.reduce((n, d) => n + (d.runningCount ?? 0), 0),
+      deployments: state.deployments,
+      events: state.events.map((e, i) => ({ id: String(i), ...e }))
+    }
+  }
+
+  private running(): Task[] {
+    return this.state().deployments.flatMap(d =>
+      Array.from({ length: d.runningCount ?? 0 }, (_, i) => {
+        const revision = Number(d.taskDefinition?.split(':').pop())
+        return {
+          taskArn: taskArn(`${(d.id ?? '').replace('ecs-svc/', '')}-${i}`),
+          taskDefinitionArn: d.taskDefinition,
+          startedBy: d.id,
+          lastStatus: 'RUNNING',
+          desiredStatus: 'RUNNING',
+          containers: [{ name: 'app', imageDigest: digestOf(revision) }]
+        }
+      })
+    )
+  }
+}
+
+function deployment(spec: DeploymentSpec, index: number, createdAt: number): Deployment {
+  return {
+    id: spec.id,
+    status: spec.status ?? (index === 0 ? 'PRIMARY' : 'ACTIVE'),
+    taskDefinition: rev(spec.revision),
+    desiredCount: spec.desired ?? 2,
+    runningCount: spec.running ?? 0,
+    pendingCount: spec.pending ?? 0,
+    failedTasks: spec.failed ?? 0,
+    rolloutState: spec.state,
+    ...(spec.reason ? { rolloutStateReason: spec.reason } : {}),
+    createdAt: at(createdAt),
+    updatedAt: at(createdAt)
+  }
+}
+
+export function taskArn(id: string): string {
+  return `arn:aws:ecs:eu-north-1:123456789012:task/${CLUSTER}/${id}`
+}
+
+function stoppedTask(spec: StoppedSpec, stoppedAt: number): Task {
+  return {
+    taskArn: taskArn(spec.id),
+    taskDefinitionArn: rev(spec.revision),
+    startedBy: spec.deploymentId,
+    lastStatus: 'STOPPED',
+    desiredStatus: 'STOPPED',
+    stopCode: spec.stopCode ?? 'EssentialContainerExited',
+    stoppedReason: spec.reason ?? 'Essential container in task exited',
+    createdAt: at(stoppedAt - (spec.ranFor ?? 10)),
+    stoppedAt: at(stoppedAt),
+    containers: [
+      {
+        name: 'app',
+        ...(spec.exitCode === undefined ? {} : { exitCode: spec.exitCode }),
+        ...(spec.containerReason ? { reason: spec.containerReason } : {})
+      }
+    ]
+  }
+}
+
+function at(seconds: number): Date {
+  return new Date(T0 + seconds * 1000)
+}
+
+export function throttling(): Error {
+  return Object.assign(new Error('Rate exceeded'), {
+    name: 'ThrottlingException',
+    $fault: 'client',
+    $metadata: { httpStatusCode: 400 },
+    $retryable: { throttling: true }
+  })
+}
+
+export function inputsFor(values: Record<string, string> = {}): Inputs {
+  const all: Record<string, string> = {
+    cluster: CLUSTER,
+    service: SERVICE,
+    'ecr-repository': 'babyshield-backend',
+    'aws-region': 'eu-north-1',
+    ...values
+  }
+  return parseInputs(name => all[name] ?? '')
+}
+
+export const OURS = 'ecs-svc/new'
+export const OLD = 'ecs-svc/old'
+
+/** Our deployment: revision 13 replaces revision 12. */
+export const ROLLOUT: StartedRollout = {
+  service: SERVICE,
+  deploymentId: OURS,
+  revision: rev(13),
+  previousRevision: rev(12),
+  containerName: 'app',
+  digest: digestOf(13)
+}
+
+export function freshResult(): RunResult {
+  return newResult(
+    'deploy',
+    { region: 'eu-north-1', cluster: CLUSTER, service: SERVICE },
+    { commit: 'abc123', actor: 'dev', repository: 'babyshield/api', runUrl: '', notes: '' }
+  )
+}
+
+/** A rolling update of two tasks that ECS finishes `seconds` after the start. */
+export function rollingUpdate(seconds: number): Step[] {
+  return [
+    {
+      at: 0,
+      deployments: [
+        { id: OURS, revision: 13, running: 0, pending: 2, state: 'IN_PROGRESS' },
+        { id: OLD, revision: 12, running: 2, state: 'COMPLETED' }
+      ],
+      events: [`(service ${SERVICE}) has started 2 tasks: (task a) (task b).`]
+    },
+    {
+      at: seconds / 2,
+      deployments: [
+        { id: OURS, revision: 13, running: 1, pending: 1, state: 'IN_PROGRESS' },
+        { id: OLD, revision: 12, running: 2, state: 'COMPLETED' }
+      ]
+    },
+    {
+      at: seconds - 5,
+      deployments: [
+        { id: OURS, revision: 13, running: 2, state: 'IN_PROGRESS' },
+        { id: OLD, revision: 12, running: 1, state: 'COMPLETED' }
+      ]
+    },
+    { at: seconds, deployments: [{ id: OURS, revision: 13, running: 2, state: 'COMPLETED' }] }
+  ]
+}

@@ -1,0 +1,344 @@
+import { describe, expect, test } from 'vitest'
+import { INPUT_SPECS, InputError, parseInputs } from '../../src/inputs/inputs.js'
+import { readFileSync } from 'node:fs'
+import { parse as parseYaml } from 'yaml'
+
+const BASE: Record<string, string> = {
+  cluster: 'babyshield-cluster',
+  service: 'babyshield-backend-service',
+  'ecr-repository': 'babyshield-backend',
+  'aws-region': 'eu-north-1'
+}
+
+function parse(overrides: Record<string, string>, env: NodeJS.ProcessEnv = {}) {
+  const values = { ...BASE, ...overrides }
+  return parseInputs(name => values[name] ?? '', env)
+}
+
+function problemOf(overrides: Record<string, string>, env: NodeJS.ProcessEnv = {}): string {
+  try {
+    parse(overrides, env)
+  } catch (error) {
+    expect(error).toBeInstanceOf(InputError)
+    return (error as InputError).message
+  }
+  throw new Error('expected the inputs to be refused')
+}
+
+describe('parseInputs defaults', () => {
+  test('the design defaults apply when only the required inputs are given', () => {
+    const inputs = parse({})
+    expect(inputs).toEqual({
+      mode: 'deploy',
+      cluster: 'babyshield-cluster',
+      service: 'babyshield-backend-service',
+      ecrRepository: 'babyshield-backend',
+      region: 'eu-north-1',
+      tag: undefined,
+      tagPrefix: 'production-fixed',
+      dockerfile: 'Dockerfile.final',
+      context: '.',
+      buildArgs: [],
+      image: undefined,
+      containerName: undefined,
+      wait: true,
+      timeoutMinutes: 15,
+      pollSeconds: 5,
+      rollbackOnFailure: true,
+      rollbackTo: { kind: 'previous' },
+      healthCheckUrl: undefined,
+      logGroup: undefined,
+      logsSinceMinutes: 10,
+      deploymentNotes: '',
+      dryRun: false,
+      githubToken: undefined,
+      environment: 'production'
+    })
+  })
+
+  test.each([
+    [{ 'aws-region': '' }, { AWS_REGION: 'eu-west-1' }, 'eu-west-1'],
+    [{ 'aws-region': '' }, { AWS_DEFAULT_REGION: 'us-east-2' }, 'us-east-2'],
+    [
+      { 'aws-region': '' },
+      { AWS_REGION: 'eu-west-1', AWS_DEFAULT_REGION: 'us-east-2' },
+      'eu-west-1'
+    ],
+    [{ 'aws-region': 'eu-north-1' }, { AWS_REGION: 'eu-west-1' }, 'eu-north-1']
+  ])('region from %o and %o is %s', (overrides, env, region) => {
+    expect(parse(overrides, env).region).toBe(region)
+  })
+})
+
+describe('parseInputs accepts', () => {
+  test.each<[Record<string, string>, Record<string, unknown>]>([
+    [
+      { mode: 'verify', 'ecr-repository': '' },
+      { mode: 'verify', ecrRepository: '' }
+    ],
+    [{ mode: 'rollback', 'ecr-repository': '' }, { mode: 'rollback' }],
+    [
+      { tag: 'production-hotfix-20261126-issue123' },
+      { tag: 'production-hotfix-20261126-issue123' }
+    ],
+    [
+      { image: 'production-fixed-20261101' },
+      { image: { kind: 'tag', tag: 'production-fixed-20261101' } }
+    ],
+    [
+      { image: `sha256:${'c'.repeat(64)}` },
+      { image: { kind: 'digest', digest: `sha256:${'c'.repeat(64)}` } }
+    ],
+    [{ 'build-args': 'A=1\n\nB_2=x=y\nEMPTY=' }, { buildArgs: ['A=1', 'B_2=x=y', 'EMPTY='] }],
+    [
+      { wait: 'False', 'dry-run': 'TRUE', 'rollback-on-failure': 'false' },
+      { wait: false, dryRun: true, rollbackOnFailure: false }
+    ],
+    [
+      { 'timeout-minutes': '0.5', 'poll-seconds': '2', 'logs-since-minutes': '0' },
+      { timeoutMinutes: 0.5, pollSeconds: 2, logsSinceMinutes: 0 }
+    ],
+    [{ 'rollback-to': '40' }, { rollbackTo: { kind: 'revision', revision: 40 } }],
+    [
+      {
+        'rollback-to':
+          'arn:aws:ecs:eu-north-1:123456789012:task-definition/babyshield-backend-task:40'
+      },
+      {
+        rollbackTo: {
+          kind: 'arn',
+          arn: 'arn:aws:ecs:eu-north-1:123456789012:task-definition/babyshield-backend-task:40'
+        }
+      }
+    ],
+    [
+      { 'rollback-to': `sha256:${'d'.repeat(64)}` },
+      { rollbackTo: { kind: 'digest', digest: `sha256:${'d'.repeat(64)}` } }
+    ],
+    [
+      { 'rollback-to': 'production-fixed-20261101' },
+      { rollbackTo: { kind: 'tag', tag: 'production-fixed-20261101' } }
+    ],
+    [
+      { 'health-check-url': 'https://api.babyshield.example/healthz' },
+      { healthCheckUrl: 'https://api.babyshield.example/healthz' }
+    ],
+    [{ 'log-group': '/ecs/babyshield-backend' }, { logGroup: '/ecs/babyshield-backend' }],
+    [
+      { cluster: 'arn:aws:ecs:eu-north-1:123456789012:cluster/babyshield-cluster' },
+      { cluster: 'arn:aws:ecs:eu-north-1:123456789012:cluster/babyshield-cluster' }
+    ],
+    [
+      { 'deployment-notes': '  Fix #123: <b>recall</b> feed\n' },
+      { deploymentNotes: 'Fix #123: <b>recall</b> feed' }
+    ],
+    [{ 'container-name': 'api' }, { containerName: 'api' }],
+    [
+      { dockerfile: 'docker/Dockerfile.final', context: 'backend' },
+      { dockerfile: 'docker/Dockerfile.final', context: 'backend' }
+    ],
+    [
+      { environment: 'staging', 'github-token': 'ghs_abc' },
+      { environment: 'staging', githubToken: 'ghs_abc' }
+    ]
+  ])('%o', (overrides, expected) => {
+    expect(parse(overrides)).toMatchObject(expected)
+  })
+})
+
+describe('parseInputs refuses, naming the input and the expected form', () => {
+  test.each<[string, Record<string, string>, NodeJS.ProcessEnv, string]>([
+    [
+      'tag latest',
+      { tag: 'latest' },
+      {},
+      "tag 'latest' is not allowed: production images are pinned by digest; use production-fixed-YYYYMMDD"
+    ],
+    ['tag LATEST', { tag: 'LATEST' }, {}, "tag 'LATEST' is not allowed"],
+    [
+      'deprecated Dockerfile',
+      { dockerfile: 'Dockerfile.backend' },
+      {},
+      "dockerfile 'Dockerfile.backend' is deprecated; use Dockerfile.final"
+    ],
+    [
+      'deprecated Dockerfile in a folder',
+      { dockerfile: 'backend/Dockerfile.backend' },
+      {},
+      'is deprecated; use Dockerfile.final'
+    ],
+    [
+      'unknown mode',
+      { mode: 'destroy' },
+      {},
+      "mode 'destroy' is not known: expected one of deploy, verify, rollback"
+    ],
+    [
+      'negative timeout',
+      { 'timeout-minutes': '-5' },
+      {},
+      "timeout-minutes '-5' is not valid: expected a number more than 0"
+    ],
+    ['zero timeout', { 'timeout-minutes': '0' }, {}, "timeout-minutes '0' is not valid"],
+    [
+      'timeout not a number',
+      { 'timeout-minutes': '10m' },
+      {},
+      "timeout-minutes '10m' is not valid"
+    ],
+    [
+      'poll too fast',
+      { 'poll-seconds': '0' },
+      {},
+      "poll-seconds '0' is not valid: expected a number at least 1"
+    ],
+    [
+      'logs since negative',
+      { 'logs-since-minutes': '-1' },
+      {},
+      "logs-since-minutes '-1' is not valid"
+    ],
+    [
+      'malformed URL',
+      { 'health-check-url': 'not a url' },
+      {},
+      "health-check-url 'not a url' is not valid: expected an http:// or https:// URL"
+    ],
+    ['ftp URL', { 'health-check-url': 'ftp://host/x' }, {}, 'health-check-url'],
+    [
+      'URL over 2048 characters',
+      { 'health-check-url': `https://a.example/${'x'.repeat(2048)}` },
+      {},
+      'of at most 2048 characters'
+    ],
+    ['tag with a space', { tag: 'prod fixed' }, {}, "tag 'prod fixed' is not a valid Docker tag"],
+    ['tag with a colon', { tag: 'a:b' }, {}, 'is not a valid Docker tag'],
+    ['tag starting with a dot', { tag: '.hidden' }, {}, 'is not a valid Docker tag'],
+    ['tag of 129 characters', { tag: 'a'.repeat(129) }, {}, 'is not a valid Docker tag'],
+    ['tag with shell metacharacters', { tag: 'x;rm -rf /' }, {}, 'is not a valid Docker tag'],
+    ['tag with a newline', { tag: 'a\nb' }, {}, 'is not a valid Docker tag'],
+    ['missing cluster', { cluster: '' }, {}, 'cluster is required'],
+    ['missing service', { service: '' }, {}, 'service is required'],
+    ['cluster with a slash', { cluster: 'a/b' }, {}, "cluster 'a/b' is not valid"],
+    [
+      'deploy without repository',
+      { 'ecr-repository': '' },
+      {},
+      'ecr-repository is required in deploy mode'
+    ],
+    [
+      'repository URI instead of name',
+      { 'ecr-repository': '123456789012.dkr.ecr.eu-north-1.amazonaws.com/x' },
+      {},
+      'not a URI'
+    ],
+    [
+      'repository in upper case',
+      { 'ecr-repository': 'BabyShield' },
+      {},
+      "ecr-repository 'BabyShield' is not valid"
+    ],
+    ['no region anywhere', { 'aws-region': '' }, {}, 'aws-region is required'],
+    ['malformed region', { 'aws-region': 'europe' }, {}, "aws-region 'europe' is not valid"],
+    ['boolean typo', { wait: 'yes' }, {}, "wait 'yes' is not a boolean: expected true or false"],
+    ['dry-run typo', { 'dry-run': 'ture' }, {}, "dry-run 'ture' is not a boolean"],
+    [
+      'rollback-on-failure typo',
+      { 'rollback-on-failure': '1' },
+      {},
+      "rollback-on-failure '1' is not a boolean"
+    ],
+    [
+      'build arg without =',
+      { 'build-args': 'JUST_A_KEY' },
+      {},
+      "build-args line 'JUST_A_KEY' is not valid: expected KEY=VALUE"
+    ],
+    ['build arg with a bad key', { 'build-args': '$(id)=1' }, {}, 'build-args line'],
+    ['image latest', { image: 'latest' }, {}, "image 'latest' is not allowed"],
+    ['image short digest', { image: 'sha256:abc' }, {}, "image 'sha256:abc' is not a valid digest"],
+    [
+      'rollback-to nonsense',
+      { 'rollback-to': 'arn:aws:ecs:bad' },
+      {},
+      "rollback-to 'arn:aws:ecs:bad' is not valid: expected 'previous', a revision number"
+    ],
+    ['rollback-to zero', { 'rollback-to': '0' }, {}, "rollback-to '0' is not valid"],
+    [
+      'rollback by tag without repository',
+      { mode: 'rollback', 'rollback-to': 'production-fixed-20261101', 'ecr-repository': '' },
+      {},
+      'ecr-repository is required when rollback-to is a tag or a digest'
+    ],
+    [
+      'verify by tag without repository',
+      { mode: 'verify', tag: 'production-fixed-20261101', 'ecr-repository': '' },
+      {},
+      'ecr-repository is required when verify is given a tag'
+    ],
+    ['tag and image disagree', { tag: 'a1', image: 'b2' }, {}, "tag 'a1' and image 'b2' disagree"],
+    ['tag-prefix ending in -', { 'tag-prefix': 'prod-' }, {}, "tag-prefix 'prod-' is not valid"],
+    ['log group with spaces', { 'log-group': 'my logs' }, {}, "log-group 'my logs' is not valid"],
+    [
+      'huge notes',
+      { 'deployment-notes': 'x'.repeat(2001) },
+      {},
+      'deployment-notes is too long (2001 characters): at most 2000'
+    ],
+    [
+      'container name with a space',
+      { 'container-name': 'my api' },
+      {},
+      "container-name 'my api' is not valid"
+    ],
+    ['environment with a newline', { environment: 'prod\nuction' }, {}, 'environment'],
+    [
+      'context with a newline',
+      { context: 'a\nb' },
+      {},
+      "context 'a b' is not valid: expected a path on one line"
+    ]
+  ])('%s', (_name, overrides, env, message) => {
+    expect(problemOf(overrides, env)).toContain(message)
+  })
+
+  test('every problem is reported at once', () => {
+    const message = problemOf({
+      tag: 'latest',
+      mode: 'deploy',
+      wait: 'maybe',
+      'poll-seconds': '-1'
+    })
+    expect(message).toMatch(/^Invalid inputs:\n/)
+    expect(message).toContain("tag 'latest'")
+    expect(message).toContain("wait 'maybe'")
+    expect(message).toContain("poll-seconds '-1'")
+  })
+
+  test('a huge value is shortened in the message', () => {
+    const message = problemOf({ tag: `${'x'.repeat(500)};` })
+    expect(message.length).toBeLessThan(300)
+    expect(message).toContain('...')
+  })
+})
+
+describe('the input specs', () => {
+  const action = parseYaml(readFileSync('action.yml', 'utf8')) as {
+    inputs: Record<string, { default?: string; required?: boolean }>
+  }
+
+  test('name exactly the inputs of action.yml', () => {
+    expect(
+      Object.values(INPUT_SPECS)
+        .map(spec => spec.name)
+        .sort()
+    ).toEqual(Object.keys(action.inputs).sort())
+  })
+
+  test.each(Object.values(INPUT_SPECS).map(spec => [spec.name, spec.default]))(
+    '%s defaults to what action.yml says',
+    (name, fallback) => {
+      expect(fallback).toBe(action.inputs[name]?.default ?? '')
+    }
+  )
+})

@@ -1,0 +1,165 @@
+import type { TaskDefinition } from '@aws-sdk/client-ecs'
+import { describe, expect, test } from 'vitest'
+import { READ_ONLY_FIELDS, chooseContainer, nextRevision } from '../../src/revision/next.js'
+import {
+  NEW_DIGEST,
+  OLD_DIGEST,
+  REPOSITORY_URI,
+  babyshield,
+  babyshieldTags,
+  ec2Worker,
+  single
+} from '../fixtures/task-definitions.js'
+
+const NEW_IMAGE = `${REPOSITORY_URI}@${NEW_DIGEST}`
+const AUDIT = [
+  { key: 'deploy:image-tag', value: 'production-fixed-20261126' },
+  { key: 'deploy:commit', value: 'abc123' }
+]
+
+describe('nextRevision', () => {
+  test.each<[string, TaskDefinition, string]>([
+    ['two containers on Fargate', babyshield, 'api'],
+    ['EC2 with placement constraints and a docker volume', ec2Worker, 'worker'],
+    ['a single container', single, 'app']
+  ])(
+    '%s: only the image of %s changes, every other field survives',
+    (_name, current, container) => {
+      const next = nextRevision(current, [], {
+        containerName: container,
+        image: NEW_IMAGE,
+        auditTags: AUDIT
+      })
+
+      const expected = structuredClone(current) as Record<string, unknown>
+      for (const field of READ_ONLY_FIELDS) delete expected[field]
+      const containers = (expected.containerDefinitions as { name: string; image: string }[]).map(
+        c => (c.name === container ? { ...c, image: NEW_IMAGE } : c)
+      )
+      expect(next).toEqual({ ...expected, containerDefinitions: containers, tags: AUDIT })
+    }
+  )
+
+  test('read-only fields are dropped and nothing else', () => {
+    const next = nextRevision(babyshield, babyshieldTags, {
+      containerName: 'api',
+      image: NEW_IMAGE,
+      auditTags: AUDIT
+    }) as unknown as Record<string, unknown>
+    for (const field of READ_ONLY_FIELDS) expect(next).not.toHaveProperty(field)
+    for (const field of Object.keys(babyshield)) {
+      if (!(READ_ONLY_FIELDS as readonly string[]).includes(field))
+        expect(next).toHaveProperty(field)
+    }
+  })
+
+  test('environment entries with empty values, secrets and the sidecar are kept exactly', () => {
+    const next = nextRevision(babyshield, [], {
+      containerName: 'api',
+      image: NEW_IMAGE,
+      auditTags: []
+    })
+    const api = next.containerDefinitions?.find(c => c.name === 'api')
+    expect(api?.environment).toEqual([
+      { name: 'APP_ENV', value: 'production' },
+      { name: 'FEATURE_FLAGS', value: '' }
+    ])
+    expect(api?.secrets).toEqual(babyshield.containerDefinitions?.[0]?.secrets)
+    expect(next.containerDefinitions?.[1]).toEqual(babyshield.containerDefinitions?.[1])
+    expect(next.tags).toBeUndefined()
+  })
+
+  test('a field this code does not know survives', () => {
+    const future = { ...single, someFutureField: { nested: [1, 2] } } as TaskDefinition
+    const next = nextRevision(future, [], { containerName: 'app', image: NEW_IMAGE, auditTags: [] })
+    expect(next).toHaveProperty('someFutureField', { nested: [1, 2] })
+  })
+
+  test('the current revision is not modified', () => {
+    const before = structuredClone(babyshield)
+    nextRevision(babyshield, babyshieldTags, {
+      containerName: 'api',
+      image: NEW_IMAGE,
+      auditTags: AUDIT
+    })
+    expect(babyshield).toEqual(before)
+  })
+
+  test("an earlier run's audit tags are not inherited", () => {
+    const next = nextRevision(
+      babyshield,
+      [...babyshieldTags, { key: 'deploy:notes', value: 'an earlier deploy' }],
+      { containerName: 'api', image: NEW_IMAGE, auditTags: AUDIT }
+    )
+    expect(next.tags?.map(t => t.key)).toEqual(['deploy:image-tag', 'deploy:commit', 'team'])
+  })
+
+  test('existing tags are kept, audit tags replace those with the same key', () => {
+    const next = nextRevision(babyshield, babyshieldTags, {
+      containerName: 'api',
+      image: NEW_IMAGE,
+      auditTags: AUDIT
+    })
+    expect(next.tags).toEqual([...AUDIT, { key: 'team', value: 'platform' }])
+  })
+
+  test.each([
+    `${REPOSITORY_URI}:production-fixed-20261126`,
+    `${REPOSITORY_URI}:latest`,
+    REPOSITORY_URI
+  ])('refuses an image not pinned by digest: %s', image => {
+    expect(() =>
+      nextRevision(babyshield, [], { containerName: 'api', image, auditTags: [] })
+    ).toThrow(/pinned by digest/)
+  })
+
+  test('refuses a container that is not there', () => {
+    expect(() =>
+      nextRevision(babyshield, [], { containerName: 'web', image: NEW_IMAGE, auditTags: [] })
+    ).toThrow("container 'web' is not in task definition babyshield-backend-task")
+  })
+})
+
+describe('chooseContainer', () => {
+  test.each<[string, TaskDefinition, string | undefined, string | undefined, string]>([
+    ['named', babyshield, 'envoy', REPOSITORY_URI, 'envoy'],
+    ['by repository, pinned by digest', babyshield, undefined, REPOSITORY_URI, 'api'],
+    ['by repository, by tag', ec2Worker, undefined, REPOSITORY_URI, 'worker'],
+    ['the only one, from another registry', single, undefined, REPOSITORY_URI, 'app'],
+    ['the only one, no repository', single, undefined, undefined, 'app']
+  ])('%s', (_name, td, wanted, repository, expected) => {
+    expect(chooseContainer(td, wanted, repository).name).toBe(expected)
+  })
+
+  test.each<[string, TaskDefinition, string | undefined, string | undefined, string]>([
+    [
+      'a named container that is not there',
+      babyshield,
+      'web',
+      REPOSITORY_URI,
+      "container-name 'web' is not in task definition babyshield-backend-task: its containers are api, envoy"
+    ],
+    [
+      'no container from the repository among several',
+      babyshield,
+      undefined,
+      'x.dkr.ecr.eu-north-1.amazonaws.com/other',
+      'set container-name to one of api, envoy'
+    ],
+    [
+      'two containers from the repository',
+      {
+        ...babyshield,
+        containerDefinitions: [
+          { name: 'a', image: `${REPOSITORY_URI}:1` },
+          { name: 'b', image: `${REPOSITORY_URI}@${OLD_DIGEST}` }
+        ]
+      },
+      undefined,
+      REPOSITORY_URI,
+      'Several containers of babyshield-backend-task run images from'
+    ]
+  ])('%s is an error that lists the choices', (_name, td, wanted, repository, message) => {
+    expect(() => chooseContainer(td, wanted, repository)).toThrow(message)
+  })
+})

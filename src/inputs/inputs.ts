@@ -1,0 +1,192 @@
+// Every rule about input lives here: the action's inputs are read once, from one table of input
+// specs (name, default, parser), validated together, and handed on as one typed object.
+import * as core from '@actions/core'
+import { errorText, ReportedError } from '../errors.js'
+import {
+  optional,
+  parseBoolean,
+  parseBuildArgs,
+  parseCluster,
+  parseDockerfile,
+  parseEnvironment,
+  parseImage,
+  parseLogGroup,
+  parseMode,
+  parseName,
+  parseNotes,
+  parseNumber,
+  parsePath,
+  parseRegion,
+  parseRepository,
+  parseRollbackTo,
+  parseService,
+  parseTag,
+  parseTagPrefix,
+  parseUrl
+} from './parse.js'
+
+import type { ImageRef, Mode, RollbackTarget } from './parse.js'
+
+export type { ImageRef, Mode, RollbackTarget }
+
+export interface Inputs {
+  mode: Mode
+  cluster: string
+  service: string
+  /** Empty when not given (verify and rollback by revision do not need it). */
+  ecrRepository: string
+  region: string
+  /** Undefined: choose `<tagPrefix>-YYYYMMDD` with the next free `-vN`. */
+  tag: string | undefined
+  tagPrefix: string
+  dockerfile: string
+  context: string
+  buildArgs: string[]
+  /** Deploy this image from ECR instead of building one. */
+  image: ImageRef | undefined
+  containerName: string | undefined
+  wait: boolean
+  timeoutMinutes: number
+  pollSeconds: number
+  rollbackOnFailure: boolean
+  rollbackTo: RollbackTarget
+  healthCheckUrl: string | undefined
+  logGroup: string | undefined
+  logsSinceMinutes: number
+  deploymentNotes: string
+  dryRun: boolean
+  githubToken: string | undefined
+  environment: string
+}
+
+export class InputError extends ReportedError {
+  constructor(readonly problems: string[]) {
+    super(
+      problems.length === 1
+        ? `Invalid input: ${problems[0]}`
+        : `Invalid inputs:\n${problems.map(p => `  - ${p}`).join('\n')}`
+    )
+    this.name = 'InputError'
+  }
+}
+
+/** Reads one raw input; the default reads the runner's INPUT_* variables. */
+export type InputReader = (name: string) => string
+
+export interface InputSpec<T> {
+  /** The input's name in action.yml. */
+  name: string
+  /** What an empty input means, as action.yml writes it. */
+  default: string
+  /** Multi-line inputs are read as given; the others are trimmed. */
+  untrimmed?: true
+  parse(value: string, env: NodeJS.ProcessEnv): T
+}
+
+/** Every input of action.yml: its name, its default, and how its text becomes a value. */
+export const INPUT_SPECS: { [K in keyof Inputs]: InputSpec<Inputs[K]> } = {
+  mode: { name: 'mode', default: 'deploy', parse: parseMode },
+  cluster: { name: 'cluster', default: '', parse: parseCluster },
+  service: { name: 'service', default: '', parse: parseService },
+  ecrRepository: { name: 'ecr-repository', default: '', parse: parseRepository },
+  region: { name: 'aws-region', default: '', parse: parseRegion },
+  tag: { name: 'tag', default: '', parse: v => parseTag('tag', v) },
+  tagPrefix: { name: 'tag-prefix', default: 'production-fixed', parse: parseTagPrefix },
+  dockerfile: { name: 'dockerfile', default: 'Dockerfile.final', parse: parseDockerfile },
+  context: { name: 'context', default: '.', parse: v => parsePath('context', v) },
+  buildArgs: { name: 'build-args', default: '', untrimmed: true, parse: parseBuildArgs },
+  image: { name: 'image', default: '', parse: parseImage },
+  containerName: {
+    name: 'container-name',
+    default: '',
+    parse: v => optional(v, c => parseName('container-name', c, 'a container name'))
+  },
+  wait: { name: 'wait', default: 'true', parse: v => parseBoolean('wait', v) },
+  timeoutMinutes: {
+    name: 'timeout-minutes',
+    default: '15',
+    parse: v => parseNumber('timeout-minutes', v, { min: 0, max: 360, exclusiveMin: true })
+  },
+  pollSeconds: {
+    name: 'poll-seconds',
+    default: '5',
+    parse: v => parseNumber('poll-seconds', v, { min: 1, max: 300 })
+  },
+  rollbackOnFailure: {
+    name: 'rollback-on-failure',
+    default: 'true',
+    parse: v => parseBoolean('rollback-on-failure', v)
+  },
+  rollbackTo: { name: 'rollback-to', default: 'previous', parse: parseRollbackTo },
+  healthCheckUrl: { name: 'health-check-url', default: '', parse: v => optional(v, parseUrl) },
+  logGroup: { name: 'log-group', default: '', parse: v => optional(v, parseLogGroup) },
+  logsSinceMinutes: {
+    name: 'logs-since-minutes',
+    default: '10',
+    parse: v => parseNumber('logs-since-minutes', v, { min: 0, max: 10080 })
+  },
+  deploymentNotes: {
+    name: 'deployment-notes',
+    default: '',
+    untrimmed: true,
+    parse: parseNotes
+  },
+  dryRun: { name: 'dry-run', default: 'false', parse: v => parseBoolean('dry-run', v) },
+  githubToken: { name: 'github-token', default: '', parse: v => v || undefined },
+  environment: { name: 'environment', default: 'production', parse: parseEnvironment }
+}
+
+export function getInputs(): Inputs {
+  const inputs = parseInputs(name => core.getInput(name), process.env)
+  if (inputs.githubToken) core.setSecret(inputs.githubToken)
+  return inputs
+}
+
+/** Validates every input at once, so one run reports every problem. Pure. */
+export function parseInputs(read: InputReader, env: NodeJS.ProcessEnv = {}): Inputs {
+  const problems: string[] = []
+  const parsed: Partial<Record<keyof Inputs, unknown>> = {}
+  for (const [key, spec] of Object.entries(INPUT_SPECS) as [keyof Inputs, InputSpec<unknown>][]) {
+    const text = spec.untrimmed ? read(spec.name) : read(spec.name).trim()
+    try {
+      parsed[key] = spec.parse(text.trim() === '' ? spec.default : text, env)
+    } catch (error) {
+      problems.push(errorText(error))
+    }
+  }
+  const inputs = parsed as Partial<Inputs>
+  problems.push(...combinationProblems(inputs, name => read(name).trim()))
+  if (problems.length > 0) throw new InputError(problems)
+  return inputs as Inputs
+}
+
+/** Rules between inputs: what one mode or input needs of another. */
+function combinationProblems(inputs: Partial<Inputs>, raw: InputReader): string[] {
+  const { mode, tag, ecrRepository, image, rollbackTo } = inputs
+  const problems: string[] = []
+  if (mode === 'deploy' && !raw('ecr-repository')) {
+    problems.push(
+      "ecr-repository is required in deploy mode: give the ECR repository name, e.g. 'babyshield-backend'"
+    )
+  }
+  if (mode === 'verify' && tag && !ecrRepository) {
+    problems.push(
+      'ecr-repository is required when verify is given a tag: the tag is looked up in that ECR repository'
+    )
+  }
+  if (
+    mode === 'rollback' &&
+    (rollbackTo?.kind === 'tag' || rollbackTo?.kind === 'digest') &&
+    !ecrRepository
+  ) {
+    problems.push(
+      'ecr-repository is required when rollback-to is a tag or a digest: the image is looked up in that ECR repository'
+    )
+  }
+  if (mode === 'deploy' && image && tag && image.kind === 'tag' && image.tag !== tag) {
+    problems.push(
+      `tag '${tag}' and image '${image.tag}' disagree: with image, leave tag empty (the image's own tag is reported)`
+    )
+  }
+  return problems
+}

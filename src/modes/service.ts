@@ -1,0 +1,68 @@
+// The prologue every mode shares: read the service, refuse one that is not ACTIVE, read the
+// revision it runs and choose the container whose image is in question.
+import * as core from '@actions/core'
+import type { ContainerDefinition, Service, Tag, TaskDefinition } from '@aws-sdk/client-ecs'
+import type { Repository } from '../aws/ecr.js'
+import type { Deps } from '../deps.js'
+import { NothingChangedError } from '../errors.js'
+import { shortArn } from '../names.js'
+import type { RunResult } from '../result.js'
+import { chooseContainer } from '../revision/next.js'
+
+export interface ServiceState {
+  service: Service
+  /** The revision the service runs. */
+  current: TaskDefinition
+  currentTags: Tag[]
+  currentArn: string
+  container: ContainerDefinition
+  containerName: string
+  /** The repository, when the mode has one. */
+  repository: Repository | undefined
+}
+
+export interface ServiceRead {
+  /** The service name or ARN. */
+  name: string
+  /** What a refusal says was not done; verify changes nothing and says so its own way. */
+  notDone: 'deployed' | 'rolled back' | 'verified'
+  /** The container-name input. */
+  containerName: string | undefined
+  /** Read once the revision is known (a failure then names what the service runs). */
+  repository: () => Promise<Repository | undefined>
+  /** Print what the service runs (verify prints its own line). */
+  announce: boolean
+}
+
+/** The service and what it runs; throws, having changed nothing, when it cannot be deployed to. */
+export async function readService(
+  deps: Pick<Deps, 'ecs'>,
+  result: RunResult,
+  read: ServiceRead
+): Promise<ServiceState> {
+  const service = await deps.ecs.service(read.name)
+  if (service.status !== 'ACTIVE') {
+    const status = service.status ?? 'not active'
+    throw new NothingChangedError(
+      read.notDone === 'verified'
+        ? `ECS service ${read.name} in cluster ${deps.ecs.cluster} is ${status}${status === 'INACTIVE' ? ' (deleted)' : ''}: there is nothing to verify`
+        : `ECS service ${read.name} is ${status}: nothing was ${read.notDone}`
+    )
+  }
+  if (!service.taskDefinition) throw new Error(`ECS service ${read.name} has no task definition`)
+  // Known from here on: a step that fails later still reports what the service runs.
+  result.previousTaskDefinitionArn = service.taskDefinition
+  const { taskDefinition: current, tags: currentTags } = await deps.ecs.taskDefinition(
+    service.taskDefinition
+  )
+  const currentArn = current.taskDefinitionArn ?? service.taskDefinition
+  const repository = await read.repository()
+  const container = chooseContainer(current, read.containerName, repository?.uri)
+  const containerName = container.name ?? ''
+  if (read.announce) {
+    core.info(
+      `Service ${read.name} runs ${shortArn(currentArn)}; container ${containerName} runs ${container.image ?? '?'}`
+    )
+  }
+  return { service, current, currentTags, currentArn, container, containerName, repository }
+}

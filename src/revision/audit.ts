@@ -1,0 +1,48 @@
+// The audit trail a revision carries in its tags: who registered it, from which commit and run,
+// with which image tag and notes. Earlier runs' audit tags are never inherited.
+import type { Tag } from '@aws-sdk/client-ecs'
+import type { Audit } from '../result.js'
+
+/** The audit tag keys, each written once. */
+export const AUDIT_TAG = {
+  imageTag: 'deploy:image-tag',
+  commit: 'deploy:commit',
+  actor: 'deploy:actor',
+  run: 'deploy:run',
+  notes: 'deploy:notes'
+} as const
+
+/** Audit tags describe the run that registered a revision: none is inherited from an earlier one. */
+export const AUDIT_TAG_PREFIX = 'deploy:'
+
+/** ECS allows 50 tags on a resource; audit tags take their place first. */
+const MAX_TAGS = 50
+const TAG_VALUE = /[^\p{L}\p{N}\s_.:/=+\-@]/gu
+
+export function mergeTags(existing: Tag[], added: Tag[]): Tag[] {
+  const keys = new Set(added.map(t => t.key))
+  const kept = existing.filter(t => !keys.has(t.key) && !t.key?.startsWith(AUDIT_TAG_PREFIX))
+  return [...added, ...kept].slice(0, MAX_TAGS)
+}
+
+/** A tag value ECS accepts: allowed characters only, at most 256 of them. */
+export function tagValue(text: string): string {
+  return text.replace(/\s+/g, ' ').replace(TAG_VALUE, '_').trim().slice(0, 256)
+}
+
+/** The audit trail on a task definition revision: image tag, commit, actor, run, notes. */
+export function auditTags(result: { audit: Audit }, tag: string): Tag[] {
+  const tags: Tag[] = [
+    { key: AUDIT_TAG.imageTag, value: tag },
+    { key: AUDIT_TAG.commit, value: result.audit.commit },
+    { key: AUDIT_TAG.actor, value: result.audit.actor },
+    { key: AUDIT_TAG.run, value: result.audit.runUrl },
+    { key: AUDIT_TAG.notes, value: result.audit.notes }
+  ]
+  return tags.filter(t => t.value).map(t => ({ key: t.key, value: tagValue(t.value ?? '') }))
+}
+
+/** The value of one tag, if the list has it. */
+export function tagOf(tags: Tag[], key: string): string | undefined {
+  return tags.find(t => t.key === key)?.value
+}

@@ -1,0 +1,101 @@
+// Pure: the service's current task definition in, the next registrable revision out.
+import type {
+  ContainerDefinition,
+  RegisterTaskDefinitionCommandInput,
+  Tag,
+  TaskDefinition
+} from '@aws-sdk/client-ecs'
+import { pinnedDigest, repositoryOf } from '../names.js'
+import { mergeTags } from './audit.js'
+
+/** Fields DescribeTaskDefinition returns that RegisterTaskDefinition does not take. */
+export const READ_ONLY_FIELDS = [
+  'taskDefinitionArn',
+  'revision',
+  'status',
+  'requiresAttributes',
+  'compatibilities',
+  'registeredAt',
+  'registeredBy',
+  'deregisteredAt'
+] as const
+
+/**
+ * The container to repin: the one named, else the one whose image is in the repository,
+ * else the only one. Throws a message that lists the containers when it cannot choose.
+ */
+export function chooseContainer(
+  taskDefinition: TaskDefinition,
+  wanted: string | undefined,
+  repositoryUri: string | undefined
+): ContainerDefinition {
+  const containers = taskDefinition.containerDefinitions ?? []
+  const names = containers.map(c => c.name ?? '?').join(', ') || 'none'
+  const family = taskDefinition.family ?? 'the task definition'
+  if (wanted) {
+    const container = containers.find(c => c.name === wanted)
+    if (!container) {
+      throw new Error(
+        `container-name '${wanted}' is not in task definition ${family}: its containers are ${names}`
+      )
+    }
+    return container
+  }
+  if (repositoryUri) {
+    const matching = containers.filter(c => c.image && repositoryOf(c.image) === repositoryUri)
+    if (matching.length === 1 && matching[0]) return matching[0]
+    if (matching.length > 1) {
+      throw new Error(
+        `Several containers of ${family} run images from ${repositoryUri} (${matching.map(c => c.name).join(', ')}): set container-name`
+      )
+    }
+  }
+  if (containers.length === 1 && containers[0]) return containers[0]
+  throw new Error(
+    `Cannot tell which container of ${family} to update${repositoryUri ? ` (none runs an image from ${repositoryUri})` : ''}: set container-name to one of ${names}`
+  )
+}
+
+export interface Repin {
+  containerName: string
+  /** `REPOSITORY_URI@sha256:DIGEST` */
+  image: string
+  /** Tags added to the existing ones; earlier audit tags (deploy:*) are dropped. */
+  auditTags: Tag[]
+}
+
+/**
+ * The next revision: identical to the current one but for the chosen container's image and
+ * the audit tags. Only read-only fields are dropped, so fields this code has never heard of
+ * survive too.
+ */
+export function nextRevision(
+  current: TaskDefinition,
+  currentTags: Tag[],
+  repin: Repin
+): RegisterTaskDefinitionCommandInput {
+  if (!pinnedDigest(repin.image)) {
+    throw new Error(`Refusing to register ${repin.image}: production images are pinned by digest`)
+  }
+  const next = registrable(current, mergeTags(currentTags, repin.auditTags))
+  if (!next.containerDefinitions?.some(c => c.name === repin.containerName)) {
+    throw new Error(
+      `container '${repin.containerName}' is not in task definition ${current.family ?? ''}`
+    )
+  }
+  next.containerDefinitions = next.containerDefinitions.map(c =>
+    c.name === repin.containerName ? { ...c, image: repin.image } : c
+  )
+  return next
+}
+
+/** The task definition as registration input: without the fields ECS sets itself, with `tags`. */
+export function registrable(
+  current: TaskDefinition,
+  tags: Tag[]
+): RegisterTaskDefinitionCommandInput {
+  const copy = structuredClone(current) as Record<string, unknown>
+  for (const field of READ_ONLY_FIELDS) delete copy[field]
+  if (tags.length > 0) copy.tags = tags
+  return copy as unknown as RegisterTaskDefinitionCommandInput
+}

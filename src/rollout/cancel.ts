@@ -1,0 +1,73 @@
+// A cancelled workflow stops the action with a signal (the runner sends SIGINT, then SIGTERM).
+// The step must still say what it leaves behind: which revision the service was being moved
+// to and what it ran before, because ECS goes on with a started deployment on its own.
+import { shortArn } from '../names.js'
+import type { RunResult } from '../result.js'
+
+export const CANCEL_SIGNALS = ['SIGINT', 'SIGTERM'] as const
+export type CancelSignal = (typeof CANCEL_SIGNALS)[number]
+
+/** The longest the step spends reporting a cancellation before it exits anyway. */
+export const REPORT_TIMEOUT_MS = 5000
+
+/** The error of a cancelled step, from what the mode had recorded when the signal came. Pure. */
+export function cancelledError(signal: CancelSignal, result: RunResult): string {
+  const cancelled = `The step was cancelled (${signal})`
+  const service = `ECS service ${result.service}`
+  const before = result.previousTaskDefinitionArn
+  const target = result.taskDefinitionArn
+  if (result.mode === 'verify') {
+    return `${cancelled} during verify: nothing was changed; ${service} runs ${shortArn(target ?? before)}.`
+  }
+  if (target && target !== before) {
+    const what = result.mode === 'rollback' ? 'rolled back' : 'moved'
+    return `${cancelled} while ${service} was being ${what} to ${shortArn(target)}; it ran ${shortArn(before)} before this step. ECS goes on with that deployment without this step, and nothing was rolled back: check the service, then run verify, or rollback to return to ${shortArn(before)}.`
+  }
+  if (target) {
+    // A failed rollout being rolled back: the service is on its way back to where it was.
+    return `${cancelled} while ${service} was being returned to ${shortArn(target)}, the revision it ran before this step. ECS goes on with that deployment without this step: check the service, then run verify.`
+  }
+  if (before) {
+    return `${cancelled} before ECS confirmed an update of ${service}: it ran ${shortArn(before)} before this step and was not moved by it; a revision this step registered may be left unused.`
+  }
+  return `${cancelled} before anything was changed.`
+}
+
+/** The part of `process` this needs, so tests can give a stand-in. */
+export interface SignalSource {
+  on(signal: CancelSignal, listener: () => void): unknown
+  removeListener(signal: CancelSignal, listener: () => void): unknown
+  exit(code: number): never
+}
+
+/**
+ * On the first SIGINT or SIGTERM, runs `report` (bounded by REPORT_TIMEOUT_MS), then exits 1.
+ * Later signals are swallowed, so the runner's SIGTERM after its SIGINT does not cut the
+ * report short. Returns a function that removes the handlers, for when the step ends normally.
+ */
+export function onCancel(
+  report: (signal: CancelSignal) => Promise<void>,
+  source: SignalSource = process,
+  timeoutMs = REPORT_TIMEOUT_MS
+): () => void {
+  let cancelled = false
+  const listeners = CANCEL_SIGNALS.map(signal => {
+    const listener = (): void => {
+      if (cancelled) return
+      cancelled = true
+      let timer: NodeJS.Timeout | undefined
+      const deadline = new Promise<void>(resolve => {
+        timer = setTimeout(resolve, timeoutMs)
+      })
+      void Promise.race([report(signal).catch(() => undefined), deadline]).then(() => {
+        clearTimeout(timer)
+        source.exit(1)
+      })
+    }
+    source.on(signal, listener)
+    return { signal, listener }
+  })
+  return () => {
+    for (const { signal, listener } of listeners) source.removeListener(signal, listener)
+  }
+}

@@ -1,0 +1,180 @@
+// The checks that say a service really runs what it should: pure judgements over what ECS
+// answered, and how they are reported.
+import * as core from '@actions/core'
+import type { ContainerDefinition, Service, Task, TaskDefinition } from '@aws-sdk/client-ecs'
+import { pinnedDigest, shortArn, taskId } from '../names.js'
+import type { Check, LogExcerpt, RunResult } from '../result.js'
+
+/** What must run: the revision, and the digest of the chosen container. */
+export interface Expectation {
+  service: string
+  /** The revision every running task must run. */
+  taskDefinitionArn: string
+  containerName: string
+  /** `sha256:…` every running task's container must run; undefined when there is none to expect. */
+  digest: string | undefined
+  /** The revision, when the caller has it already: saves describing it again for its log group. */
+  taskDefinition?: TaskDefinition
+}
+
+/** How many offending tasks a check names before it only counts the rest. */
+const NAMED_TASKS = 5
+
+export function serviceChecks(service: Service): Check[] {
+  const deployments = service.deployments ?? []
+  const primary = deployments.find(d => d.status === 'PRIMARY')
+  const running = service.runningCount ?? 0
+  const desired = service.desiredCount ?? 0
+  return [
+    {
+      name: 'service active',
+      status: service.status === 'ACTIVE' ? 'pass' : 'fail',
+      detail: `status ${service.status ?? 'unknown'}`
+    },
+    {
+      name: 'one deployment, completed',
+      status: deployments.length === 1 && primary?.rolloutState === 'COMPLETED' ? 'pass' : 'fail',
+      detail:
+        deployments
+          .map(d => `${d.status ?? '?'} ${d.rolloutState ?? '?'} ${shortArn(d.taskDefinition)}`)
+          .join('; ') || 'no deployments'
+    },
+    {
+      name: 'running = desired',
+      status: running === desired ? 'pass' : 'fail',
+      detail: `${running} running, ${desired} desired`
+    }
+  ]
+}
+
+/**
+ * Every task the service wants running must run the expected revision; every one that is
+ * RUNNING must run the expected digest (a task still starting has not reported one yet).
+ */
+export function taskChecks(tasks: Task[], expected: Expectation): Check[] {
+  return [revisionCheck(tasks, expected), digestCheck(tasks, expected)]
+}
+
+function revisionCheck(tasks: Task[], expected: Expectation): Check {
+  const name = 'tasks run the service revision'
+  if (tasks.length === 0) return { name, status: 'fail', detail: 'no running tasks' }
+  const wrong = tasks.filter(t => t.taskDefinitionArn !== expected.taskDefinitionArn)
+  if (wrong.length === 0) {
+    return {
+      name,
+      status: 'pass',
+      detail: `${tasks.length} of ${tasks.length} tasks run ${shortArn(expected.taskDefinitionArn)}`
+    }
+  }
+  return {
+    name,
+    status: 'fail',
+    detail: `${wrong.length} of ${tasks.length} tasks run another revision than ${shortArn(expected.taskDefinitionArn)}: ${named(
+      wrong.map(t => `${taskId(t.taskArn)} runs ${shortArn(t.taskDefinitionArn)}`)
+    )}`
+  }
+}
+
+function digestCheck(tasks: Task[], expected: Expectation): Check {
+  const name = 'tasks run the expected digest'
+  const running = tasks.filter(t => t.lastStatus === 'RUNNING')
+  const starting = tasks.length - running.length
+  const notChecked = starting > 0 ? ` (${starting} not RUNNING yet, not checked)` : ''
+  if (running.length === 0) {
+    return { name, status: 'fail', detail: `no running tasks${notChecked}` }
+  }
+  const digests = running.map(t => ({
+    id: taskId(t.taskArn),
+    digest: t.containers?.find(c => c.name === expected.containerName)?.imageDigest
+  }))
+  if (!expected.digest) {
+    return {
+      name,
+      status: 'fail',
+      detail: `no expected digest to compare with; ${expected.containerName} runs ${tally(digests.map(d => d.digest ?? 'no reported digest'))}${notChecked}`
+    }
+  }
+  const wrong = digests.filter(d => d.digest !== expected.digest)
+  if (wrong.length === 0) {
+    return {
+      name,
+      status: 'pass',
+      detail: `${running.length} of ${running.length} running tasks run ${expected.containerName}@${expected.digest}${notChecked}`
+    }
+  }
+  return {
+    name,
+    status: 'fail',
+    detail: `${wrong.length} of ${running.length} running tasks run another image than ${expected.digest} in ${expected.containerName}: ${named(
+      wrong.map(d => `${d.id} runs ${d.digest ?? 'no reported digest'}`)
+    )}${notChecked}`
+  }
+}
+
+/**
+ * verify mode's own check: the task definition names the image by digest (the runbook's rule),
+ * and, when a tag was given, the digest the tag points to.
+ */
+export function pinCheck(
+  container: ContainerDefinition,
+  expected: { digest: string; tag: string } | undefined
+): Check {
+  const name = 'task definition pins the expected digest'
+  const containerName = container.name ?? '?'
+  const pinned = pinnedDigest(container.image)
+  if (!pinned) {
+    return {
+      name,
+      status: 'fail',
+      detail: `container ${containerName} runs ${container.image ?? 'no image'}, which is not pinned by digest: production images are named REPOSITORY_URI@sha256:DIGEST`
+    }
+  }
+  if (expected && expected.digest !== pinned) {
+    return {
+      name,
+      status: 'fail',
+      detail: `container ${containerName} pins ${pinned}, but tag ${expected.tag} is ${expected.digest}`
+    }
+  }
+  return {
+    name,
+    status: 'pass',
+    detail: `container ${containerName} pins ${pinned}${expected ? ` = tag ${expected.tag}` : ''}`
+  }
+}
+
+export function allPassed(checks: Check[]): boolean {
+  return checks.length > 0 && checks.every(c => c.status !== 'fail')
+}
+
+/** Puts the checks and the log excerpt into the result and prints one line a check. */
+export function reportChecks(
+  result: RunResult,
+  checks: Check[],
+  logs: LogExcerpt | undefined
+): void {
+  result.checks = checks
+  if (logs) result.logs = logs
+  for (const check of checks)
+    core.info(`${check.status.toUpperCase()} ${check.name}: ${check.detail}`)
+}
+
+/** `name (detail); name (detail)` of the failed checks. */
+export function failedChecks(checks: Check[]): string {
+  return checks
+    .filter(c => c.status === 'fail')
+    .map(c => `${c.name} (${c.detail})`)
+    .join('; ')
+}
+
+function named(items: string[]): string {
+  const shown = items.slice(0, NAMED_TASKS).join(', ')
+  return items.length > NAMED_TASKS ? `${shown} and ${items.length - NAMED_TASKS} more` : shown
+}
+
+/** `sha256:a… (3), sha256:b… (1)` */
+function tally(values: string[]): string {
+  const counts = new Map<string, number>()
+  for (const value of values) counts.set(value, (counts.get(value) ?? 0) + 1)
+  return [...counts].map(([value, n]) => `${value} (${n})`).join(', ')
+}

@@ -1,0 +1,133 @@
+// The service's logs in CloudWatch: where a container writes, the recent excerpt and the count
+// of its ERROR lines. Logs that cannot be read only warn.
+import type { Task, TaskDefinition } from '@aws-sdk/client-ecs'
+import type { LogLine } from '../aws/logs.js'
+import type { Deps } from '../deps.js'
+import { errorText } from '../errors.js'
+import type { CheckPolicy } from '../inputs/policy.js'
+import { taskId } from '../names.js'
+import type { Check, LogExcerpt } from '../result.js'
+import type { Expectation } from './checks.js'
+
+/** Lines of the recent-log excerpt, and ERROR lines quoted in the check. */
+const EXCERPT_LINES = 20
+const QUOTED_ERRORS = 3
+/** ERROR lines read to count them; more are reported as "at least". */
+const COUNTED_ERRORS = 1000
+
+/** The container's awslogs-group, if it logs to CloudWatch. */
+export function awslogsGroup(
+  taskDefinition: TaskDefinition,
+  containerName: string
+): string | undefined {
+  const container = taskDefinition.containerDefinitions?.find(c => c.name === containerName)
+  const config = container?.logConfiguration
+  return config?.logDriver === 'awslogs' ? config.options?.['awslogs-group'] : undefined
+}
+
+/** The excerpt and its check from the group's recent lines and its recent ERROR lines. Pure. */
+export function logFindings(
+  group: string,
+  sinceMinutes: number,
+  recent: LogLine[],
+  errors: LogLine[]
+): { check: Check; logs: LogExcerpt } {
+  const count = errors.length >= COUNTED_ERRORS ? `at least ${errors.length}` : `${errors.length}`
+  const window = `${group} in the last ${sinceMinutes} minutes`
+  const quoted = errors.slice(-QUOTED_ERRORS).map(e => oneLine(e.message, 200))
+  return {
+    check: {
+      name: 'recent ERROR logs',
+      status: errors.length === 0 ? 'pass' : 'warn',
+      detail:
+        errors.length === 0
+          ? `no ERROR lines in ${window}`
+          : `${count} ERROR ${errors.length === 1 ? 'line' : 'lines'} in ${window}; the last: ${quoted.join(' | ')}`
+    },
+    logs: { group, lines: recent.map(logLine), errorCount: errors.length }
+  }
+}
+
+export interface LogStream {
+  group: string
+  stream: string
+  container: string
+}
+
+/**
+ * The awslogs streams of a task: `<awslogs-stream-prefix>/<container>/<task id>` in the
+ * container's `awslogs-group` (or the `log-group` input). Without a prefix the stream is named
+ * after the Docker container id, which the task does not say; such containers are skipped. Pure.
+ */
+export function logStreams(
+  taskDefinition: TaskDefinition,
+  task: Task,
+  logGroup: string | undefined
+): LogStream[] {
+  const streams: LogStream[] = []
+  for (const container of taskDefinition.containerDefinitions ?? []) {
+    const config = container.logConfiguration
+    const prefix = config?.options?.['awslogs-stream-prefix']
+    const group = logGroup ?? config?.options?.['awslogs-group']
+    if (config?.logDriver !== 'awslogs' || !prefix || !group || !container.name) continue
+    streams.push({
+      group,
+      stream: `${prefix}/${container.name}/${taskId(task.taskArn)}`,
+      container: container.name
+    })
+  }
+  return streams
+}
+
+/** Recent log lines and ERROR count; logs that cannot be read only warn. */
+export async function recentLogs(
+  deps: Deps,
+  expected: Expectation,
+  policy: CheckPolicy
+): Promise<{ check: Check; logs?: LogExcerpt }> {
+  const name = 'recent ERROR logs'
+  if (policy.logsSinceMinutes <= 0) {
+    return { check: { name, status: 'skip', detail: 'logs-since-minutes is 0' } }
+  }
+  let group = policy.logGroup
+  try {
+    if (!group) {
+      const taskDefinition =
+        expected.taskDefinition ??
+        (await deps.ecs.taskDefinition(expected.taskDefinitionArn)).taskDefinition
+      group = awslogsGroup(taskDefinition, expected.containerName)
+    }
+    if (!group) {
+      return {
+        check: {
+          name,
+          status: 'skip',
+          detail: `container ${expected.containerName} does not log to CloudWatch (no awslogs-group); set log-group to read another group`
+        }
+      }
+    }
+    const since = deps.clock.now() - policy.logsSinceMinutes * 60_000
+    const [recent, errors] = await Promise.all([
+      deps.logs.recent({ group, since, limit: EXCERPT_LINES }),
+      deps.logs.recent({ group, since, pattern: 'ERROR', limit: COUNTED_ERRORS })
+    ])
+    return logFindings(group, policy.logsSinceMinutes, recent, errors)
+  } catch (error) {
+    return {
+      check: {
+        name,
+        status: 'warn',
+        detail: `could not read ${group ? `log group ${group}` : 'the log group'}: ${errorText(error)}`
+      }
+    }
+  }
+}
+
+function oneLine(text: string, max: number): string {
+  const line = text.replace(/\s+/g, ' ').trim()
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line
+}
+
+function logLine(line: LogLine): string {
+  return `${new Date(line.timestamp).toISOString().slice(11, 19)} ${line.message}`
+}

@@ -1,0 +1,38 @@
+// Every check of what runs now, gathered: the service, all its running tasks, the health URL and
+// the recent logs.
+import type { Deps } from '../deps.js'
+import type { CheckPolicy } from '../inputs/policy.js'
+import type { Check, LogExcerpt } from '../result.js'
+import { serviceChecks, taskChecks, type Expectation } from './checks.js'
+import { checkHealth } from './health.js'
+import { recentLogs } from './logs.js'
+
+export interface Verification {
+  checks: Check[]
+  logs?: LogExcerpt
+}
+
+/** Every check of what runs now, reading the service and all its running tasks. */
+export async function verifyRunning(
+  deps: Deps,
+  expected: Expectation,
+  policy: CheckPolicy
+): Promise<Verification> {
+  const service = await deps.ecs.service(expected.service)
+  const tasks = await deps.ecs.tasks(await deps.ecs.taskArns(expected.service, 'RUNNING'))
+  // The slow part (a health URL that needs a few attempts) overlaps with reading the logs.
+  const [health, logs] = await Promise.all([
+    policy.healthCheckUrl
+      ? checkHealth(policy.healthCheckUrl, deps.clock)
+      : Promise.resolve<Check>({
+          name: 'health check',
+          status: 'skip',
+          detail: 'no health-check-url given'
+        }),
+    recentLogs(deps, expected, policy)
+  ])
+  return {
+    checks: [...serviceChecks(service), ...taskChecks(tasks, expected), health, logs.check],
+    ...(logs.logs ? { logs: logs.logs } : {})
+  }
+}
