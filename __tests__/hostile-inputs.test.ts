@@ -427,7 +427,7 @@ describe('free text is accepted and escaped', () => {
     ).deploymentNotes
     const result = newResult(
       'deploy',
-      { region: 'eu-north-1', cluster: 'babyshield-cluster', service: 'api' },
+      { region: 'eu-north-1', cluster: 'babyshield-cluster', services: ['api'] },
       { commit: 'c0ffee', actor: 'octocat', repository: 'babyshield/api', runUrl: '', notes }
     )
     const summary = renderSummary(result)

@@ -1,25 +1,32 @@
 import { describe, expect, test } from 'vitest'
-import { newResult, outputsOf, type RunResult } from '../src/result.js'
+import { newResult, outputsOf, type RunResult, type ServiceResult } from '../src/result.js'
 import { consoleLinks, escapeBlock, escapeText, renderSummary } from '../src/summary.js'
 
-function result(overrides: Partial<RunResult> = {}): RunResult {
+type Fields = Partial<Omit<RunResult, 'services'>> & Partial<ServiceResult>
+
+/** A one-service result; step fields and service fields given together. */
+function result(overrides: Fields = {}): RunResult {
+  const { mode, status, region, cluster, audit, error, ...service } = overrides
+  const base = newResult(
+    mode ?? 'deploy',
+    {
+      region: region ?? 'eu-north-1',
+      cluster: cluster ?? 'babyshield-cluster',
+      services: [service.service ?? 'babyshield-backend-service']
+    },
+    audit ?? {
+      commit: 'c0ffee',
+      actor: 'octocat',
+      repository: 'babyshield/api',
+      runUrl: 'https://github.com/babyshield/api/actions/runs/7',
+      notes: ''
+    }
+  )
+  base.services = base.services.map(s => ({ ...s, ...service }))
   return {
-    ...newResult(
-      'deploy',
-      {
-        region: 'eu-north-1',
-        cluster: 'babyshield-cluster',
-        service: 'babyshield-backend-service'
-      },
-      {
-        commit: 'c0ffee',
-        actor: 'octocat',
-        repository: 'babyshield/api',
-        runUrl: 'https://github.com/babyshield/api/actions/runs/7',
-        notes: ''
-      }
-    ),
-    ...overrides
+    ...base,
+    ...(status ? { status } : {}),
+    ...(error ? { error } : {})
   }
 }
 
@@ -147,12 +154,11 @@ describe('renderSummary', () => {
   })
 
   test('console links take the name from cluster and service ARNs', () => {
-    const links = consoleLinks(
-      result({
-        cluster: 'arn:aws:ecs:eu-north-1:123456789012:cluster/prod',
-        service: 'arn:aws:ecs:eu-north-1:123456789012:service/prod/api'
-      })
-    )
+    const withArns = result({
+      cluster: 'arn:aws:ecs:eu-north-1:123456789012:cluster/prod',
+      service: 'arn:aws:ecs:eu-north-1:123456789012:service/prod/api'
+    })
+    const links = consoleLinks(withArns, withArns.services[0]!)
     expect(links[0]).toContain('/clusters/prod/services/api/health')
   })
 })

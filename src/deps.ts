@@ -5,7 +5,13 @@ import { Ecs } from './aws/ecs.js'
 import { Logs } from './aws/logs.js'
 import { systemClock, type Clock } from './clock.js'
 import { DockerCli, type Docker } from './docker.js'
-import type { RunResult } from './result.js'
+import type { Revision } from './result.js'
+
+/** A rollout about to start: the revision a service is pointed at, and what it ran before. */
+export interface RollingOut extends Revision {
+  service: string
+  previousTaskDefinitionArn: string
+}
 
 export interface Deps {
   ecr: Ecr
@@ -15,10 +21,10 @@ export interface Deps {
   clock: Clock
   env: NodeJS.ProcessEnv
   /**
-   * Called by deploy and rollback just before UpdateService points the service at a revision,
-   * with the result as it stands and taskDefinitionArn set to that revision. Must not throw.
+   * Called by deploy and rollback just before UpdateService points a service at a revision,
+   * with that revision and the one the service ran before. Must not throw.
    */
-  onRolloutStart?: (result: RunResult) => Promise<void>
+  onRolloutStart?: (rolling: RollingOut) => Promise<void>
 }
 
 export function createDeps(

@@ -28,7 +28,10 @@ export async function run(
   try {
     inputs = getInputs()
   } catch (error) {
-    core.setFailed(errorText(error))
+    // Refused before anything was read: the outputs say so as every failure does.
+    const refused = newResult(modeInput(), { region: '', cluster: '', services: [] }, NO_AUDIT)
+    refused.error = errorText(error)
+    await writeResult(refused)
     return
   }
 
@@ -36,27 +39,34 @@ export async function run(
   const env = made.env
   const result = newResult(
     inputs.mode,
-    { region: inputs.region, cluster: inputs.cluster, service: inputs.service },
+    { region: inputs.region, cluster: inputs.cluster, services: inputs.services },
     auditFromEnv(env, inputs.deploymentNotes)
   )
-  // The GitHub deployment is made when the rollout starts, so its payload can name the digest
-  // and the revision; a step that fails before then deployed nothing and records nothing.
-  let recording: Promise<DeploymentRecord | undefined> | undefined
+  // A GitHub deployment a service, made when its rollout starts, so its payload can name the
+  // digest and the revision; a step that fails before then deployed nothing and records nothing.
+  const recordings = new Map<string, Promise<DeploymentRecord | undefined>>()
   const record = recordSettings(inputs)
   const deps: Deps = {
     ...made,
     onRolloutStart: async rolling => {
-      recording ??= startDeploymentRecord(record, env, rolling)
-      await recording
+      if (!recordings.has(rolling.service)) {
+        recordings.set(rolling.service, startDeploymentRecord(record, env, rolling))
+      }
+      await recordings.get(rolling.service)
     }
   }
-  // Cancelled: say what the service was being moved to, and remove the credentials, then exit.
+  const finishRecords = async (): Promise<void> => {
+    for (const service of result.services) {
+      await finishDeploymentRecord(await recordings.get(service.service), result, service)
+    }
+  }
+  // Cancelled: say what each service was being moved to, and remove the credentials, then exit.
   const stopCancel = onCancel(async signal => {
     result.status = 'failed'
     result.error = cancelledError(signal, result)
     await deps.docker.cleanup().catch(() => undefined)
     await writeResult(result)
-    await finishDeploymentRecord(await recording, result)
+    await finishRecords()
   })
   try {
     await MODE_RUNNERS[inputs.mode](inputs, deps, result)
@@ -71,8 +81,16 @@ export async function run(
 
   stopCancel()
 
-  await finishDeploymentRecord(await recording, result)
+  await finishRecords()
   await writeResult(result)
+}
+
+const NO_AUDIT = { commit: '', actor: '', repository: '', runUrl: '', notes: '' }
+
+/** The mode input when it is a mode, for the result of refused inputs. */
+function modeInput(): Mode {
+  const mode = core.getInput('mode').trim()
+  return mode === 'verify' || mode === 'rollback' ? mode : 'deploy'
 }
 
 /** Outputs and summary, then the step's verdict. */

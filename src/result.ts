@@ -48,21 +48,40 @@ export interface LogExcerpt {
   errorCount: number
 }
 
-export interface RunResult {
-  mode: Mode
-  /** succeeded, failed, or planned (dry-run). */
-  status: 'succeeded' | 'failed' | 'planned'
-  region: string
-  cluster: string
+/** One task definition revision, as the outputs describe it. */
+export interface Revision {
+  taskDefinitionArn: string
+  /** The chosen container's image: `URI@sha256:…`, or as the revision names it. */
+  image?: string
+  digest?: string
+  /** The image tag it was deployed with, when known. */
+  tag?: string
+}
+
+/** How far this step has moved a service: not at all, to the new revision, or back again. */
+export type Change = 'none' | 'rolling-out' | 'returning'
+
+/** One service's part of the step. */
+export interface ServiceResult {
   service: string
+  containerName?: string
+  /**
+   * What the service runs, or is being moved to, when the step ends: one revision, so these four
+   * always describe the same one. Set together by `runs`.
+   */
+  taskDefinitionArn?: string
   image?: string
   digest?: string
   tag?: string
-  containerName?: string
-  taskDefinitionArn?: string
+  /** The revision the service ran before this step. */
   previousTaskDefinitionArn?: string
+  /** The revision this step rolled out: deploy's new one, or rollback's target. */
+  attempted?: Revision
   /** The revision this step rolled out and that failed, when it failed. */
   failedTaskDefinitionArn?: string
+  /** verify: the digest (and tag) that should run. */
+  expected?: { digest?: string; tag?: string }
+  change: Change
   verified: boolean
   rolledBack: boolean
   checks: Check[]
@@ -71,29 +90,69 @@ export interface RunResult {
   /** Service events that explain a failure, newest first. */
   events: string[]
   logs?: LogExcerpt
-  audit: Audit
   /** Dry-run: the planned task definition as a diff against the current one. */
   plan?: string
-  /** What went wrong and what state the service is in. */
+}
+
+export interface RunResult {
+  mode: Mode
+  /** succeeded, failed, or planned (dry-run). */
+  status: 'succeeded' | 'failed' | 'planned'
+  region: string
+  cluster: string
+  /** One entry a service, in the order the service input lists them. */
+  services: ServiceResult[]
+  audit: Audit
+  /** What went wrong and what state each service is in. */
   error?: string
 }
 
-export function newResult(
-  mode: Mode,
-  where: { region: string; cluster: string; service: string },
-  audit: Audit
-): RunResult {
+export function newServiceResult(service: string): ServiceResult {
   return {
-    mode,
-    status: 'failed',
-    ...where,
+    service,
+    change: 'none',
     verified: false,
     rolledBack: false,
     checks: [],
     timeline: [],
     stoppedTasks: [],
-    events: [],
+    events: []
+  }
+}
+
+export function newResult(
+  mode: Mode,
+  where: { region: string; cluster: string; services: string[] },
+  audit: Audit
+): RunResult {
+  return {
+    mode,
+    status: 'failed',
+    region: where.region,
+    cluster: where.cluster,
+    services: where.services.map(newServiceResult),
     audit
+  }
+}
+
+/** Records what the service runs (or is moved to): the revision, its image, digest and tag together. */
+export function runs(result: ServiceResult, revision: Revision): void {
+  result.taskDefinitionArn = revision.taskDefinitionArn
+  for (const key of ['image', 'digest', 'tag'] as const) {
+    const value = revision[key]
+    if (value) result[key] = value
+    else delete result[key]
+  }
+}
+
+/** What the service runs, as a Revision, when the result knows it. */
+export function running(result: ServiceResult): Revision | undefined {
+  if (!result.taskDefinitionArn) return undefined
+  return {
+    taskDefinitionArn: result.taskDefinitionArn,
+    ...(result.image ? { image: result.image } : {}),
+    ...(result.digest ? { digest: result.digest } : {}),
+    ...(result.tag ? { tag: result.tag } : {})
   }
 }
 
@@ -106,32 +165,74 @@ export function noteOn(
   result.timeline.push({ at: new Date(clock.now()).toISOString(), message })
 }
 
-/** The action's outputs, by output name. */
-export function outputsOf(result: RunResult): Record<string, string> {
+/** The value every service shares, or undefined when they differ. */
+function common(values: (string | undefined)[]): string | undefined {
+  const first = values[0]
+  return values.every(value => value === first) ? first : undefined
+}
+
+function serviceJson(service: ServiceResult) {
   return {
-    image: result.image ?? '',
-    digest: result.digest ?? '',
-    tag: result.tag ?? '',
-    'task-definition-arn': result.taskDefinitionArn ?? '',
-    'previous-task-definition-arn': result.previousTaskDefinitionArn ?? '',
-    verified: String(result.verified),
-    'rolled-back': String(result.rolledBack),
+    service: service.service,
+    image: service.image ?? null,
+    digest: service.digest ?? null,
+    tag: service.tag ?? null,
+    taskDefinitionArn: service.taskDefinitionArn ?? null,
+    previousTaskDefinitionArn: service.previousTaskDefinitionArn ?? null,
+    failedTaskDefinitionArn: service.failedTaskDefinitionArn ?? null,
+    attempted: service.attempted ?? null,
+    expected: service.expected ?? null,
+    verified: service.verified,
+    rolledBack: service.rolledBack,
+    checks: service.checks,
+    stoppedTasks: service.stoppedTasks.map(({ logLines: _logLines, ...task }) => task)
+  }
+}
+
+/**
+ * The action's outputs, by output name. With one service they describe it; with several, image,
+ * digest and tag are what every service shares (empty when they differ), the revisions are one
+ * a line in the order of the services, verified is true when every service was verified and
+ * rolled-back when any was rolled back.
+ */
+export function outputsOf(result: RunResult): Record<string, string> {
+  const services = result.services
+  const lines = (pick: (s: ServiceResult) => string | undefined) =>
+    services.map(s => pick(s) ?? '').join('\n')
+  const image = common(services.map(s => s.image))
+  const digest = common(services.map(s => s.digest))
+  const tag = common(services.map(s => s.tag))
+  const verified = services.length > 0 && services.every(s => s.verified)
+  const rolledBack = services.some(s => s.rolledBack)
+  const only = services.length === 1 ? services[0] : undefined
+  return {
+    image: image ?? '',
+    digest: digest ?? '',
+    tag: tag ?? '',
+    'task-definition-arn': lines(s => s.taskDefinitionArn).trim()
+      ? lines(s => s.taskDefinitionArn)
+      : '',
+    'previous-task-definition-arn': lines(s => s.previousTaskDefinitionArn).trim()
+      ? lines(s => s.previousTaskDefinitionArn)
+      : '',
+    verified: String(verified),
+    'rolled-back': String(rolledBack),
     result: JSON.stringify({
       mode: result.mode,
       status: result.status,
       region: result.region,
       cluster: result.cluster,
-      service: result.service,
-      image: result.image ?? null,
-      digest: result.digest ?? null,
-      tag: result.tag ?? null,
-      taskDefinitionArn: result.taskDefinitionArn ?? null,
-      previousTaskDefinitionArn: result.previousTaskDefinitionArn ?? null,
-      failedTaskDefinitionArn: result.failedTaskDefinitionArn ?? null,
-      verified: result.verified,
-      rolledBack: result.rolledBack,
-      checks: result.checks,
-      stoppedTasks: result.stoppedTasks.map(({ logLines: _logLines, ...task }) => task),
+      ...(only
+        ? serviceJson(only)
+        : {
+            service: services.map(s => s.service).join('\n'),
+            image: image ?? null,
+            digest: digest ?? null,
+            tag: tag ?? null,
+            verified,
+            rolledBack
+          }),
+      services: services.map(serviceJson),
       error: result.error ?? null
     })
   }

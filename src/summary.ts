@@ -2,7 +2,7 @@
 import * as core from '@actions/core'
 import { errorText } from './errors.js'
 import { familyOf, revisionOf, shortArn } from './names.js'
-import type { Check, RunResult } from './result.js'
+import type { Check, RunResult, ServiceResult } from './result.js'
 
 const MARKDOWN_SPECIAL: Record<string, string> = {
   '&': '&amp;',
@@ -45,27 +45,34 @@ const STATUS_ICON: Record<Check['status'], string> = {
 }
 
 function title(result: RunResult): string {
-  const where = `${escapeText(result.service)} in ${escapeText(result.cluster)}`
+  const [only, ...others] = result.services
   const what = { deploy: 'Deploy', verify: 'Verify', rollback: 'Rollback' }[result.mode]
-  if (result.status === 'planned') return `## 📝 ${what} (dry run): ${where}`
-  if (result.status === 'succeeded') return `## ✅ ${what} succeeded: ${where}`
-  return `## ❌ ${what} failed: ${where}`
+  const services = only
+    ? others.length === 0
+      ? escapeText(only.service)
+      : `${result.services.length} services`
+    : ''
+  const where = services ? `: ${services} in ${escapeText(result.cluster)}` : ''
+  if (result.status === 'planned') return `## 📝 ${what} (dry run)${where}`
+  if (result.status === 'succeeded') return `## ✅ ${what} succeeded${where}`
+  return `## ❌ ${what} failed${where}`
 }
 
 function revisionName(arn: string | undefined): string {
   return arn ? escapeText(shortArn(arn)) : '—'
 }
 
-export function consoleLinks(result: RunResult): string[] {
+/** The ECS console pages of a service: its health, its deployments, the revision it runs. */
+export function consoleLinks(result: RunResult, service: ServiceResult): string[] {
   const region = encodeURIComponent(result.region)
   const cluster = encodeURIComponent(shortArn(result.cluster))
-  const service = encodeURIComponent(shortArn(result.service))
+  const name = encodeURIComponent(shortArn(service.service))
   const base = `https://${region}.console.aws.amazon.com/ecs/v2`
   const links = [
-    `[Service](${base}/clusters/${cluster}/services/${service}/health?region=${region})`,
-    `[Deployments and events](${base}/clusters/${cluster}/services/${service}/deployments?region=${region})`
+    `[Service](${base}/clusters/${cluster}/services/${name}/health?region=${region})`,
+    `[Deployments and events](${base}/clusters/${cluster}/services/${name}/deployments?region=${region})`
   ]
-  const arn = result.taskDefinitionArn
+  const arn = service.taskDefinitionArn
   if (arn) {
     const family = encodeURIComponent(familyOf(arn))
     const revision = encodeURIComponent(String(revisionOf(arn)))
@@ -76,34 +83,89 @@ export function consoleLinks(result: RunResult): string[] {
   return links
 }
 
+/** `41 → 42`, or `41 → 42 (failed) → 41` when the step went back. */
+function revisionPath(service: ServiceResult): string {
+  const before = revisionName(service.previousTaskDefinitionArn)
+  const now = revisionName(service.taskDefinitionArn)
+  const failed = service.failedTaskDefinitionArn
+  if (failed && failed !== service.taskDefinitionArn) {
+    return `${before} → ${revisionName(failed)} (failed) → ${now}`
+  }
+  const attempted = service.attempted?.taskDefinitionArn
+  if (service.rolledBack && attempted && attempted !== service.taskDefinitionArn) {
+    return `${before} → ${revisionName(attempted)} (rolled back) → ${now}`
+  }
+  return `${before} → ${now}`
+}
+
+function verifiedText(service: ServiceResult): string {
+  return service.verified ? '✅ yes' : service.checks.length > 0 ? '❌ no' : '— not checked'
+}
+
 /** The whole summary as Markdown with a little HTML. Every user-controlled text is escaped. */
 export function renderSummary(result: RunResult): string {
   const out: string[] = [title(result), '']
   if (result.error) out.push(`> **Error:** ${escapeText(result.error)}`, '')
+  const [only, ...others] = result.services
+  if (only && others.length === 0) {
+    out.push(...serviceRows(result, only), ...serviceSections(only, '###'))
+  } else if (only) {
+    out.push(
+      `Cluster ${escapeText(result.cluster)} in ${escapeText(result.region)}; the services were deployed together, as one unit.`,
+      '',
+      '| Service | Revision | Image | Verified | Rolled back |',
+      '|---|---|---|---|---|',
+      ...result.services.map(
+        s =>
+          `| ${escapeText(s.service)} | ${revisionPath(s)} | ${s.image ? `<code>${escapeText(s.image)}</code>` : '—'} | ${verifiedText(s)} | ${s.rolledBack ? '↩️ yes' : 'no'} |`
+      ),
+      ''
+    )
+    for (const service of result.services) {
+      out.push(`### ${escapeText(service.service)}`, '')
+      if (service.containerName) out.push(`Container: ${escapeText(service.containerName)}`, '')
+      out.push(...serviceSections(service, '####'))
+    }
+  }
 
+  const audit = result.audit
+  out.push('### Audit trail', '', '| | |', '|---|---|')
+  out.push(`| Commit | <code>${escapeText(audit.commit || '—')}</code> |`)
+  out.push(`| Deployed by | ${escapeText(audit.actor || '—')} |`)
+  out.push(
+    `| Run | ${audit.runUrl ? `[${escapeText(audit.runUrl)}](${encodeURI(audit.runUrl)})` : '—'} |`
+  )
+  if (audit.notes) out.push(`| Notes | ${escapeText(audit.notes)} |`)
+  out.push('')
+  for (const service of result.services) {
+    const which = others.length > 0 ? ` (${escapeText(service.service)})` : ''
+    out.push(`**AWS console${which}:** ${consoleLinks(result, service).join(' · ')}`, '')
+  }
+  return out.join('\n')
+}
+
+/** The one-service table: where, what, which revision, verified. */
+function serviceRows(result: RunResult, service: ServiceResult): string[] {
   const rows: [string, string][] = [
     ['Cluster', escapeText(result.cluster)],
-    ['Service', escapeText(result.service)],
+    ['Service', escapeText(service.service)],
     ['Region', escapeText(result.region)]
   ]
-  if (result.tag) rows.push(['Tag', `<code>${escapeText(result.tag)}</code>`])
-  if (result.image) rows.push(['Image', `<code>${escapeText(result.image)}</code>`])
-  if (result.containerName) rows.push(['Container', escapeText(result.containerName)])
-  const failed = result.failedTaskDefinitionArn
-  rows.push([
-    'Revision',
-    failed && failed !== result.taskDefinitionArn
-      ? `${revisionName(result.previousTaskDefinitionArn)} → ${revisionName(failed)} (failed) → ${revisionName(result.taskDefinitionArn)}`
-      : `${revisionName(result.previousTaskDefinitionArn)} → ${revisionName(result.taskDefinitionArn)}`
-  ])
-  const verified = result.verified ? '✅ yes' : result.checks.length > 0 ? '❌ no' : '— not checked'
-  rows.push(['Verified', verified])
-  if (result.rolledBack) rows.push(['Rolled back', '↩️ yes'])
-  out.push('| | |', '|---|---|', ...rows.map(([k, v]) => `| ${k} | ${v} |`), '')
+  if (service.tag) rows.push(['Tag', `<code>${escapeText(service.tag)}</code>`])
+  if (service.image) rows.push(['Image', `<code>${escapeText(service.image)}</code>`])
+  if (service.containerName) rows.push(['Container', escapeText(service.containerName)])
+  rows.push(['Revision', revisionPath(service)])
+  rows.push(['Verified', verifiedText(service)])
+  if (service.rolledBack) rows.push(['Rolled back', '↩️ yes'])
+  return ['| | |', '|---|---|', ...rows.map(([k, v]) => `| ${k} | ${v} |`), '']
+}
 
-  if (result.checks.length > 0) {
-    out.push('### Verification', '', '| | Check | Detail |', '|---|---|---|')
-    for (const check of result.checks) {
+/** A service's checks, timeline, stopped tasks, events, logs and plan, under `level` headings. */
+function serviceSections(service: ServiceResult, level: string): string[] {
+  const out: string[] = []
+  if (service.checks.length > 0) {
+    out.push(`${level} Verification`, '', '| | Check | Detail |', '|---|---|---|')
+    for (const check of service.checks) {
       out.push(
         `| ${STATUS_ICON[check.status]} | ${escapeText(check.name)} | ${escapeText(check.detail)} |`
       )
@@ -111,15 +173,15 @@ export function renderSummary(result: RunResult): string {
     out.push('')
   }
 
-  if (result.timeline.length > 0) {
-    out.push('### Rollout timeline', '', '<pre>')
-    out.push(escapeBlock(result.timeline.map(e => `${e.at.slice(11, 19)}  ${e.message}`)))
+  if (service.timeline.length > 0) {
+    out.push(`${level} Rollout timeline`, '', '<pre>')
+    out.push(escapeBlock(service.timeline.map(e => `${e.at.slice(11, 19)}  ${e.message}`)))
     out.push('</pre>', '')
   }
 
-  if (result.stoppedTasks.length > 0) {
-    out.push('### Stopped tasks', '')
-    for (const task of result.stoppedTasks) {
+  if (service.stoppedTasks.length > 0) {
+    out.push(`${level} Stopped tasks`, '')
+    for (const task of service.stoppedTasks) {
       out.push(
         `- **${escapeText(task.taskId)}** (${revisionName(task.taskDefinitionArn)}): ${escapeText(task.stoppedReason ?? 'no reason given')}${task.stopCode ? ` — ${escapeText(task.stopCode)}` : ''}`
       )
@@ -133,42 +195,32 @@ export function renderSummary(result: RunResult): string {
     out.push('')
   }
 
-  if (result.events.length > 0) {
-    out.push('### Service events', '', ...result.events.map(e => `- ${escapeText(e)}`), '')
+  if (service.events.length > 0) {
+    out.push(`${level} Service events`, '', ...service.events.map(e => `- ${escapeText(e)}`), '')
   }
 
-  if (result.logs) {
+  if (service.logs) {
     out.push(
-      `### Recent logs: ${escapeText(result.logs.group)} (${result.logs.errorCount} ERROR lines)`,
+      `${level} Recent logs: ${escapeText(service.logs.group)} (${service.logs.errorCount} ERROR lines)`,
       '',
       '<pre>',
-      escapeBlock(result.logs.lines.length > 0 ? result.logs.lines : ['(no log lines)']),
+      escapeBlock(service.logs.lines.length > 0 ? service.logs.lines : ['(no log lines)']),
       '</pre>',
       ''
     )
   }
 
-  if (result.plan) {
+  if (service.plan) {
     out.push(
-      '### Planned task definition (diff against the current revision)',
+      `${level} Planned task definition (diff against the current revision)`,
       '',
       '<pre>',
-      escapeBlock([result.plan]),
+      escapeBlock([service.plan]),
       '</pre>',
       ''
     )
   }
-
-  const audit = result.audit
-  out.push('### Audit trail', '', '| | |', '|---|---|')
-  out.push(`| Commit | <code>${escapeText(audit.commit || '—')}</code> |`)
-  out.push(`| Deployed by | ${escapeText(audit.actor || '—')} |`)
-  out.push(
-    `| Run | ${audit.runUrl ? `[${escapeText(audit.runUrl)}](${encodeURI(audit.runUrl)})` : '—'} |`
-  )
-  if (audit.notes) out.push(`| Notes | ${escapeText(audit.notes)} |`)
-  out.push('', `**AWS console:** ${consoleLinks(result).join(' · ')}`, '')
-  return out.join('\n')
+  return out
 }
 
 /** Writes the summary; a summary that cannot be written only warns. */

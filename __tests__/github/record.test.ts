@@ -13,13 +13,15 @@ import {
   replacedDeployments,
   serviceConsoleUrl,
   startDeploymentRecord,
+  type DeploymentRecord,
   type RecordSettings
 } from '../../src/github/record.js'
 import type { Deps } from '../../src/deps.js'
 import { parseInputs } from '../../src/inputs/inputs.js'
 import { recordSettings } from '../../src/inputs/policy.js'
 import { run } from '../../src/main.js'
-import { newResult, type RunResult } from '../../src/result.js'
+import type { RollingOut } from '../../src/deps.js'
+import { newResult, type RunResult, type ServiceResult } from '../../src/result.js'
 import { FakeGitHubApi } from '../fakes/github-api.js'
 import { NEW_DIGEST, OLD_DIGEST, REPOSITORY_URI, arn } from '../fixtures/task-definitions.js'
 import { NEW, OLD, TODAY_TAG, deployWorld } from '../helpers/deploy-world.js'
@@ -56,17 +58,45 @@ function envFor(api: FakeGitHubApi | undefined): NodeJS.ProcessEnv {
   }
 }
 
-function resultOf(fields: Partial<RunResult>): RunResult {
+type Fields = Partial<Omit<RunResult, 'services'>> & Partial<ServiceResult>
+
+/** A one-service result; step fields and service fields given together. */
+function resultOf({ mode, status, error, ...service }: Fields): RunResult {
   const result = newResult(
-    'deploy',
-    { region: 'eu-north-1', cluster: 'babyshield-cluster', service: 'babyshield-backend-service' },
+    mode ?? 'deploy',
+    {
+      region: 'eu-north-1',
+      cluster: 'babyshield-cluster',
+      services: ['babyshield-backend-service']
+    },
     { commit: SHA, actor: 'octocat', repository: 'babyshield/backend', runUrl: '', notes: '' }
   )
-  return { ...result, ...fields }
+  result.services = result.services.map(s => ({ ...s, ...service }))
+  return { ...result, ...(status ? { status } : {}), ...(error ? { error } : {}) }
 }
 
-/** A deploy's result as the mode hands it over just before UpdateService. */
-const ROLLING = resultOf({
+/** The final status of the one service of a result with these fields. */
+function statusOf(fields: Fields) {
+  const result = resultOf(fields)
+  return finalStatus(result, result.services[0]!)
+}
+
+function finish(record: DeploymentRecord | undefined, fields: Fields): Promise<void> {
+  const result = resultOf(fields)
+  return finishDeploymentRecord(record, result, result.services[0]!)
+}
+
+/** A rollout as the mode hands it over just before UpdateService. */
+function rollingOf(fields: Partial<RollingOut>): RollingOut {
+  return {
+    service: 'babyshield-backend-service',
+    taskDefinitionArn: '',
+    previousTaskDefinitionArn: '',
+    ...fields
+  }
+}
+
+const ROLLING = rollingOf({
   image: `${URI}@${DIGEST}`,
   digest: DIGEST,
   tag: 'production-fixed-20261126',
@@ -160,7 +190,7 @@ describe('planRecord', () => {
   })
 
   const pinned = { image: `${URI}@${DIGEST}`, digest: DIGEST }
-  test.each<[string, Record<string, string>, Partial<RunResult>, Record<string, unknown>]>([
+  test.each<[string, Record<string, string>, Partial<RollingOut>, Record<string, unknown>]>([
     [
       'deploy',
       { image: 'production-fixed-20261125' },
@@ -186,11 +216,7 @@ describe('planRecord', () => {
       { tag: null, previousTaskDefinitionArn: null }
     ]
   ])('%s %o: the payload says what is rolled out', (mode, overrides, rolling, expected) => {
-    const plan = planRecord(
-      inputsOf({ mode, ...overrides }),
-      envFor(undefined),
-      resultOf({ mode: mode as RunResult['mode'], ...rolling })
-    )
+    const plan = planRecord(inputsOf({ mode, ...overrides }), envFor(undefined), rollingOf(rolling))
     expect(plan.kind === 'record' && plan.request.task).toBe(mode)
     expect(plan.kind === 'record' && plan.request.payload).toMatchObject({
       mode,
@@ -215,7 +241,7 @@ describe('serviceConsoleUrl', () => {
 })
 
 describe('finalStatus', () => {
-  test.each<[string, Partial<RunResult>, string, RegExp]>([
+  test.each<[string, Fields, string, RegExp]>([
     [
       'verified deploy',
       { status: 'succeeded', verified: true, digest: DIGEST, taskDefinitionArn: NEW_ARN },
@@ -241,15 +267,13 @@ describe('finalStatus', () => {
     ],
     ['failed without message', { status: 'failed' }, 'failure', /^failed: deploy failed$/]
   ])('%s', (_name, fields, state, description) => {
-    const status = finalStatus(resultOf(fields))
+    const status = statusOf(fields)
     expect(status.state).toBe(state)
     expect(status.description).toMatch(description)
   })
 
   test('a long error is cut to the 140 characters GitHub takes, on one line', () => {
-    const status = finalStatus(
-      resultOf({ status: 'failed', error: `line one\n${'x'.repeat(300)}` })
-    )
+    const status = statusOf({ status: 'failed', error: `line one\n${'x'.repeat(300)}` })
     expect(status.description).toHaveLength(140)
     expect(status.description).not.toContain('\n')
     expect(status.description.endsWith('...')).toBe(true)
@@ -368,10 +392,12 @@ describe('recording against the GitHub REST API', () => {
     })
     expect(api.requests.every(r => r.authorization === `token ${TOKEN}`)).toBe(true)
 
-    await finishDeploymentRecord(
-      record,
-      resultOf({ status: 'succeeded', verified: true, digest: DIGEST, taskDefinitionArn: NEW_ARN })
-    )
+    await finish(record, {
+      status: 'succeeded',
+      verified: true,
+      digest: DIGEST,
+      taskDefinitionArn: NEW_ARN
+    })
     expect(api.statusesOf(record?.id ?? 0)).toEqual(['in_progress', 'success'])
     expect(
       api.statuses.find(s => s.state === 'success' && s.deployment_id === record?.id)?.description
@@ -388,15 +414,12 @@ describe('recording against the GitHub REST API', () => {
       ['success']
     )
     const record = await startDeploymentRecord(inputsOf(), envFor(api), ROLLING)
-    await finishDeploymentRecord(
-      record,
-      resultOf({
-        status: 'failed',
-        rolledBack: true,
-        taskDefinitionArn: OLD_ARN,
-        error: 'rollout FAILED'
-      })
-    )
+    await finish(record, {
+      status: 'failed',
+      rolledBack: true,
+      taskDefinitionArn: OLD_ARN,
+      error: 'rollout FAILED'
+    })
     expect(api.statusesOf(record?.id ?? 0)).toEqual(['in_progress', 'failure'])
     expect(api.statusesOf(previous)).toEqual(['success'])
   })
@@ -405,7 +428,7 @@ describe('recording against the GitHub REST API', () => {
     const record = await startDeploymentRecord(
       inputsOf({ mode: 'rollback', environment: 'staging' }),
       envFor(api),
-      resultOf({ ...ROLLING, mode: 'rollback' })
+      ROLLING
     )
     expect(api.deployments.find(d => d.id === record?.id)).toMatchObject({
       task: 'rollback',
@@ -438,9 +461,7 @@ describe('recording against the GitHub REST API', () => {
       expect(warning).toContain('permissions: deployments: write')
       expect(warning).toContain('The deploy goes on without one.')
       expect(printed()).not.toContain(TOKEN)
-      await expect(
-        finishDeploymentRecord(record, resultOf({ status: 'succeeded' }))
-      ).resolves.toBeUndefined()
+      await expect(finish(record, { status: 'succeeded' })).resolves.toBeUndefined()
       expect(api.requests).toHaveLength(1)
     }
   )
@@ -449,7 +470,7 @@ describe('recording against the GitHub REST API', () => {
     const record = await startDeploymentRecord(inputsOf(), envFor(api), ROLLING)
     expect(record).toBeDefined()
     api.refuseWith = 403
-    await finishDeploymentRecord(record, resultOf({ status: 'succeeded' }))
+    await finish(record, { status: 'succeeded' })
     expect(warnings()).toEqual([
       expect.stringContaining(
         `Could not set GitHub deployment ${record?.id} to success: GitHub answered 403`

@@ -19,14 +19,20 @@ import {
   type Task,
   type TaskDefinition
 } from '@aws-sdk/client-ecs'
+import { DescribeImagesCommand, DescribeRepositoriesCommand, ECRClient } from '@aws-sdk/client-ecr'
 import { mockClient } from 'aws-sdk-client-mock'
-import type { Ecr } from '../../src/aws/ecr.js'
+import { Ecr } from '../../src/aws/ecr.js'
 import { Ecs } from '../../src/aws/ecs.js'
 import { Logs } from '../../src/aws/logs.js'
 import type { Deps } from '../../src/deps.js'
 import type { Docker } from '../../src/docker.js'
 import { parseInputs, type Inputs } from '../../src/inputs/inputs.js'
-import { newResult, type RunResult } from '../../src/result.js'
+import {
+  newResult,
+  newServiceResult,
+  type RunResult,
+  type ServiceResult
+} from '../../src/result.js'
 import { FakeClock } from './fakes.js'
 import type { StartedRollout } from '../../src/rollout/start.js'
 
@@ -88,6 +94,10 @@ export interface Story {
   taggedRevisions?: number[]
   /** UpdateService calls (1 = the first) that ECS applies but whose answer is lost. */
   lostUpdateAnswers?: number[]
+  /** The service's task definition family, when it is not the one its name gives. */
+  family?: string
+  /** UpdateService calls (1 = the first) that ECS refuses, changing nothing. */
+  refusedUpdates?: number[]
 }
 
 interface State {
@@ -108,70 +118,131 @@ export function completesAfter(seconds: number, desired = 2): NonNullable<Story[
   ]
 }
 
+/** One service of the fake: its story, and what was done to it. */
+class FakeService {
+  script: Step[]
+  updates = 0
+  readonly registeredAt: number[] = []
+  readonly updatedAt: number[] = []
+  constructor(
+    readonly name: string,
+    readonly family: string,
+    readonly story: Story
+  ) {
+    this.script = [...story.script].sort((a, b) => a.at - b.at)
+  }
+}
+
+/** The task definition family of a service of these stories. */
+export function familyOf(service: string): string {
+  return service === SERVICE ? 'babyshield-backend-task' : `${service}-task`
+}
+
+const arnIn = (family: string, n: number): string =>
+  `arn:aws:ecs:eu-north-1:123456789012:task-definition/${family}:${n}`
+
+export const revOf = (service: string, n: number): string => arnIn(familyOf(service), n)
+
+/**
+ * ECS for one service (a Story) or several (stories by service name), each with its own task
+ * definition family and script, answering the calls of all of them as ECS does.
+ */
 export class FakeEcs {
   readonly clock = new FakeClock(T0)
   readonly ecsMock = mockClient(ECSClient)
   readonly logsMock = mockClient(CloudWatchLogsClient)
-  private script: Step[]
-  private updates = 0
-  /** Seconds at which RegisterTaskDefinition was called. */
+  private readonly services: FakeService[]
+  /** Seconds at which RegisterTaskDefinition was called, for any service. */
   readonly registeredAt: number[] = []
-  /** Seconds at which UpdateService was called. */
+  /** Seconds at which UpdateService was called, for any service. */
   readonly updatedAt: number[] = []
   readonly deps: Deps
 
-  constructor(private readonly story: Story) {
-    this.script = [...story.script].sort((a, b) => a.at - b.at)
+  constructor(stories: Story | Record<string, Story>) {
+    const byName: Record<string, Story> =
+      'script' in stories ? { [SERVICE]: stories as Story } : (stories as Record<string, Story>)
+    this.services = Object.entries(byName).map(
+      ([name, story]) => new FakeService(name, story.family ?? familyOf(name), story)
+    )
     const ecsClient = new ECSClient({ region: 'eu-north-1' })
     const logsClient = new CloudWatchLogsClient({ region: 'eu-north-1' })
-    this.ecsMock.on(DescribeServicesCommand).callsFake(() => {
-      const state = this.state()
-      if (state.throttled) throw throttling()
-      return { services: [this.service(state)], failures: [] }
+    this.ecsMock.on(DescribeServicesCommand).callsFake((input: { services?: string[] }) => {
+      const asked = (input.services ?? []).map(name => this.named(name))
+      if (asked.some(service => this.state(service).throttled)) throw throttling()
+      return { services: asked.map(service => this.service(service)), failures: [] }
     })
-    this.ecsMock.on(ListTasksCommand).callsFake((input: { desiredStatus?: string }) => ({
-      taskArns: (input.desiredStatus === 'STOPPED' ? this.state().stopped : this.running()).map(
-        t => t.taskArn
-      )
-    }))
+    this.ecsMock
+      .on(ListTasksCommand)
+      .callsFake((input: { desiredStatus?: string; serviceName?: string }) => {
+        const service = this.named(input.serviceName ?? SERVICE)
+        return {
+          taskArns: (input.desiredStatus === 'STOPPED'
+            ? this.state(service).stopped
+            : this.running(service)
+          ).map(t => t.taskArn)
+        }
+      })
     this.ecsMock.on(DescribeTasksCommand).callsFake((input: { tasks?: string[] }) => {
-      const all = [...this.state().stopped, ...this.running()]
+      const all = this.services.flatMap(service => [
+        ...this.state(service).stopped,
+        ...this.running(service)
+      ])
       return { tasks: all.filter(t => input.tasks?.includes(t.taskArn ?? '')), failures: [] }
     })
     this.ecsMock
       .on(DescribeTaskDefinitionCommand)
-      .callsFake((input: { taskDefinition?: string }) => ({
-        taskDefinition: this.taskDefinition(Number(input.taskDefinition?.split(':').pop())),
-        tags: []
-      }))
-    this.ecsMock.on(RegisterTaskDefinitionCommand).callsFake(() => {
+      .callsFake((input: { taskDefinition?: string }) => {
+        const ref = input.taskDefinition ?? ''
+        const family = ref.slice(ref.lastIndexOf('/') + 1).split(':')[0] ?? ''
+        const service = this.services.find(s => s.family === family) ?? this.first()
+        return {
+          taskDefinition: this.taskDefinitionOf(service, Number(ref.split(':').pop())),
+          tags: []
+        }
+      })
+    this.ecsMock.on(RegisterTaskDefinitionCommand).callsFake((input: { family?: string }) => {
+      const service = this.services.find(s => s.family === input.family) ?? this.first()
       this.registeredAt.push(this.clock.seconds)
-      return { taskDefinition: { ...this.taskDefinition(13) } }
+      service.registeredAt.push(this.clock.seconds)
+      return { taskDefinition: { ...this.taskDefinitionOf(service, 13) } }
     })
-    this.ecsMock.on(UpdateServiceCommand).callsFake((input: { taskDefinition?: string }) => {
-      this.updates += 1
-      this.updatedAt.push(this.clock.seconds)
-      const revision = Number(input.taskDefinition?.split(':').pop())
-      const id = `ecs-svc/update-${this.updates}`
-      const steps = (this.story.afterUpdate ?? completesAfter(20))(revision, id)
-      const now = this.clock.seconds
-      // What ECS does next replaces the rest of the script.
-      this.script = [
-        ...this.script.filter(s => s.at <= now),
-        ...steps.map(s => ({ ...s, at: s.at + now }))
-      ]
-      if (this.story.lostUpdateAnswers?.includes(this.updates)) {
-        throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError' })
-      }
-      return { service: this.service(this.state()) }
-    })
+    this.ecsMock
+      .on(UpdateServiceCommand)
+      .callsFake((input: { service?: string; taskDefinition?: string }) => {
+        const service = this.named(input.service ?? SERVICE)
+        service.updates += 1
+        this.updatedAt.push(this.clock.seconds)
+        service.updatedAt.push(this.clock.seconds)
+        const revision = Number(input.taskDefinition?.split(':').pop())
+        const id =
+          service.name === SERVICE
+            ? `ecs-svc/update-${service.updates}`
+            : `ecs-svc/${service.name}-update-${service.updates}`
+        const steps = (service.story.afterUpdate ?? completesAfter(20))(revision, id)
+        const now = this.clock.seconds
+        const before = service.script
+        // What ECS does next replaces the rest of the script.
+        service.script = [
+          ...service.script.filter(s => s.at <= now),
+          ...steps.map(s => ({ ...s, at: s.at + now }))
+        ]
+        if (service.story.lostUpdateAnswers?.includes(service.updates)) {
+          throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError' })
+        }
+        if (service.story.refusedUpdates?.includes(service.updates)) {
+          service.script = before
+          throw Object.assign(new Error('The service cannot be updated right now.'), {
+            name: 'InvalidParameterException',
+            $fault: 'client'
+          })
+        }
+        return { service: this.service(service) }
+      })
     this.logsMock.on(FilterLogEventsCommand).callsFake((input: FilterLogEventsCommandInput) => ({
       events: (input.logStreamNames ?? []).flatMap(stream =>
-        (this.story.logs?.[stream.split('/').pop() ?? ''] ?? []).map((message, i) => ({
-          timestamp: T0 + i,
-          logStreamName: stream,
-          message
-        }))
+        this.services
+          .flatMap(service => service.story.logs?.[stream.split('/').pop() ?? ''] ?? [])
+          .map((message, i) => ({ timestamp: T0 + i, logStreamName: stream, message }))
       )
     }))
     this.deps = {
@@ -205,22 +276,34 @@ export class FakeEcs {
   }
 
   /** The DescribeServices answer right now, as ECS would give it. */
-  serviceNow(): { services: Service[]; failures: [] } {
-    return { services: [this.service(this.state())], failures: [] }
+  serviceNow(name = SERVICE): { services: Service[]; failures: [] } {
+    return { services: [this.service(this.named(name))], failures: [] }
   }
 
-  updatedTo(): string[] {
+  /** The revisions UpdateService pointed services at, in order; of one service when named. */
+  updatedTo(service?: string): string[] {
     return this.ecsMock
       .commandCalls(UpdateServiceCommand)
+      .filter(call => !service || call.args[0].input.service === service)
       .map(call => call.args[0].input.taskDefinition ?? '')
   }
 
-  taskDefinition(revision: number): TaskDefinition {
-    const tagged = this.story.taggedRevisions?.includes(revision)
+  /** The revision the service's PRIMARY deployment runs now. */
+  runsNow(name = SERVICE): string | undefined {
+    return this.service(this.named(name)).taskDefinition
+  }
+
+  taskDefinition(revision: number, service = SERVICE): TaskDefinition {
+    return this.taskDefinitionOf(this.named(service), revision)
+  }
+
+  private taskDefinitionOf(service: FakeService, revision: number): TaskDefinition {
+    const tagged = service.story.taggedRevisions?.includes(revision)
     return {
-      taskDefinitionArn: rev(revision),
-      family: 'babyshield-backend-task',
+      taskDefinitionArn: arnIn(service.family, revision),
+      family: service.family,
       revision,
+      status: 'ACTIVE',
       containerDefinitions: [
         {
           name: 'app',
@@ -237,31 +320,47 @@ export class FakeEcs {
     }
   }
 
-  private state(): State {
+  private first(): FakeService {
+    const [first] = this.services
+    if (!first) throw new Error('a FakeEcs without services')
+    return first
+  }
+
+  private named(name: string): FakeService {
+    const short = name.slice(name.lastIndexOf('/') + 1)
+    const service = this.services.find(s => s.name === short)
+    if (!service) throw new Error(`FakeEcs has no service ${name}`)
+    return service
+  }
+
+  private state(service: FakeService): State {
     const now = this.clock.seconds
     const state: State = { deployments: [], events: [], stopped: [], throttled: false }
     const created = new Map<string, number>()
-    for (const step of this.script) {
+    for (const step of service.script) {
       if (step.at > now) break
       if (step.deployments) {
         state.deployments = step.deployments.map((spec, i) => {
           if (!created.has(spec.id)) created.set(spec.id, spec.createdAt ?? step.at)
-          return deployment(spec, i, created.get(spec.id) ?? step.at)
+          return deployment(service, spec, i, created.get(spec.id) ?? step.at)
         })
       }
       for (const message of step.events ?? []) {
         state.events.unshift({ createdAt: at(step.at), message })
       }
-      for (const spec of step.stopped ?? []) state.stopped.unshift(stoppedTask(spec, step.at))
+      for (const spec of step.stopped ?? []) {
+        state.stopped.unshift(stoppedTask(service, spec, step.at))
+      }
       if (step.throttled !== undefined) state.throttled = step.throttled
     }
     return state
   }
 
-  private service(state: State): Service {
+  private service(service: FakeService): Service {
+    const state = this.state(service)
     const primary = state.deployments.find(d => d.status === 'PRIMARY')
     return {
-      serviceName: SERVICE,
+      serviceName: service.name,
       status: 'ACTIVE',
       taskDefinition: primary?.taskDefinition,
       desiredCount: primary?.desiredCount ?? 0,
@@ -271,8 +370,8 @@ export class FakeEcs {
     }
   }
 
-  private running(): Task[] {
-    return this.state().deployments.flatMap(d =>
+  private running(service: FakeService): Task[] {
+    return this.state(service).deployments.flatMap(d =>
       Array.from({ length: d.runningCount ?? 0 }, (_, i) => {
         const revision = Number(d.taskDefinition?.split(':').pop())
         return {
@@ -288,11 +387,16 @@ export class FakeEcs {
   }
 }
 
-function deployment(spec: DeploymentSpec, index: number, createdAt: number): Deployment {
+function deployment(
+  service: FakeService,
+  spec: DeploymentSpec,
+  index: number,
+  createdAt: number
+): Deployment {
   return {
     id: spec.id,
     status: spec.status ?? (index === 0 ? 'PRIMARY' : 'ACTIVE'),
-    taskDefinition: rev(spec.revision),
+    taskDefinition: arnIn(service.family, spec.revision),
     desiredCount: spec.desired ?? 2,
     runningCount: spec.running ?? 0,
     pendingCount: spec.pending ?? 0,
@@ -308,10 +412,10 @@ export function taskArn(id: string): string {
   return `arn:aws:ecs:eu-north-1:123456789012:task/${CLUSTER}/${id}`
 }
 
-function stoppedTask(spec: StoppedSpec, stoppedAt: number): Task {
+function stoppedTask(service: FakeService, spec: StoppedSpec, stoppedAt: number): Task {
   return {
     taskArn: taskArn(spec.id),
-    taskDefinitionArn: rev(spec.revision),
+    taskDefinitionArn: arnIn(service.family, spec.revision),
     startedBy: spec.deploymentId,
     lastStatus: 'STOPPED',
     desiredStatus: 'STOPPED',
@@ -353,6 +457,19 @@ export function inputsFor(values: Record<string, string> = {}): Inputs {
   return parseInputs(name => all[name] ?? '')
 }
 
+/** Gives the fake an ECR whose repository has the image of revision 13 (digestOf(13)). */
+export function withImageInEcr(ecs: FakeEcs): FakeEcs {
+  const ecr = mockClient(ECRClient)
+  ecr.on(DescribeRepositoriesCommand).resolves({
+    repositories: [{ repositoryName: 'babyshield-backend', repositoryUri: REPOSITORY_URI }]
+  })
+  ecr.on(DescribeImagesCommand).resolves({
+    imageDetails: [{ imageDigest: digestOf(13), imageTags: ['production-fixed-20261126'] }]
+  })
+  ecs.deps.ecr = new Ecr(new ECRClient({ region: 'eu-north-1' }))
+  return ecs
+}
+
 export const OURS = 'ecs-svc/new'
 export const OLD = 'ecs-svc/old'
 
@@ -366,12 +483,28 @@ export const ROLLOUT: StartedRollout = {
   digest: digestOf(13)
 }
 
-export function freshResult(): RunResult {
+/** A deploy's result for the service of these stories, or for the services named. */
+export function freshRun(
+  services: string[] = [SERVICE],
+  mode: RunResult['mode'] = 'deploy'
+): RunResult {
   return newResult(
-    'deploy',
-    { region: 'eu-north-1', cluster: CLUSTER, service: SERVICE },
+    mode,
+    { region: 'eu-north-1', cluster: CLUSTER, services },
     { commit: 'abc123', actor: 'dev', repository: 'babyshield/api', runUrl: '', notes: '' }
   )
+}
+
+/** The service's part of a fresh result: what a rollout reports into. */
+export function freshResult(): ServiceResult {
+  return newServiceResult(SERVICE)
+}
+
+/** The one service's part of a run's result. */
+export function only(result: RunResult): ServiceResult {
+  const [service, ...others] = result.services
+  if (!service || others.length > 0) throw new Error('expected a result of one service')
+  return service
 }
 
 /** A rolling update of two tasks that ECS finishes `seconds` after the start. */

@@ -31,7 +31,7 @@ describe('parseInputs defaults', () => {
     expect(inputs).toEqual({
       mode: 'deploy',
       cluster: 'babyshield-cluster',
-      service: 'babyshield-backend-service',
+      services: ['babyshield-backend-service'],
       ecrRepository: 'babyshield-backend',
       region: 'eu-north-1',
       tag: undefined,

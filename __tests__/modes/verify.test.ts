@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-ecs'
 import { FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs'
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest'
+import { flat } from '../helpers/results.js'
 import { parseInputs, type Inputs } from '../../src/inputs/inputs.js'
 import { verify } from '../../src/modes/verify.js'
 import { newResult, type RunResult } from '../../src/result.js'
@@ -40,7 +41,7 @@ function inputs(overrides: Record<string, string> = {}): Inputs {
 function freshResult(i: Inputs): RunResult {
   return newResult(
     i.mode,
-    { region: i.region, cluster: i.cluster, service: i.service },
+    { region: i.region, cluster: i.cluster, services: i.services },
     { commit: '', actor: 'octocat', repository: '', runUrl: '', notes: '' }
   )
 }
@@ -52,7 +53,7 @@ describe('verify', () => {
     const result = freshResult(i)
     await verify(i, w.deps, result)
 
-    expect(result).toMatchObject({
+    expect(flat(result)).toMatchObject({
       status: 'succeeded',
       verified: true,
       tag: 'production-fixed-20261120',
@@ -63,7 +64,7 @@ describe('verify', () => {
       containerName: 'api',
       rolledBack: false
     })
-    expect(result.checks).toEqual([
+    expect(flat(result).checks).toEqual([
       {
         name: 'task definition pins the expected digest',
         status: 'pass',
@@ -93,7 +94,11 @@ describe('verify', () => {
         detail: 'no ERROR lines in /ecs/babyshield-backend in the last 10 minutes'
       }
     ])
-    expect(result.logs).toEqual({ group: '/ecs/babyshield-backend', lines: [], errorCount: 0 })
+    expect(flat(result).logs).toEqual({
+      group: '/ecs/babyshield-backend',
+      lines: [],
+      errorCount: 0
+    })
     // verify runs after every deploy: its calls stay few.
     expect(w.ecsMock.commandCalls(DescribeServicesCommand)).toHaveLength(2)
     expect(w.ecsMock.commandCalls(DescribeTaskDefinitionCommand)).toHaveLength(1)
@@ -107,8 +112,8 @@ describe('verify', () => {
     const i = inputs({ tag: 'production-fixed-20261120' })
     const result = freshResult(i)
     await verify(i, w.deps, result)
-    expect(result).toMatchObject({ verified: true, tag: 'production-fixed-20261120' })
-    expect(result.checks[0]?.detail).toBe(
+    expect(flat(result)).toMatchObject({ verified: true, tag: 'production-fixed-20261120' })
+    expect(flat(result).checks[0]?.detail).toBe(
       `container api pins ${OLD_DIGEST} = tag production-fixed-20261120`
     )
   })
@@ -120,7 +125,14 @@ describe('verify', () => {
     await expect(verify(i, w.deps, result)).rejects.toThrow(
       `Verification of ECS service ${SERVICE} failed: task definition pins the expected digest (container api pins ${OLD_DIGEST}, but tag production-fixed-20261126 is ${NEW_DIGEST}); tasks run the expected digest (2 of 2 running tasks run another image than ${NEW_DIGEST} in api: t0 runs ${OLD_DIGEST}, t1 runs ${OLD_DIGEST}). Nothing was changed; the service runs babyshield-backend-task:41.`
     )
-    expect(result).toMatchObject({ verified: false, digest: NEW_DIGEST })
+    // The outputs say what runs; what should have run is the result's `expected`.
+    expect(flat(result)).toMatchObject({
+      verified: false,
+      digest: OLD_DIGEST,
+      image: `${REPOSITORY_URI}@${OLD_DIGEST}`,
+      tag: 'production-fixed-20261120',
+      expected: { digest: NEW_DIGEST, tag: 'production-fixed-20261126' }
+    })
   })
 
   test('one task of 150 with the wrong digest is found: every page of tasks is read', async () => {
@@ -129,13 +141,13 @@ describe('verify', () => {
     const i = inputs()
     const result = freshResult(i)
     await expect(verify(i, w.deps, result)).rejects.toThrow('tasks run the expected digest')
-    expect(result.verified).toBe(false)
-    expect(result.checks.find(c => c.name === 'tasks run the expected digest')).toEqual({
+    expect(flat(result).verified).toBe(false)
+    expect(flat(result).checks.find(c => c.name === 'tasks run the expected digest')).toEqual({
       name: 'tasks run the expected digest',
       status: 'fail',
       detail: `1 of 150 running tasks run another image than ${OLD_DIGEST} in api: t137 runs ${wrong}`
     })
-    expect(result.checks.find(c => c.name === 'tasks run the service revision')?.status).toBe(
+    expect(flat(result).checks.find(c => c.name === 'tasks run the service revision')?.status).toBe(
       'pass'
     )
     expect(w.ecsMock.commandCalls(ListTasksCommand).map(c => c.args[0].input.nextToken)).toEqual([
@@ -157,8 +169,8 @@ describe('verify', () => {
     const i = inputs({ 'health-check-url': HEALTH_URL })
     const result = freshResult(i)
     await verify(i, w.deps, result)
-    expect(result.verified).toBe(true)
-    expect(result.checks.find(c => c.name === 'health check')).toEqual({
+    expect(flat(result).verified).toBe(true)
+    expect(flat(result).checks.find(c => c.name === 'health check')).toEqual({
       name: 'health check',
       status: 'pass',
       detail: `GET ${HEALTH_URL} answered 200 (attempt 1: 503, attempt 2: 200)`
@@ -178,7 +190,7 @@ describe('verify', () => {
     await expect(verify(i, w.deps, result)).rejects.toThrow(
       `health check (GET ${HEALTH_URL} did not answer 2xx in 6 attempts over 46 s`
     )
-    expect(result.verified).toBe(false)
+    expect(flat(result).verified).toBe(false)
     expect(w.clock.now() - started).toBeLessThanOrEqual(60_000)
   })
 
@@ -192,14 +204,14 @@ describe('verify', () => {
     const i = inputs()
     const result = freshResult(i)
     await verify(i, w.deps, result)
-    expect(result.verified).toBe(true)
-    expect(result.checks.at(-1)).toEqual({
+    expect(flat(result).verified).toBe(true)
+    expect(flat(result).checks.at(-1)).toEqual({
       name: 'recent ERROR logs',
       status: 'warn',
       detail:
         '1 ERROR line in /ecs/babyshield-backend in the last 10 minutes; the last: ERROR recall feed timeout'
     })
-    expect(result.logs?.errorCount).toBe(1)
+    expect(flat(result).logs?.errorCount).toBe(1)
   })
 
   test('a task definition that does not pin a digest is a failed check that says so', async () => {
@@ -215,10 +227,10 @@ describe('verify', () => {
     await expect(verify(i, w.deps, result)).rejects.toThrow(
       `task definition pins the expected digest (container api runs ${REPOSITORY_URI}:production-fixed-20261120, which is not pinned by digest`
     )
-    expect(result.checks.find(c => c.name === 'tasks run the expected digest')?.detail).toBe(
+    expect(flat(result).checks.find(c => c.name === 'tasks run the expected digest')?.detail).toBe(
       `no expected digest to compare with; api runs ${OLD_DIGEST} (2)`
     )
-    expect(result.digest).toBeUndefined()
+    expect(flat(result).digest).toBeUndefined()
   })
 
   test('a tag that is not in ECR is an error, not verified: false', async () => {
@@ -231,7 +243,7 @@ describe('verify', () => {
     await expect(verify(i, w.deps, result)).rejects.toThrow(
       "tag 'production-fixed-20260101' is not in ECR repository babyshield-backend: there is no digest to verify against"
     )
-    expect(result.checks).toEqual([])
+    expect(flat(result).checks).toEqual([])
     expect(w.ecsMock.commandCalls(ListTasksCommand)).toHaveLength(0)
   })
 
@@ -270,7 +282,7 @@ describe('verify', () => {
     const i = inputs({ 'dry-run': 'true' })
     const result = freshResult(i)
     await verify(i, w.deps, result)
-    expect(result).toMatchObject({ status: 'succeeded', verified: true })
-    expect(result.plan).toBeUndefined()
+    expect(flat(result)).toMatchObject({ status: 'succeeded', verified: true })
+    expect(flat(result).plan).toBeUndefined()
   })
 })

@@ -12,46 +12,63 @@ import {
   type SignalSource
 } from '../../src/rollout/cancel.js'
 import { run } from '../../src/main.js'
-import { newResult, type RunResult } from '../../src/result.js'
+import { newResult, type RunResult, type ServiceResult } from '../../src/result.js'
 import { NEW_DIGEST } from '../fixtures/task-definitions.js'
 import { deployment, service } from '../helpers/ecs-answers.js'
 import { DEPLOY_INPUTS, NEW, OLD, deployWorld } from '../helpers/deploy-world.js'
 
-function resultOf(fields: Partial<RunResult>): RunResult {
-  return {
-    ...newResult(
-      'deploy',
-      { region: 'eu-north-1', cluster: 'babyshield-cluster', service: 'api' },
-      { commit: '', actor: '', repository: '', runUrl: '', notes: '' }
-    ),
-    ...fields
-  }
+type Fields = Partial<ServiceResult> & Pick<RunResult, 'mode'>
+
+function resultOf({ mode, ...fields }: Fields, services = ['api']): RunResult {
+  const result = newResult(
+    mode,
+    { region: 'eu-north-1', cluster: 'babyshield-cluster', services },
+    { commit: '', actor: '', repository: '', runUrl: '', notes: '' }
+  )
+  result.services = result.services.map(s => ({ ...s, ...fields, service: s.service }))
+  return result
 }
 
 describe('cancelledError', () => {
-  test.each<[string, CancelSignal, Partial<RunResult>, string]>([
+  test.each<[string, CancelSignal, Fields, string]>([
     [
       'deploy mid-rollout',
       'SIGTERM',
-      { mode: 'deploy', previousTaskDefinitionArn: OLD, taskDefinitionArn: NEW },
+      {
+        mode: 'deploy',
+        previousTaskDefinitionArn: OLD,
+        taskDefinitionArn: NEW,
+        change: 'rolling-out'
+      },
       'The step was cancelled (SIGTERM) while ECS service api was being moved to babyshield-backend-task:42; it ran babyshield-backend-task:41 before this step. ECS goes on with that deployment without this step, and nothing was rolled back: check the service, then run verify, or rollback to return to babyshield-backend-task:41.'
     ],
     [
       'rollback mid-rollout',
       'SIGINT',
-      { mode: 'rollback', previousTaskDefinitionArn: NEW, taskDefinitionArn: OLD },
+      {
+        mode: 'rollback',
+        previousTaskDefinitionArn: NEW,
+        taskDefinitionArn: OLD,
+        change: 'rolling-out'
+      },
       'The step was cancelled (SIGINT) while ECS service api was being rolled back to babyshield-backend-task:41; it ran babyshield-backend-task:42 before this step. ECS goes on with that deployment without this step, and nothing was rolled back: check the service, then run verify, or rollback to return to babyshield-backend-task:42.'
     ],
     [
       'deploy while its failed rollout was rolled back',
       'SIGTERM',
-      { mode: 'deploy', previousTaskDefinitionArn: OLD, taskDefinitionArn: OLD },
+      {
+        mode: 'deploy',
+        previousTaskDefinitionArn: OLD,
+        taskDefinitionArn: OLD,
+        change: 'returning'
+      },
       'The step was cancelled (SIGTERM) while ECS service api was being returned to babyshield-backend-task:41, the revision it ran before this step. ECS goes on with that deployment without this step: check the service, then run verify.'
     ],
     [
       'deploy before the update was confirmed',
       'SIGTERM',
-      { mode: 'deploy', previousTaskDefinitionArn: OLD },
+      // Read, not moved: what runs is what ran.
+      { mode: 'deploy', previousTaskDefinitionArn: OLD, taskDefinitionArn: OLD },
       'The step was cancelled (SIGTERM) before ECS confirmed an update of ECS service api: it ran babyshield-backend-task:41 before this step and was not moved by it; a revision this step registered may be left unused.'
     ],
     [

@@ -52,7 +52,10 @@ describe('watchRollout', () => {
     })
     return {
       deps: {
-        ecs: { service } as unknown as Ecs,
+        ecs: {
+          service,
+          services: (names: string[]) => Promise.all(names.map(() => service()))
+        } as unknown as Ecs,
         clock: {
           now: () => t,
           sleep: (ms: number) => {

@@ -13,6 +13,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest'
+import { flat } from '../helpers/results.js'
 import { parseInputs, type Inputs } from '../../src/inputs/inputs.js'
 import { deploy } from '../../src/modes/deploy.js'
 import { newResult, type RunResult } from '../../src/result.js'
@@ -56,7 +57,7 @@ function inputs(overrides: Record<string, string> = {}): Inputs {
 function freshResult(i: Inputs): RunResult {
   return newResult(
     i.mode,
-    { region: i.region, cluster: i.cluster, service: i.service },
+    { region: i.region, cluster: i.cluster, services: i.services },
     {
       commit: 'c0ffee',
       actor: 'octocat',
@@ -90,7 +91,7 @@ describe('deploy', () => {
     const result = freshResult(i)
     await deploy(i, world.deps, result)
 
-    expect(result).toMatchObject({
+    expect(flat(result)).toMatchObject({
       status: 'succeeded',
       tag: 'production-fixed-20261126',
       digest: NEW_DIGEST,
@@ -140,13 +141,13 @@ describe('deploy', () => {
       taskDefinition: NEW,
       forceNewDeployment: true
     })
-    expect(result.checks.map(c => [c.name, c.status])).toEqual(
+    expect(flat(result).checks.map(c => [c.name, c.status])).toEqual(
       expect.arrayContaining([
         ['tasks run the expected digest', 'pass'],
         ['tasks run the service revision', 'pass']
       ])
     )
-    expect(result.timeline.map(e => e.message)).toEqual(
+    expect(flat(result).timeline.map(e => e.message)).toEqual(
       expect.arrayContaining([
         expect.stringContaining('2/2 running'),
         expect.stringContaining('COMPLETED')
@@ -161,7 +162,7 @@ describe('deploy', () => {
     const i = inputs()
     const result = freshResult(i)
     await deploy(i, world.deps, result)
-    expect(result.tag).toBe('production-fixed-20261126-v2')
+    expect(flat(result).tag).toBe('production-fixed-20261126-v2')
     expect(world.docker.calls).toContain(`push ${REPOSITORY_URI}:production-fixed-20261126-v2`)
   })
 
@@ -200,8 +201,8 @@ describe('deploy', () => {
     const result = freshResult(i)
     await deploy(i, world.deps, result)
     expect(result.status).toBe('planned')
-    expect(result.plan).toContain(`-       "image": "${REPOSITORY_URI}@${OLD_DIGEST}",`)
-    expect(result.plan).toContain(
+    expect(flat(result).plan).toContain(`-       "image": "${REPOSITORY_URI}@${OLD_DIGEST}",`)
+    expect(flat(result).plan).toContain(
       `+       "image": "${REPOSITORY_URI}@sha256:<digest of the image built>",`
     )
     expect(world.docker.calls).toEqual([])
@@ -218,7 +219,7 @@ describe('deploy', () => {
     const result = freshResult(i)
     await deploy(i, world.deps, result)
     expect(world.docker.calls).toEqual([])
-    expect(result).toMatchObject({
+    expect(flat(result)).toMatchObject({
       status: 'succeeded',
       tag: 'production-fixed-20261120',
       digest: NEW_DIGEST,
@@ -240,7 +241,7 @@ describe('deploy', () => {
       )
       expect(world.ecsMock.commandCalls(RegisterTaskDefinitionCommand)).toHaveLength(0)
       expect(world.ecsMock.commandCalls(UpdateServiceCommand)).toHaveLength(0)
-      expect(result.previousTaskDefinitionArn).toBe(OLD)
+      expect(flat(result).previousTaskDefinitionArn).toBe(OLD)
     })
 
     test('an ECR repository that cannot be read: the service was not read either', async () => {
@@ -307,7 +308,11 @@ describe('deploy', () => {
     const i = inputs({ wait: 'false' })
     const result = freshResult(i)
     await deploy(i, world.deps, result)
-    expect(result).toMatchObject({ status: 'succeeded', verified: false, taskDefinitionArn: NEW })
+    expect(flat(result)).toMatchObject({
+      status: 'succeeded',
+      verified: false,
+      taskDefinitionArn: NEW
+    })
     // Preflight, and the check for a deployment in progress.
     expect(world.ecsMock.commandCalls(DescribeServicesCommand)).toHaveLength(2)
   })
@@ -349,6 +354,6 @@ describe('deploy', () => {
       /did not complete|failed|rolled back/i
     )
     expect(result.status).not.toBe('succeeded')
-    expect(result.verified).toBe(false)
+    expect(flat(result).verified).toBe(false)
   })
 })

@@ -180,16 +180,20 @@ describe('a crash loop', () => {
     const ecs = new FakeEcs({ script: [], afterUpdate: () => CRASH_LOOP })
     const result = freshResult()
     await expect(
-      rollOut(ecs.deps, rolloutPolicy(inputsFor()), result, {
-        service: SERVICE,
-        revision: rev(13),
-        previousRevision: rev(12),
-        containerName: 'app',
-        digest: digestOf(13),
-        registered: false,
-        what: 'rollback',
-        wait: true
-      })
+      rollOut(
+        ecs.deps,
+        rolloutPolicy(inputsFor()),
+        [
+          {
+            result,
+            attempted: { taskDefinitionArn: rev(13), digest: digestOf(13) },
+            before: { taskDefinitionArn: rev(12), digest: digestOf(12) },
+            containerName: 'app',
+            registered: false
+          }
+        ],
+        { what: 'rollback', wait: true }
+      )
     ).rejects.toThrow('rollback-on-failure is false')
     // The one update is the rollback itself; none follows it.
     expect(ecs.updatedTo()).toEqual([rev(13)])

@@ -1,17 +1,15 @@
 // A deployment already in progress when the step starts is not stacked on: deploy waits for it
 // to settle, saying so, and only then registers and rolls out its own revision.
 import * as core from '@actions/core'
-import { DescribeImagesCommand, DescribeRepositoriesCommand, ECRClient } from '@aws-sdk/client-ecr'
-import { mockClient } from 'aws-sdk-client-mock'
 import { beforeEach, describe, expect, test, vi } from 'vitest'
-import { Ecr } from '../../src/aws/ecr.js'
 import { deploy } from '../../src/modes/deploy.js'
 import {
   digestOf,
   FakeEcs,
-  freshResult,
+  freshRun,
+  withImageInEcr,
+  only,
   inputsFor,
-  REPOSITORY_URI,
   rev,
   type Step
 } from '../helpers/scripted-ecs.js'
@@ -29,16 +27,7 @@ const inProgress: Step = {
 
 /** A world where the image is already in ECR, so deploy builds nothing. */
 function world(script: Step[]): FakeEcs {
-  const ecs = new FakeEcs({ script })
-  const ecr = mockClient(ECRClient)
-  ecr.on(DescribeRepositoriesCommand).resolves({
-    repositories: [{ repositoryName: 'babyshield-backend', repositoryUri: REPOSITORY_URI }]
-  })
-  ecr.on(DescribeImagesCommand).resolves({
-    imageDetails: [{ imageDigest: digestOf(13), imageTags: ['production-fixed-20261126'] }]
-  })
-  ecs.deps.ecr = new Ecr(new ECRClient({ region: 'eu-north-1' }))
-  return ecs
+  return withImageInEcr(new FakeEcs({ script }))
 }
 
 beforeEach(() => {
@@ -51,9 +40,10 @@ describe('a deployment already in progress', () => {
       inProgress,
       { at: 45, deployments: [{ id: THEIRS, revision: 12, running: 2, state: 'COMPLETED' }] }
     ])
-    const result = freshResult()
+    const run = freshRun()
 
-    await deploy(inputsFor({ image: digestOf(13) }), ecs.deps, result)
+    await deploy(inputsFor({ image: digestOf(13) }), ecs.deps, run)
+    const result = only(run)
 
     expect(vi.mocked(core.info)).toHaveBeenCalledWith(
       `A deployment is already in progress on babyshield-backend-service: ${THEIRS} → babyshield-backend-task:12, 1/2 running, 1 pending, 0 failed, IN_PROGRESS; 1 other deployment, 1 running. Waiting for it to settle before deploying (up to 15 minutes).`
@@ -64,8 +54,8 @@ describe('a deployment already in progress', () => {
     expect(result.timeline[0]?.message).toBe(
       'in progress 1/2 running, 1 pending, 0 failed, IN_PROGRESS; 1 other deployment, 1 running'
     )
+    expect(run.status).toBe('succeeded')
     expect(result).toMatchObject({
-      status: 'succeeded',
       verified: true,
       previousTaskDefinitionArn: rev(12),
       taskDefinitionArn: rev(13)
@@ -81,9 +71,7 @@ describe('a deployment already in progress', () => {
       }
     ])
 
-    await expect(
-      deploy(inputsFor({ image: digestOf(13) }), ecs.deps, freshResult())
-    ).rejects.toThrow(
+    await expect(deploy(inputsFor({ image: digestOf(13) }), ecs.deps, freshRun())).rejects.toThrow(
       'While this step waited, the deployment in progress on babyshield-backend-service settled on babyshield-backend-task:11, not on babyshield-backend-task:12 that this deploy was planned from: nothing was deployed; run the step again'
     )
     expect(ecs.registeredAt).toEqual([])
@@ -94,7 +82,7 @@ describe('a deployment already in progress', () => {
     const ecs = world([inProgress])
 
     await expect(
-      deploy(inputsFor({ image: digestOf(13), 'timeout-minutes': '1' }), ecs.deps, freshResult())
+      deploy(inputsFor({ image: digestOf(13), 'timeout-minutes': '1' }), ecs.deps, freshRun())
     ).rejects.toThrow(
       `A deployment already in progress on babyshield-backend-service (${THEIRS} → babyshield-backend-task:12) did not settle within 1 minute (last seen: 1/2 running, 1 pending, 0 failed, IN_PROGRESS; 1 other deployment, 1 running): nothing was deployed; this step left the service unchanged`
     )
@@ -107,7 +95,7 @@ describe('a deployment already in progress', () => {
     const ecs = world([
       { at: 0, deployments: [{ id: THEIRS, revision: 12, running: 2, state: 'COMPLETED' }] }
     ])
-    await deploy(inputsFor({ image: digestOf(13) }), ecs.deps, freshResult())
+    await deploy(inputsFor({ image: digestOf(13) }), ecs.deps, freshRun())
     expect(ecs.registeredAt).toEqual([0])
   })
 })

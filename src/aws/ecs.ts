@@ -16,7 +16,7 @@ import {
   type Task,
   type TaskDefinition
 } from '@aws-sdk/client-ecs'
-import { familyOf, revisionOf } from '../names.js'
+import { familyOf, revisionOf, shortArn } from '../names.js'
 import { attempt } from './clients.js'
 
 export interface TaskDefinitionWithTags {
@@ -38,17 +38,39 @@ export class Ecs {
 
   /** The service, or an error that says it is missing. */
   async service(name: string): Promise<Service> {
-    const answer = await attempt(
-      `Could not describe ECS service ${name} in cluster ${this.cluster}`,
-      () =>
-        this.client.send(new DescribeServicesCommand({ cluster: this.cluster, services: [name] }))
-    )
-    const service = answer.services?.[0]
-    if (!service) {
-      const reason = answer.failures?.[0]?.reason ?? 'not found'
-      throw new Error(`ECS service ${name} was not found in cluster ${this.cluster} (${reason})`)
-    }
+    const [service] = await this.services([name])
+    if (!service) throw new Error(`ECS service ${name} was not found in cluster ${this.cluster}`)
     return service
+  }
+
+  /**
+   * The services in the order asked, ten a DescribeServices call (the API's limit); an error
+   * names any that is missing.
+   */
+  async services(names: string[]): Promise<Service[]> {
+    const found: Service[] = []
+    for (let i = 0; i < names.length; i += 10) {
+      const batch = names.slice(i, i + 10)
+      const what = `ECS service${batch.length === 1 ? '' : 's'} ${batch.join(', ')}`
+      const answer = await attempt(`Could not describe ${what} in cluster ${this.cluster}`, () =>
+        this.client.send(new DescribeServicesCommand({ cluster: this.cluster, services: batch }))
+      )
+      const services = answer.services ?? []
+      // Matched by name; an answer of exactly what was asked, in order, needs no names.
+      const inOrder = services.length === batch.length && !answer.failures?.length
+      batch.forEach((name, j) => {
+        const service = services.find(s => matches(s, name)) ?? (inOrder ? services[j] : undefined)
+        if (!service) {
+          const failure = answer.failures?.find(f => f.arn && shortArn(f.arn) === shortArn(name))
+          const reason = failure?.reason ?? answer.failures?.[0]?.reason ?? 'not found'
+          throw new Error(
+            `ECS service ${name} was not found in cluster ${this.cluster} (${reason})`
+          )
+        }
+        found.push(service)
+      })
+    }
+    return found
   }
 
   async taskDefinition(arnOrFamilyRevision: string): Promise<TaskDefinitionWithTags> {
@@ -166,4 +188,9 @@ export class Ecs {
     }
     return tasks
   }
+}
+
+/** A service answers to its name and to its ARN (`…:service/CLUSTER/NAME`). */
+function matches(service: Service, name: string): boolean {
+  return service.serviceArn === name || service.serviceName === shortArn(name)
 }

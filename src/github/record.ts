@@ -4,7 +4,8 @@ import * as core from '@actions/core'
 import { errorText } from '../errors.js'
 import { shortArn, shortDigest } from '../names.js'
 import type { Mode } from '../inputs/inputs.js'
-import type { RunResult } from '../result.js'
+import type { RollingOut } from '../deps.js'
+import type { RunResult, ServiceResult } from '../result.js'
 import { GitHubApi, GitHubApiError, TimeoutError } from './api.js'
 import { auditFromEnv } from './context.js'
 
@@ -26,7 +27,6 @@ export interface RecordSettings {
   dryRun: boolean
   region: string
   cluster: string
-  service: string
   notes: string
 }
 
@@ -94,7 +94,7 @@ export interface FinalStatus {
 export function planRecord(
   inputs: RecordSettings,
   env: NodeJS.ProcessEnv,
-  rolling: RunResult
+  rolling: RollingOut
 ): RecordPlan {
   if (!inputs.token || inputs.dryRun || inputs.mode === 'verify') return { kind: 'skip' }
   const [owner, repo, ...rest] = (env.GITHUB_REPOSITORY ?? '').split('/')
@@ -128,11 +128,11 @@ export function planRecord(
       transient_environment: false,
       production_environment: inputs.environment.toLowerCase() === 'production',
       description: truncate(
-        `${task} ${shortArn(inputs.service)} in ${shortArn(inputs.cluster)} (${inputs.region})`
+        `${task} ${shortArn(rolling.service)} in ${shortArn(inputs.cluster)} (${inputs.region})`
       ),
       payload
     },
-    environmentUrl: serviceConsoleUrl(inputs.region, inputs.cluster, inputs.service),
+    environmentUrl: serviceConsoleUrl(inputs.region, inputs.cluster, rolling.service),
     logUrl: auditFromEnv(env, '').runUrl
   }
 }
@@ -140,12 +140,12 @@ export function planRecord(
 function rolloutPayload(
   inputs: RecordSettings,
   task: RecordedTask,
-  rolling: RunResult
+  rolling: RollingOut
 ): DeploymentPayload {
   return {
     mode: task,
     cluster: inputs.cluster,
-    service: inputs.service,
+    service: rolling.service,
     region: inputs.region,
     image: rolling.image || null,
     digest: rolling.digest || null,
@@ -164,19 +164,22 @@ export function serviceConsoleUrl(region: string, cluster: string, service: stri
   return `https://${r}.console.aws.amazon.com/ecs/v2/clusters/${c}/services/${s}/health?region=${r}`
 }
 
-/** The state and the one-line description of the final status, from the run's result. Pure. */
-export function finalStatus(result: RunResult): FinalStatus {
-  const revision = result.taskDefinitionArn ? shortArn(result.taskDefinitionArn) : ''
+/**
+ * The state and the one-line description of a service's final status, from the run's result:
+ * the services of a step succeed or fail together. Pure.
+ */
+export function finalStatus(result: RunResult, service: ServiceResult): FinalStatus {
+  const revision = service.taskDefinitionArn ? shortArn(service.taskDefinitionArn) : ''
   if (result.status === 'succeeded') {
-    const digest = result.digest ? shortDigest(result.digest) : 'unchanged image'
+    const digest = service.digest ? shortDigest(service.digest) : 'unchanged image'
     const runs = revision ? `${revision} runs ${digest}` : `runs ${digest}`
     return {
       state: 'success',
-      description: truncate(`${result.verified ? 'verified: ' : ''}${runs}`)
+      description: truncate(`${service.verified ? 'verified: ' : ''}${runs}`)
     }
   }
-  const back = result.rolledBack
-    ? `; rolled back to ${result.taskDefinitionArn ? shortArn(result.taskDefinitionArn) : 'the previous revision'}`
+  const back = service.rolledBack
+    ? `; rolled back to ${service.taskDefinitionArn ? shortArn(service.taskDefinitionArn) : 'the previous revision'}`
     : ''
   return {
     state: 'failure',
@@ -236,7 +239,7 @@ export function describeGitHubError(error: unknown, where: string): string {
 export async function startDeploymentRecord(
   inputs: RecordSettings,
   env: NodeJS.ProcessEnv,
-  rolling: RunResult,
+  rolling: RollingOut,
   timeoutMs = GITHUB_TIMEOUT_MS
 ): Promise<DeploymentRecord | undefined> {
   const plan = planRecord(inputs, env, rolling)
@@ -287,11 +290,12 @@ export async function startDeploymentRecord(
  */
 export async function finishDeploymentRecord(
   record: DeploymentRecord | undefined,
-  result: RunResult
+  result: RunResult,
+  service: ServiceResult
 ): Promise<void> {
   if (!record) return
   const where = `${record.owner}/${record.repo}`
-  const status = finalStatus(result)
+  const status = finalStatus(result, service)
   try {
     await setStatus(record, record.id, status.state, status.description)
     core.info(`GitHub deployment ${record.id}: ${status.state}, ${status.description}`)

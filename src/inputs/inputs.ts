@@ -19,7 +19,7 @@ import {
   parseRegion,
   parseRepository,
   parseRollbackTo,
-  parseService,
+  parseServices,
   parseTag,
   parseTagPrefix,
   parseUrl
@@ -32,7 +32,8 @@ export type { ImageRef, Mode, RollbackTarget }
 export interface Inputs {
   mode: Mode
   cluster: string
-  service: string
+  /** One service, or several deployed together from one image. */
+  services: string[]
   /** Empty when not given (verify and rollback by revision do not need it). */
   ecrRepository: string
   region: string
@@ -87,7 +88,7 @@ export interface InputSpec<T> {
 export const INPUT_SPECS: { [K in keyof Inputs]: InputSpec<Inputs[K]> } = {
   mode: { name: 'mode', default: 'deploy', parse: parseMode },
   cluster: { name: 'cluster', default: '', parse: parseCluster },
-  service: { name: 'service', default: '', parse: parseService },
+  services: { name: 'service', default: '', parse: parseServices },
   ecrRepository: { name: 'ecr-repository', default: '', parse: parseRepository },
   region: { name: 'aws-region', default: '', parse: parseRegion },
   tag: { name: 'tag', default: '', parse: v => parseTag('tag', v) },
@@ -162,8 +163,17 @@ export function parseInputs(read: InputReader, env: NodeJS.ProcessEnv = {}): Inp
 
 /** Rules between inputs: what one mode or input needs of another. */
 function combinationProblems(inputs: Partial<Inputs>, raw: InputReader): string[] {
-  const { mode, tag, ecrRepository, image, rollbackTo } = inputs
+  const { mode, tag, ecrRepository, image, rollbackTo, services } = inputs
   const problems: string[] = []
+  if (
+    mode === 'rollback' &&
+    (services?.length ?? 0) > 1 &&
+    (rollbackTo?.kind === 'revision' || rollbackTo?.kind === 'arn')
+  ) {
+    problems.push(
+      `rollback-to '${rollbackTo.kind === 'arn' ? rollbackTo.arn : rollbackTo.revision}' names one revision of one task definition family, but service lists ${services?.length ?? 0} services: give previous (each service returns to its own previous revision), a sha256: digest or a tag, or roll back one service at a time`
+    )
+  }
   if (mode === 'deploy' && !raw('ecr-repository')) {
     problems.push(
       "ecr-repository is required in deploy mode: give the ECR repository name, e.g. 'babyshield-backend'"

@@ -67,10 +67,46 @@ export function parseCluster(value: string): string {
   return parseName('cluster', value, 'an ECS cluster name or ARN')
 }
 
-export function parseService(value: string): string {
+/** The most services one step deploys together. */
+export const MAX_SERVICES = 20
+
+/**
+ * One service, or several deployed together: one a line, or separated by commas. An empty entry
+ * or a service named twice (by name and by ARN alike) is refused.
+ */
+export function parseServices(value: string): string[] {
   required('service', value, "the ECS service name, e.g. 'babyshield-backend-service'")
+  const entries = value.split(/\r?\n|,/).map(entry => entry.trim())
+  if (entries.length === 1) return [parseService('service', value)]
+  const empty = entries.findIndex(entry => entry === '')
+  if (empty >= 0) {
+    throw new Error(
+      `service entry ${empty + 1} of ${entries.length} is empty: expected one ECS service name or ARN a line (or separated by commas), with no empty entries`
+    )
+  }
+  if (entries.length > MAX_SERVICES) {
+    throw new Error(
+      `service lists ${entries.length} services: at most ${MAX_SERVICES} are deployed together by one step`
+    )
+  }
+  const services = entries.map((entry, i) => parseService(`service entry ${i + 1}`, entry))
+  const seen = new Map<string, string>()
+  for (const service of services) {
+    const name = service.slice(service.lastIndexOf('/') + 1)
+    const first = seen.get(name)
+    if (first !== undefined) {
+      throw new Error(
+        `service names ${name} twice${first === service ? '' : ` ('${show(first)}' and '${show(service)}')`}: list each service once`
+      )
+    }
+    seen.set(name, service)
+  }
+  return services
+}
+
+function parseService(name: string, value: string): string {
   if (SERVICE_ARN.test(value)) return value
-  return parseName('service', value, 'an ECS service name')
+  return parseName(name, value, 'an ECS service name')
 }
 
 export function parseRepository(value: string): string {

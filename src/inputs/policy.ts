@@ -43,7 +43,6 @@ export function recordSettings(inputs: Inputs): RecordSettings {
     dryRun: inputs.dryRun,
     region: inputs.region,
     cluster: inputs.cluster,
-    service: inputs.service,
     notes: inputs.deploymentNotes
   }
 }

@@ -1,30 +1,27 @@
 // deploy: check everything → tag → log in → build → push → confirm the digest → register a
-// pinned revision → update the service → watch → verify.
+// pinned revision for each service → update the services → watch → verify.
 import * as core from '@actions/core'
-import { existsSync } from 'node:fs'
-import { resolve } from 'node:path'
-import type { Repository } from '../aws/ecr.js'
+import type { TaskDefinition } from '@aws-sdk/client-ecs'
 import type { Deps } from '../deps.js'
-import { sourceUrl } from '../github/context.js'
+import { NothingChangedError } from '../errors.js'
 import type { Inputs } from '../inputs/inputs.js'
 import { rolloutPolicy } from '../inputs/policy.js'
 import { shortArn } from '../names.js'
-import type { RunResult } from '../result.js'
+import type { RunResult, ServiceResult } from '../result.js'
 import { auditTags } from '../revision/audit.js'
 import { diffJson } from '../revision/diff.js'
 import { nextRevision, registrable } from '../revision/next.js'
 import { registerRevision } from '../revision/register.js'
 import { settleBeforeDeploy } from '../rollout/settle.js'
-import { automaticTag, dateStamp } from '../tags.js'
-import { rollOut } from './roll-out.js'
+import { deregisterUnused } from '../rollout/start.js'
+import { buildAndPush, planImage, type ImagePlan } from './image.js'
+import { rollOut, type RollOut } from './roll-out.js'
 import { readService, type ServiceState } from './service.js'
 import { beforeAnyChange } from './unchanged.js'
 
-interface Plan extends ServiceState {
-  repository: Repository
-  tag: string
-  /** Set when deploying an image already in ECR: nothing is built. */
-  existingDigest: string | undefined
+interface Plan extends ImagePlan {
+  /** Each service's state, in the order of the results. */
+  states: ServiceState[]
 }
 
 const PLACEHOLDER_DIGEST = `sha256:${'0'.repeat(64)}`
@@ -36,9 +33,6 @@ export async function deploy(inputs: Inputs, deps: Deps, result: RunResult): Pro
       preflight(inputs, deps, result)
     )
   )
-  result.tag = plan.tag
-  result.containerName = plan.containerName
-  result.previousTaskDefinitionArn = plan.currentArn
 
   if (inputs.dryRun) {
     planOnly(inputs, plan, result)
@@ -46,7 +40,9 @@ export async function deploy(inputs: Inputs, deps: Deps, result: RunResult): Pro
   }
 
   const digest = await beforeAnyChange(result, 'deployed', async () => {
-    await settleBeforeDeploy(deps, policy, inputs.service, result, plan.currentArn)
+    for (const [i, state] of plan.states.entries()) {
+      await settleBeforeDeploy(deps, policy, state.name, serviceAt(result, i), state.currentArn)
+    }
     return (
       plan.existingDigest ??
       (await core.group(`Build and push ${plan.repository.name}:${plan.tag}`, () =>
@@ -55,141 +51,134 @@ export async function deploy(inputs: Inputs, deps: Deps, result: RunResult): Pro
     )
   })
   const image = `${plan.repository.uri}@${digest}`
-  result.digest = digest
-  result.image = image
-
-  const registered = await registerRevision(
-    deps,
-    nextRevision(plan.current, plan.currentTags, {
-      containerName: plan.containerName,
-      image,
-      auditTags: auditTags(result, plan.tag)
-    }),
-    { containerName: plan.containerName, running: plan.currentArn }
-  )
-  await rollOut(deps, policy, result, {
-    service: inputs.service,
-    revision: registered.taskDefinitionArn ?? '',
-    previousRevision: plan.currentArn,
-    containerName: plan.containerName,
-    digest,
-    registered: true,
-    what: 'update',
-    wait: inputs.wait
-  })
+  const units = await registerAll(deps, result, plan, image, digest)
+  await rollOut(deps, policy, units, { what: 'update', wait: inputs.wait })
+  result.status = 'succeeded'
 }
 
 /** Everything that can be checked before anything changes, so bad input changes nothing. */
 async function preflight(inputs: Inputs, deps: Deps, result: RunResult): Promise<Plan> {
   const repository = await deps.ecr.repository(inputs.ecrRepository)
-  const state = await readService(deps, result, {
-    name: inputs.service,
-    notDone: 'deployed',
-    containerName: inputs.containerName,
-    repository: () => Promise.resolve(repository),
-    announce: true
-  })
-
-  if (inputs.image) {
-    const found = await deps.ecr.image(
-      repository.name,
-      inputs.image.kind === 'tag' ? { tag: inputs.image.tag } : { digest: inputs.image.digest }
-    )
-    const name = inputs.image.kind === 'tag' ? inputs.image.tag : inputs.image.digest
-    if (!found) throw new Error(`image '${name}' is not in ECR repository ${repository.name}`)
-    const tag = inputs.image.kind === 'tag' ? inputs.image.tag : (found.tags[0] ?? '')
-    core.info(
-      `Deploying ${repository.name}${tag ? `:${tag}` : ''} (${found.digest}), already in ECR: nothing is built`
-    )
-    return { ...state, repository, tag, existingDigest: found.digest }
-  }
-
-  const dockerfile = resolve(inputs.dockerfile)
-  if (!existsSync(dockerfile)) {
-    throw new Error(
-      `dockerfile '${inputs.dockerfile}' was not found (${dockerfile}); paths are relative to the workspace`
+  const states: ServiceState[] = []
+  for (const [i, name] of inputs.services.entries()) {
+    states.push(
+      await readService(deps, serviceAt(result, i), {
+        name,
+        notDone: 'deployed',
+        containerName: inputs.containerName,
+        repository: () => Promise.resolve(repository),
+        announce: true
+      })
     )
   }
-  const tag = await chooseTag(inputs, deps, repository)
-  return { ...state, repository, tag, existingDigest: undefined }
+  return { ...(await planImage(inputs, deps, repository)), states }
 }
 
-async function chooseTag(inputs: Inputs, deps: Deps, repository: Repository): Promise<string> {
-  if (inputs.tag) {
-    const existing = await deps.ecr.image(repository.name, { tag: inputs.tag })
-    if (existing && repository.immutableTags) {
-      throw new Error(
-        `tag '${inputs.tag}' already exists in ECR repository ${repository.name}, whose tags are immutable: choose another tag, or leave tag empty for the next free ${inputs.tagPrefix}-YYYYMMDD-vN`
+function serviceAt(result: RunResult, i: number): ServiceResult {
+  const service = result.services[i]
+  if (!service) throw new Error(`No result for service ${i + 1}`)
+  return service
+}
+
+/**
+ * A pinned revision for each service, of its own family. Services that run the very same
+ * revision share the one new revision made from it. A failed registration changes nothing: the
+ * revisions registered before it are deregistered.
+ */
+async function registerAll(
+  deps: Deps,
+  result: RunResult,
+  plan: Plan,
+  image: string,
+  digest: string
+): Promise<RollOut[]> {
+  const made = new Map<string, TaskDefinition>()
+  const units: RollOut[] = []
+  for (const [i, state] of plan.states.entries()) {
+    const shared = made.get(state.currentArn)
+    let registered = shared
+    if (!registered) {
+      try {
+        registered = await registerRevision(
+          deps,
+          nextRevision(state.current, state.currentTags, {
+            containerName: state.containerName,
+            image,
+            auditTags: auditTags(result, plan.tag)
+          }),
+          { containerName: state.containerName, running: state.currentArn }
+        )
+      } catch (error) {
+        throw await withoutEarlier(deps, error, [...made.values()])
+      }
+      made.set(state.currentArn, registered)
+    } else {
+      core.info(
+        `${state.name} runs ${shortArn(state.currentArn)} too: it rolls out ${shortArn(registered.taskDefinitionArn)} as well`
       )
     }
-    if (existing)
-      core.warning(
-        `tag '${inputs.tag}' already exists in ${repository.name} (${existing.digest}); the push moves it`
-      )
-    return inputs.tag
+    units.push({
+      result: serviceAt(result, i),
+      attempted: {
+        taskDefinitionArn: registered.taskDefinitionArn ?? '',
+        image,
+        digest,
+        ...(plan.tag ? { tag: plan.tag } : {})
+      },
+      before: state.before,
+      containerName: state.containerName,
+      registered: !shared
+    })
   }
-  const now = new Date(deps.clock.now())
-  const taken = await deps.ecr.tags(repository.name, `${inputs.tagPrefix}-${dateStamp(now)}`)
-  const tag = automaticTag(inputs.tagPrefix, now, taken)
-  core.info(`Tag: ${tag}${taken.length ? ` (taken today: ${taken.join(', ')})` : ''}`)
-  return tag
+  return units
+}
+
+/** A failed registration's error, once the revisions registered for the services before are gone. */
+async function withoutEarlier(
+  deps: Deps,
+  error: unknown,
+  earlier: TaskDefinition[]
+): Promise<unknown> {
+  if (earlier.length === 0) return error
+  const notes: string[] = []
+  for (const td of earlier) notes.push(await deregisterUnused(deps, td.taskDefinitionArn ?? ''))
+  const message = error instanceof Error ? error.message : String(error)
+  return new NothingChangedError(`${message}; for the services before it, ${notes.join('; ')}`, {
+    cause: error
+  })
 }
 
 function planOnly(inputs: Inputs, plan: Plan, result: RunResult): void {
   const digest = plan.existingDigest ?? PLACEHOLDER_DIGEST
-  const next = nextRevision(plan.current, plan.currentTags, {
-    containerName: plan.containerName,
-    image: `${plan.repository.uri}@${digest}`,
-    auditTags: auditTags(result, plan.tag)
-  })
-  const diff = diffJson(registrable(plan.current, plan.currentTags), next).replaceAll(
-    PLACEHOLDER_DIGEST,
-    'sha256:<digest of the image built>'
-  )
-  if (plan.existingDigest) {
-    result.digest = plan.existingDigest
-    result.image = `${plan.repository.uri}@${plan.existingDigest}`
-  }
-  result.plan = diff
-  result.status = 'planned'
-  core.info(
-    `dry-run: would ${plan.existingDigest ? 'deploy' : `build ${inputs.dockerfile} as`} ${plan.repository.name}:${plan.tag}, register a new revision of ${plan.current.family ?? ''} and update ${inputs.service}. Nothing was changed.`
-  )
-  core.info(
-    `Planned task definition (diff against ${shortArn(plan.current.taskDefinitionArn)}):\n${diff}`
-  )
-}
-
-async function buildAndPush(inputs: Inputs, deps: Deps, plan: Plan): Promise<string> {
-  const login = await deps.ecr.login()
-  core.setSecret(login.password)
-  await deps.docker.login(login.registry, login.username, login.password)
-
-  const reference = `${plan.repository.uri}:${plan.tag}`
-  const labels: Record<string, string> = {
-    'org.opencontainers.image.created': new Date(deps.clock.now()).toISOString()
-  }
-  if (deps.env.GITHUB_SHA) labels['org.opencontainers.image.revision'] = deps.env.GITHUB_SHA
-  const source = sourceUrl(deps.env)
-  if (source) labels['org.opencontainers.image.source'] = source
-
-  await deps.docker.build({
-    image: reference,
-    dockerfile: inputs.dockerfile,
-    context: inputs.context,
-    buildArgs: inputs.buildArgs,
-    labels
-  })
-  const pushed = await deps.docker.push(reference)
-  const stored = await deps.ecr.image(plan.repository.name, { tag: plan.tag })
-  if (!stored) {
-    throw new Error(`ECR does not list ${reference} after the push`)
-  }
-  if (stored.digest !== pushed) {
-    throw new Error(
-      `The digest docker push reported (${pushed}) differs from the one ECR lists for ${plan.tag} (${stored.digest})`
+  const image = `${plan.repository.uri}@${digest}`
+  for (const [i, state] of plan.states.entries()) {
+    const service = serviceAt(result, i)
+    const next = nextRevision(state.current, state.currentTags, {
+      containerName: state.containerName,
+      image,
+      auditTags: auditTags(result, plan.tag)
+    })
+    const diff = diffJson(registrable(state.current, state.currentTags), next).replaceAll(
+      PLACEHOLDER_DIGEST,
+      'sha256:<digest of the image built>'
+    )
+    service.plan = diff
+    // What would run: the image is known only when it is already in ECR.
+    delete service.taskDefinitionArn
+    if (plan.existingDigest) {
+      service.digest = plan.existingDigest
+      service.image = image
+    } else {
+      delete service.digest
+      delete service.image
+    }
+    if (plan.tag) service.tag = plan.tag
+    core.info(
+      `dry-run: would ${plan.existingDigest ? 'deploy' : `build ${inputs.dockerfile} as`} ${plan.repository.name}:${plan.tag}, register a new revision of ${state.current.family ?? ''} and update ${state.name}. Nothing was changed.`
+    )
+    core.info(
+      `Planned task definition (diff against ${shortArn(state.current.taskDefinitionArn)}):\n${diff}`
     )
   }
-  core.info(`Pushed ${reference} = ${pushed}, confirmed by ECR`)
-  return pushed
+  result.status = 'planned'
 }

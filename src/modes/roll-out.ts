@@ -1,66 +1,114 @@
-// The epilogue deploy and rollback share: record the rollout, point the service at the revision,
-// then watch and verify it (unless wait is false).
+// The epilogue deploy and rollback share: record each rollout, point each service at its
+// revision, then watch and verify them together (unless wait is false). Several services are one
+// unit: when one cannot be updated, those already started go back.
 import * as core from '@actions/core'
 import type { Deps } from '../deps.js'
+import { errorText } from '../errors.js'
 import type { RolloutPolicy } from '../inputs/policy.js'
-import type { RunResult } from '../result.js'
-import { startDeployment } from '../rollout/start.js'
-import { superviseRollout } from '../rollout/supervise.js'
+import { shortArn } from '../names.js'
+import { runs, type Revision, type ServiceResult } from '../result.js'
+import { recover } from '../rollout/recovery.js'
+import { deregisterUnused, startDeployment, type Supervised } from '../rollout/start.js'
+import { superviseRollouts } from '../rollout/supervise.js'
 
+/** One service to point at a revision. */
 export interface RollOut {
-  service: string
-  revision: string
-  /** The revision the service ran before this step. */
-  previousRevision: string
+  result: ServiceResult
+  /** The revision to roll out, described. */
+  attempted: Revision
+  /** The revision the service ran before this step, described. */
+  before: Revision
   containerName: string
-  digest: string
-  /** This step registered the revision: it is deregistered when the service certainly did not take it. */
+  /**
+   * This step registered the revision for this service: it is deregistered when no service took
+   * it. False for a second service that shares the revision.
+   */
   registered: boolean
+}
+
+export interface RollOutHow {
   what: 'update' | 'rollback'
   wait: boolean
 }
 
-/** Starts the deployment and supervises it; the result says what runs when it returns or throws. */
+/** Starts each deployment and supervises them; the results say what runs when it returns or throws. */
 export async function rollOut(
   deps: Deps,
   policy: RolloutPolicy,
-  result: RunResult,
-  plan: RollOut
+  units: RollOut[],
+  how: RollOutHow
 ): Promise<void> {
-  const { service, revision, previousRevision } = plan
-  // A copy: result.taskDefinitionArn names the revision only once ECS has taken the update.
-  await deps.onRolloutStart?.({ ...result, taskDefinitionArn: revision })
-  const deploymentId = await core.group(`Update service ${service}`, () =>
-    startDeployment(deps, {
+  // A rollback that fails is reported as it is; rolling it back in turn would hide what happened.
+  const watching = how.what === 'rollback' ? { ...policy, rollbackOnFailure: false } : policy
+  const started: Supervised[] = []
+  for (const [i, unit] of units.entries()) {
+    const { result, attempted, before } = unit
+    const service = result.service
+    const revision = attempted.taskDefinitionArn
+    result.attempted = attempted
+    await deps.onRolloutStart?.({
+      ...attempted,
       service,
-      revision,
-      ran: previousRevision,
-      registered: plan.registered,
-      what: plan.what
+      previousTaskDefinitionArn: before.taskDefinitionArn
     })
-  )
-  result.taskDefinitionArn = revision
-
-  if (!plan.wait) {
-    core.info(
-      `wait is false: the ${plan.what === 'update' ? 'rollout' : 'rollback'} was started and is not watched or verified.`
-    )
-  } else {
-    await superviseRollout(
-      deps,
-      // A rollback that fails is reported as it is; rolling it back in turn would hide what happened.
-      plan.what === 'rollback' ? { ...policy, rollbackOnFailure: false } : policy,
+    let deploymentId: string
+    try {
+      deploymentId = await core.group(`Update service ${service}`, () =>
+        startDeployment(deps, {
+          service,
+          revision,
+          ran: before.taskDefinitionArn,
+          registered: unit.registered,
+          what: how.what
+        })
+      )
+    } catch (error) {
+      if (started.length === 0) throw error
+      const unused = await dropUnused(deps, units.slice(i + 1), started)
+      return recover(
+        deps,
+        watching,
+        started,
+        [],
+        `ECS service ${service} could not be updated to ${shortArn(revision)} after ${started.map(s => s.result.service).join(', ')} had started: ${errorText(error).replace(/[.\s]+$/, '')}${unused}`
+      )
+    }
+    result.change = 'rolling-out'
+    runs(result, attempted)
+    started.push({
       result,
-      {
+      rollout: {
         service,
         deploymentId,
         revision,
-        previousRevision,
-        containerName: plan.containerName,
-        digest: plan.digest
+        previousRevision: before.taskDefinitionArn,
+        containerName: unit.containerName,
+        digest: attempted.digest ?? '',
+        before
       }
-    )
+    })
   }
-  if (plan.what === 'rollback') result.rolledBack = true
-  result.status = 'succeeded'
+
+  if (!how.wait) {
+    core.info(
+      `wait is false: the ${how.what === 'update' ? 'rollout' : 'rollback'} was started and is not watched or verified.`
+    )
+  } else {
+    await superviseRollouts(deps, watching, started)
+  }
+  if (how.what === 'rollback') for (const { result } of started) result.rolledBack = true
+}
+
+/** Deregisters revisions registered for services that were never updated; says how it went. */
+async function dropUnused(deps: Deps, later: RollOut[], started: Supervised[]): Promise<string> {
+  if (later.length === 0) return ''
+  const inUse = new Set(started.map(s => s.rollout.revision))
+  const notes: string[] = []
+  for (const unit of later) {
+    const revision = unit.attempted.taskDefinitionArn
+    const dropped =
+      unit.registered && !inUse.has(revision) ? ` (${await deregisterUnused(deps, revision)})` : ''
+    notes.push(`${unit.result.service}${dropped}`)
+  }
+  return `. Not updated: ${notes.join(', ')}`
 }

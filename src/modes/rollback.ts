@@ -7,7 +7,7 @@ import { errorText, NothingChangedError } from '../errors.js'
 import type { Inputs, RollbackTarget } from '../inputs/inputs.js'
 import { rolloutPolicy } from '../inputs/policy.js'
 import { pinnedDigest, shortArn } from '../names.js'
-import { noteOn, type RunResult } from '../result.js'
+import { noteOn, runs, type Audit, type RunResult, type ServiceResult } from '../result.js'
 import { diffJson } from '../revision/diff.js'
 import { registrable } from '../revision/next.js'
 import { registerRevision } from '../revision/register.js'
@@ -25,7 +25,7 @@ import {
   type Lookup,
   type RollbackChoice
 } from '../revision/rollback-target.js'
-import { rollOut } from './roll-out.js'
+import { rollOut, type RollOut } from './roll-out.js'
 import { readService, type ServiceState } from './service.js'
 import { beforeAnyChange } from './unchanged.js'
 
@@ -35,17 +35,60 @@ interface Plan extends ServiceState {
 }
 
 export async function rollback(inputs: Inputs, deps: Deps, result: RunResult): Promise<void> {
-  const plan = await beforeAnyChange(result, 'rolled back', () =>
-    core.group(`Choose the rollback target: ${targetName(inputs.rollbackTo)}`, () =>
-      choose(inputs, deps, result)
-    )
+  const many = inputs.services.length > 1
+  const plans = await beforeAnyChange(result, 'rolled back', () =>
+    core.group(`Choose the rollback target: ${targetName(inputs.rollbackTo)}`, async () => {
+      const chosen: Plan[] = []
+      for (const [i, name] of inputs.services.entries()) {
+        chosen.push(await choose(inputs, deps, serviceAt(result, i), name, result.audit, many))
+      }
+      return chosen
+    })
   )
+  for (const [i, plan] of plans.entries()) tell(deps, result, serviceAt(result, i), plan)
+
+  if (inputs.dryRun) {
+    for (const [i, plan] of plans.entries()) planOnly(plan, serviceAt(result, i))
+    result.status = 'planned'
+    return
+  }
+
+  const units: RollOut[] = []
+  for (const [i, plan] of plans.entries()) {
+    const { choice } = plan
+    const target =
+      choice.kind === 'existing'
+        ? choice.taskDefinition
+        : await registerRevision(deps, choice.registration, {
+            containerName: plan.containerName,
+            running: plan.currentArn
+          })
+    units.push({
+      result: serviceAt(result, i),
+      attempted: {
+        taskDefinitionArn: target.taskDefinitionArn ?? '',
+        image: choice.image,
+        digest: choice.digest,
+        ...(choice.tag ? { tag: choice.tag } : {})
+      },
+      before: plan.before,
+      containerName: plan.containerName,
+      registered: choice.kind === 'repin'
+    })
+  }
+  await rollOut(deps, rolloutPolicy(inputs), units, { what: 'rollback', wait: inputs.wait })
+  result.status = 'succeeded'
+}
+
+function serviceAt(result: RunResult, i: number): ServiceResult {
+  const service = result.services[i]
+  if (!service) throw new Error(`No result for service ${i + 1}`)
+  return service
+}
+
+/** The rollback's story in one line, in the log and the service's timeline. */
+function tell(deps: Deps, result: RunResult, service: ServiceResult, plan: Plan): void {
   const { choice, currentArn } = plan
-  result.previousTaskDefinitionArn = currentArn
-  result.containerName = plan.containerName
-  result.digest = choice.digest
-  result.image = choice.image
-  if (choice.tag) result.tag = choice.tag
   const to =
     choice.kind === 'existing'
       ? shortArn(choice.taskDefinition.taskDefinitionArn)
@@ -54,36 +97,20 @@ export async function rollback(inputs: Inputs, deps: Deps, result: RunResult): P
   const notes = result.audit.notes.replace(/\s*[\r\n]+\s*/g, ' ')
   const story = `rollback ${shortArn(currentArn)} (${plan.runningDigest ?? 'unpinned image'}) → ${to} (${choice.digest}): ${choice.reason}${notes ? `; notes: ${notes}` : ''}`
   core.info(story)
-  noteOn(result, deps.clock, story)
-
-  if (inputs.dryRun) {
-    planOnly(plan, result)
-    return
-  }
-
-  const target =
-    choice.kind === 'existing'
-      ? choice.taskDefinition
-      : await registerRevision(deps, choice.registration, {
-          containerName: plan.containerName,
-          running: currentArn
-        })
-  await rollOut(deps, rolloutPolicy(inputs), result, {
-    service: inputs.service,
-    revision: target.taskDefinitionArn ?? '',
-    previousRevision: currentArn,
-    containerName: plan.containerName,
-    digest: choice.digest,
-    registered: choice.kind === 'repin',
-    what: 'rollback',
-    wait: inputs.wait
-  })
+  noteOn(service, deps.clock, story)
 }
 
 /** Reads what runs and resolves the target; throws, having changed nothing, when there is none. */
-async function choose(inputs: Inputs, deps: Deps, result: RunResult): Promise<Plan> {
+async function choose(
+  inputs: Inputs,
+  deps: Deps,
+  result: ServiceResult,
+  name: string,
+  audit: Audit,
+  many: boolean
+): Promise<Plan> {
   const state = await readService(deps, result, {
-    name: inputs.service,
+    name,
     notDone: 'rolled back',
     containerName: inputs.containerName,
     repository: () =>
@@ -94,13 +121,19 @@ async function choose(inputs: Inputs, deps: Deps, result: RunResult): Promise<Pl
   const target = inputs.rollbackTo
   const lookup = lookupFor(target, state.current)
   const plan = (choice: RollbackChoice): Plan => ({ ...state, runningDigest, choice })
-  switch (lookup.kind) {
-    case 'earlier-revisions':
-      return plan(await choosePrevious(deps, state, runningDigest, lookup.family))
-    case 'task-definition':
-      return plan(await chooseRevision(deps, state, target, lookup.ref))
-    case 'image':
-      return plan(await chooseImage(deps, state, runningDigest, target, lookup.ref, result))
+  try {
+    switch (lookup.kind) {
+      case 'earlier-revisions':
+        return plan(await choosePrevious(deps, state, runningDigest, lookup.family))
+      case 'task-definition':
+        return plan(await chooseRevision(deps, state, target, lookup.ref))
+      case 'image':
+        return plan(await chooseImage(deps, state, runningDigest, target, lookup.ref, audit))
+    }
+  } catch (error) {
+    // With several services, say which one has no target.
+    if (!many || !(error instanceof NothingChangedError)) throw error
+    throw new NothingChangedError(`ECS service ${name}: ${error.message}`, { cause: error })
   }
 }
 
@@ -178,7 +211,7 @@ async function chooseImage(
   runningDigest: string | undefined,
   target: RollbackTarget,
   ref: Extract<Lookup, { kind: 'image' }>['ref'],
-  result: RunResult
+  audit: Audit
 ): Promise<RollbackChoice> {
   const { currentArn, repository } = state
   const image = await imageIn(deps, repository, ref, target, currentArn)
@@ -194,7 +227,7 @@ async function chooseImage(
     repositoryUri: repository?.uri ?? '',
     image,
     tag,
-    audit: result.audit,
+    audit,
     reason: `${tag ? `tag ${tag}` : image.digest} from ${repository?.name ?? ''}, pinned into a new revision`
   })
 }
@@ -220,7 +253,7 @@ async function imageIn(
   return image
 }
 
-function planOnly(plan: Plan, result: RunResult): void {
+function planOnly(plan: Plan, result: ServiceResult): void {
   const { choice } = plan
   const before = registrable(plan.current, plan.currentTags)
   const after =
@@ -228,9 +261,15 @@ function planOnly(plan: Plan, result: RunResult): void {
       ? registrable(choice.taskDefinition, choice.tags)
       : choice.registration
   result.plan = diffJson(before, after)
-  if (choice.kind === 'existing')
-    result.taskDefinitionArn = choice.taskDefinition.taskDefinitionArn ?? ''
-  result.status = 'planned'
+  // What would run: an existing revision is known; a repinned one is not registered in a dry run.
+  runs(result, {
+    taskDefinitionArn:
+      choice.kind === 'existing' ? (choice.taskDefinition.taskDefinitionArn ?? '') : '',
+    image: choice.image,
+    digest: choice.digest,
+    ...(choice.tag ? { tag: choice.tag } : {})
+  })
+  if (!result.taskDefinitionArn) delete result.taskDefinitionArn
   const action =
     choice.kind === 'existing'
       ? `update the service to ${shortArn(choice.taskDefinition.taskDefinitionArn)} as it is`

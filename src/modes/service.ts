@@ -6,10 +6,12 @@ import type { Repository } from '../aws/ecr.js'
 import type { Deps } from '../deps.js'
 import { NothingChangedError } from '../errors.js'
 import { shortArn } from '../names.js'
-import type { RunResult } from '../result.js'
-import { chooseContainer } from '../revision/next.js'
+import { runs, type Revision, type ServiceResult } from '../result.js'
+import { asRevision, chooseContainer } from '../revision/next.js'
 
 export interface ServiceState {
+  /** The service as the input names it. */
+  name: string
   service: Service
   /** The revision the service runs. */
   current: TaskDefinition
@@ -19,6 +21,8 @@ export interface ServiceState {
   containerName: string
   /** The repository, when the mode has one. */
   repository: Repository | undefined
+  /** What the service runs now, as the outputs describe it. */
+  before: Revision
 }
 
 export interface ServiceRead {
@@ -37,7 +41,7 @@ export interface ServiceRead {
 /** The service and what it runs; throws, having changed nothing, when it cannot be deployed to. */
 export async function readService(
   deps: Pick<Deps, 'ecs'>,
-  result: RunResult,
+  result: ServiceResult,
   read: ServiceRead
 ): Promise<ServiceState> {
   const service = await deps.ecs.service(read.name)
@@ -59,10 +63,23 @@ export async function readService(
   const repository = await read.repository()
   const container = chooseContainer(current, read.containerName, repository?.uri)
   const containerName = container.name ?? ''
+  const before = asRevision(current, currentTags, containerName)
+  result.containerName = containerName
+  runs(result, before)
   if (read.announce) {
     core.info(
       `Service ${read.name} runs ${shortArn(currentArn)}; container ${containerName} runs ${container.image ?? '?'}`
     )
   }
-  return { service, current, currentTags, currentArn, container, containerName, repository }
+  return {
+    name: read.name,
+    service,
+    current,
+    currentTags,
+    currentArn,
+    container,
+    containerName,
+    repository,
+    before
+  }
 }

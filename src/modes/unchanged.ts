@@ -4,18 +4,33 @@ import { errorText, NothingChangedError } from '../errors.js'
 import { shortArn } from '../names.js'
 import type { RunResult } from '../result.js'
 
-/** `error`, its message ending with what was not done and what the service runs. Pure. */
+/**
+ * `error`, its message ending with what was not done and what the service runs (`runs` holds a
+ * revision a service, undefined for a service not read yet). Pure.
+ */
 export function nothingChanged(
   error: unknown,
   notDone: 'deployed' | 'rolled back',
-  runs: string | undefined
+  runs: string | undefined | { service: string; revision: string | undefined }[]
 ): NothingChangedError {
   if (error instanceof NothingChangedError) return error
   const message = errorText(error).replace(/[.\s]+$/, '')
-  const service = runs ? `the service still runs ${shortArn(runs)}` : 'the service was not changed'
-  return new NothingChangedError(`${message}. Nothing was ${notDone}; ${service}.`, {
+  return new NothingChangedError(`${message}. Nothing was ${notDone}; ${stillRuns(runs)}.`, {
     cause: error
   })
+}
+
+function stillRuns(
+  runs: string | undefined | { service: string; revision: string | undefined }[]
+): string {
+  if (!Array.isArray(runs)) {
+    return runs ? `the service still runs ${shortArn(runs)}` : 'the service was not changed'
+  }
+  const [only, ...others] = runs
+  if (only && others.length === 0) return stillRuns(only.revision)
+  const read = runs.filter(r => r.revision)
+  if (read.length === 0) return 'the services were not changed'
+  return `the services still run what they ran: ${runs.map(r => `${r.service} ${r.revision ? shortArn(r.revision) : '(not changed)'}`).join(', ')}`
 }
 
 /**
@@ -30,6 +45,10 @@ export async function beforeAnyChange<T>(
   try {
     return await part()
   } catch (error) {
-    throw nothingChanged(error, notDone, result.previousTaskDefinitionArn)
+    throw nothingChanged(
+      error,
+      notDone,
+      result.services.map(s => ({ service: s.service, revision: s.previousTaskDefinitionArn }))
+    )
   }
 }

@@ -6,7 +6,8 @@ import type {
   TaskDefinition
 } from '@aws-sdk/client-ecs'
 import { pinnedDigest, repositoryOf } from '../names.js'
-import { mergeTags } from './audit.js'
+import type { Revision } from '../result.js'
+import { AUDIT_TAG, mergeTags, tagOf } from './audit.js'
 
 /** Fields DescribeTaskDefinition returns that RegisterTaskDefinition does not take. */
 export const READ_ONLY_FIELDS = [
@@ -98,4 +99,21 @@ export function registrable(
   for (const field of READ_ONLY_FIELDS) delete copy[field]
   if (tags.length > 0) copy.tags = tags
   return copy as unknown as RegisterTaskDefinitionCommandInput
+}
+
+/** What a revision runs in the chosen container, as the outputs describe it. Pure. */
+export function asRevision(
+  taskDefinition: TaskDefinition,
+  tags: Tag[],
+  containerName: string
+): Revision {
+  const image = taskDefinition.containerDefinitions?.find(c => c.name === containerName)?.image
+  const digest = pinnedDigest(image)
+  const tag = tagOf(tags, AUDIT_TAG.imageTag)
+  return {
+    taskDefinitionArn: taskDefinition.taskDefinitionArn ?? '',
+    ...(image ? { image } : {}),
+    ...(digest ? { digest } : {}),
+    ...(tag ? { tag } : {})
+  }
 }

@@ -2,7 +2,7 @@
 // The step must still say what it leaves behind: which revision the service was being moved
 // to and what it ran before, because ECS goes on with a started deployment on its own.
 import { shortArn } from '../names.js'
-import type { RunResult } from '../result.js'
+import type { RunResult, ServiceResult } from '../result.js'
 
 export const CANCEL_SIGNALS = ['SIGINT', 'SIGTERM'] as const
 export type CancelSignal = (typeof CANCEL_SIGNALS)[number]
@@ -13,24 +13,35 @@ export const REPORT_TIMEOUT_MS = 5000
 /** The error of a cancelled step, from what the mode had recorded when the signal came. Pure. */
 export function cancelledError(signal: CancelSignal, result: RunResult): string {
   const cancelled = `The step was cancelled (${signal})`
-  const service = `ECS service ${result.service}`
-  const before = result.previousTaskDefinitionArn
-  const target = result.taskDefinitionArn
+  const [only, ...others] = result.services
+  if (only && others.length === 0) return `${cancelled}${serviceState(result, only)}`
+  if (result.services.every(s => !s.previousTaskDefinitionArn && s.change === 'none')) {
+    return `${cancelled} before anything was changed.`
+  }
+  const each = result.services.map(s => `ECS service ${s.service}${serviceState(result, s)}`)
+  return `${cancelled}. ${each.join(' ')}`
+}
+
+/** The rest of the sentence for one service: what it was doing when the step was cancelled. */
+function serviceState(result: RunResult, run: ServiceResult): string {
+  const service = `ECS service ${run.service}`
+  const before = run.previousTaskDefinitionArn
+  const target = run.taskDefinitionArn
   if (result.mode === 'verify') {
-    return `${cancelled} during verify: nothing was changed; ${service} runs ${shortArn(target ?? before)}.`
+    return ` during verify: nothing was changed; ${service} runs ${shortArn(target ?? before)}.`
   }
-  if (target && target !== before) {
+  if (run.change === 'rolling-out') {
     const what = result.mode === 'rollback' ? 'rolled back' : 'moved'
-    return `${cancelled} while ${service} was being ${what} to ${shortArn(target)}; it ran ${shortArn(before)} before this step. ECS goes on with that deployment without this step, and nothing was rolled back: check the service, then run verify, or rollback to return to ${shortArn(before)}.`
+    return ` while ${service} was being ${what} to ${shortArn(target)}; it ran ${shortArn(before)} before this step. ECS goes on with that deployment without this step, and nothing was rolled back: check the service, then run verify, or rollback to return to ${shortArn(before)}.`
   }
-  if (target) {
+  if (run.change === 'returning') {
     // A failed rollout being rolled back: the service is on its way back to where it was.
-    return `${cancelled} while ${service} was being returned to ${shortArn(target)}, the revision it ran before this step. ECS goes on with that deployment without this step: check the service, then run verify.`
+    return ` while ${service} was being returned to ${shortArn(target)}, the revision it ran before this step. ECS goes on with that deployment without this step: check the service, then run verify.`
   }
   if (before) {
-    return `${cancelled} before ECS confirmed an update of ${service}: it ran ${shortArn(before)} before this step and was not moved by it; a revision this step registered may be left unused.`
+    return ` before ECS confirmed an update of ${service}: it ran ${shortArn(before)} before this step and was not moved by it; a revision this step registered may be left unused.`
   }
-  return `${cancelled} before anything was changed.`
+  return ' before anything was changed.'
 }
 
 /** The part of `process` this needs, so tests can give a stand-in. */

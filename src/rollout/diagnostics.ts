@@ -6,7 +6,7 @@ import type { Service, ServiceEvent, Task, TaskDefinition } from '@aws-sdk/clien
 import type { Deps } from '../deps.js'
 import { errorText } from '../errors.js'
 import { shortArn, taskId } from '../names.js'
-import type { RunResult, StoppedContainer, StoppedTask } from '../result.js'
+import type { ServiceResult, StoppedContainer, StoppedTask } from '../result.js'
 import { logStreams, type LogStream } from '../verify/logs.js'
 import { failingTasks, StoppedTaskReader, type StoppedTaskQuery } from './stopped-tasks.js'
 
@@ -203,7 +203,7 @@ export function annotationText(reason: string, explanation: Explanation): string
 
 /** Puts the explanation into the result, the log and an error annotation. */
 export function reportFailure(
-  result: Pick<RunResult, 'stoppedTasks' | 'events'>,
+  result: Pick<ServiceResult, 'stoppedTasks' | 'events'>,
   explanation: Explanation,
   title: string,
   reason: string

@@ -4,7 +4,7 @@ import type { Service } from '@aws-sdk/client-ecs'
 import type { Deps } from '../deps.js'
 import type { RolloutPolicy } from '../inputs/policy.js'
 import { errorText, NothingChangedError } from '../errors.js'
-import type { RunResult } from '../result.js'
+import type { ServiceResult } from '../result.js'
 import { shortArn } from '../names.js'
 import { deploymentInFlight, progressOf } from './classify.js'
 import { minutes, poll, report } from './watch.js'
@@ -18,7 +18,7 @@ export async function settleBeforeDeploy(
   deps: Pick<Deps, 'ecs' | 'clock'>,
   policy: Pick<RolloutPolicy, 'timeoutMs' | 'pollMs'>,
   name: string,
-  result: Pick<RunResult, 'timeline'>,
+  result: Pick<ServiceResult, 'timeline'>,
   plannedFrom: string
 ): Promise<void> {
   const first = await deps.ecs.service(name)

@@ -6,6 +6,7 @@ import type { Service } from '@aws-sdk/client-ecs'
 import type { Deps } from '../deps.js'
 import { errorText } from '../errors.js'
 import { shortArn } from '../names.js'
+import type { Revision, ServiceResult } from '../result.js'
 
 /** A deployment this step started: what the watch, the verification and the way back need. */
 export interface StartedRollout {
@@ -18,6 +19,14 @@ export interface StartedRollout {
   containerName: string
   /** `sha256:…` the new revision pins. */
   digest: string
+  /** The revision the service ran before, described: what the outputs say once it is put back. */
+  before?: Revision
+}
+
+/** A started rollout and the result it reports into. */
+export interface Supervised {
+  result: ServiceResult
+  rollout: StartedRollout
 }
 
 export type ServiceUpdate =
@@ -146,15 +155,20 @@ export async function startDeployment(
       return update.deploymentId
     case 'unknown':
       throw new Error(
-        `${update.cause}. Could not tell whether ECS applied the ${what} (${update.why}): the service ran ${ran} before this step and may be moving to ${shortArn(revision)}${registered ? ', which was left registered' : ''}.`,
+        `${sentence(update.cause)} Could not tell whether ECS applied the ${what} (${update.why}): the service ran ${ran} before this step and may be moving to ${shortArn(revision)}${registered ? ', which was left registered' : ''}.`,
         { cause: update.error }
       )
     case 'not-applied': {
       const cleanup = registered ? `; ${await deregisterUnused(deps, revision)}` : ''
       const nothing = what === 'rollback' ? 'Nothing was rolled back: the service' : 'The service'
-      throw new Error(`${update.cause}. ${nothing} still runs ${ran}${cleanup}.`, {
+      throw new Error(`${sentence(update.cause)} ${nothing} still runs ${ran}${cleanup}.`, {
         cause: update.error
       })
     }
   }
+}
+
+/** A cause as a sentence: one full stop at its end. */
+function sentence(text: string): string {
+  return `${text.replace(/[.\s]+$/, '')}.`
 }

@@ -1,61 +1,91 @@
-// After UpdateService: watch the rollout, verify what runs once it completes, and recover
-// (explain, roll back) when it does not.
+// After UpdateService: watch the rollouts (one service, or several as one unit), verify what runs
+// once they complete, and recover (explain, roll back every service) when one does not.
 import * as core from '@actions/core'
 import type { Deps } from '../deps.js'
 import type { RolloutPolicy } from '../inputs/policy.js'
 import { shortArn } from '../names.js'
-import type { RunResult } from '../result.js'
+import type { ServiceResult } from '../result.js'
 import { allPassed, failedChecks, reportChecks } from '../verify/checks.js'
 import { verifyRunning } from '../verify/running.js'
 import { recover } from './recovery.js'
-import type { StartedRollout } from './start.js'
-import { clockTime, watchStarted } from './watch.js'
+import type { StartedRollout, Supervised } from './start.js'
+import { clockTime, labelOf, watchStarted } from './watch.js'
 
 /** Watches and verifies a started rollout; throws, saying what the service runs, when it fails. */
 export async function superviseRollout(
   deps: Deps,
   policy: RolloutPolicy,
-  result: RunResult,
+  result: ServiceResult,
   rollout: StartedRollout
 ): Promise<void> {
-  const watched = await core.group('Watch the rollout', () =>
-    watchStarted(deps, policy, result.timeline, {
-      service: rollout.service,
-      deploymentId: rollout.deploymentId,
-      revision: rollout.revision,
-      previousRevision: rollout.previousRevision,
-      label: 'rollout'
-    })
-  )
-  const outcome = watched.outcome
-  if (watched.transientFailures > 0) {
-    core.warning(
-      `${watched.transientFailures} of ${watched.polls} polls of ${rollout.service} were throttled or not answered by ECS; the watch kept polling through them.`
-    )
-  }
-  if (outcome.kind !== 'completed')
-    await recover(deps, policy, result, rollout, { ...watched, outcome })
-  core.info(
-    `Rollout of ${shortArn(rollout.revision)} completed after ${clockTime(deps.clock.now() - watched.startedAt)} (${watched.polls} polls).`
-  )
+  await superviseRollouts(deps, policy, [{ result, rollout }])
+}
 
-  const verification = await core.group('Verify', () =>
-    verifyRunning(
+/**
+ * Watches started rollouts together, then verifies each; when one fails, every service goes back
+ * (recover). Throws, saying what every service runs, when the step fails.
+ */
+export async function superviseRollouts(
+  deps: Deps,
+  policy: RolloutPolicy,
+  units: Supervised[]
+): Promise<void> {
+  const many = units.length > 1
+  const watched = await core.group(many ? 'Watch the rollouts' : 'Watch the rollout', () =>
+    watchStarted(
       deps,
-      {
-        service: rollout.service,
-        taskDefinitionArn: rollout.revision,
-        containerName: rollout.containerName,
-        digest: rollout.digest
-      },
-      policy
+      policy,
+      units.map(({ result, rollout }) => ({
+        timeline: result.timeline,
+        request: {
+          service: rollout.service,
+          deploymentId: rollout.deploymentId,
+          revision: rollout.revision,
+          previousRevision: rollout.previousRevision,
+          label: labelOf('rollout', rollout.service, many)
+        }
+      })),
+      'first-failure'
     )
   )
-  reportChecks(result, verification.checks, verification.logs)
-  result.verified = allPassed(result.checks)
-  if (!result.verified) {
-    throw new Error(
-      `The rollout of ${shortArn(rollout.revision)} completed but verification failed: ${failedChecks(result.checks)}. The service runs ${shortArn(rollout.revision)}.`
+  for (const [i, { rollout }] of units.entries()) {
+    const w = watched[i]
+    if (w && w.transientFailures > 0) {
+      core.warning(
+        `${w.transientFailures} of ${w.polls} polls of ${rollout.service} were throttled or not answered by ECS; the watch kept polling through them.`
+      )
+    }
+  }
+  if (watched.some(w => w.outcome.kind !== 'completed')) await recover(deps, policy, units, watched)
+  for (const [i, { rollout }] of units.entries()) {
+    const w = watched[i]
+    if (!w) continue
+    core.info(
+      `Rollout of ${shortArn(rollout.revision)} completed after ${clockTime(deps.clock.now() - w.startedAt)} (${w.polls} polls).`
     )
   }
+
+  const unverified: string[] = []
+  for (const { result, rollout } of units) {
+    const verification = await core.group(many ? `Verify ${rollout.service}` : 'Verify', () =>
+      verifyRunning(
+        deps,
+        {
+          service: rollout.service,
+          taskDefinitionArn: rollout.revision,
+          containerName: rollout.containerName,
+          digest: rollout.digest
+        },
+        policy
+      )
+    )
+    reportChecks(result, verification.checks, verification.logs)
+    result.verified = allPassed(result.checks)
+    if (!result.verified) {
+      unverified.push(
+        `${many ? `${rollout.service}: ` : ''}The rollout of ${shortArn(rollout.revision)} completed but verification failed: ${failedChecks(result.checks)}. The service runs ${shortArn(rollout.revision)}.`
+      )
+    }
+  }
+  if (unverified.length > 0) throw new Error(unverified.join(' '))
 }

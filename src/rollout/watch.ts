@@ -41,6 +41,8 @@ export type RolloutOutcome =
       revision: string | undefined
     }
   | { kind: 'timeout'; reason: string }
+  /** Still rolling out when a watch of several ended at another's failure. */
+  | { kind: 'unfinished'; reason: string }
 
 export interface Watched {
   outcome: RolloutOutcome
@@ -61,12 +63,19 @@ export type Poll = { service: Service } | { problem: 'throttled' | 'unavailable'
 
 /** One DescribeServices; throttling and outages come back as a value, anything else throws. */
 export async function poll(deps: Pick<Deps, 'ecs'>, service: string): Promise<Poll> {
+  const [answer] = await pollAll(deps, [service])
+  if (!answer) throw new Error(`ECS did not answer for service ${service}`)
+  return answer
+}
+
+/** The services in one DescribeServices call a ten; throttling comes back as a value for each. */
+async function pollAll(deps: Pick<Deps, 'ecs'>, services: string[]): Promise<Poll[]> {
   try {
-    return { service: await deps.ecs.service(service) }
+    return (await deps.ecs.services(services)).map(service => ({ service }))
   } catch (error) {
     const problem = transientProblem(error)
     if (!problem) throw error
-    return { problem, error }
+    return services.map(() => ({ problem, error }))
   }
 }
 
@@ -81,10 +90,38 @@ export function report(
   noteOn({ timeline }, deps.clock, line)
 }
 
+/** The first word of a progress line: the service's name follows when several are watched. */
+export function labelOf(word: string, service: string, many: boolean): string {
+  return many ? `${word} ${shortArn(service)}` : word
+}
+
 /** `2:05` for 125 000 ms. */
 export function clockTime(ms: number): string {
   const seconds = Math.floor(ms / 1000)
   return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`
+}
+
+/** One deployment to watch, and the timeline its progress lines go to. */
+export interface WatchTarget {
+  request: WatchRequest
+  timeline: TimelineEntry[]
+  reader?: StoppedTaskReader
+}
+
+/**
+ * When a watch of several deployments ends: at the first that fails (a rollout of several
+ * services is one unit, so the others need not be waited for), or once every one has finished.
+ */
+export type WatchUntil = 'first-failure' | 'all-finished'
+
+/** Where one deployment of a watch stands between polls. */
+interface Watching {
+  target: WatchTarget
+  watched: Watched
+  finished: boolean
+  last: string
+  previous: TaskSignals
+  reported: Set<string>
 }
 
 /**
@@ -98,94 +135,163 @@ export async function watchRollout(
   timeline: TimelineEntry[],
   reader: StoppedTaskReader = new StoppedTaskReader()
 ): Promise<Watched> {
-  const startedAt = deps.clock.now()
-  const watched: Watched = {
-    outcome: { kind: 'timeout', reason: '' },
-    service: undefined,
-    startedAt,
-    polls: 0,
-    transientFailures: 0,
-    stoppedTasks: [],
-    reader
-  }
-  let last = ''
-  let previous: TaskSignals = { failedTasks: 0, vanished: 0 }
-  const reported = new Set<string>()
-
-  for (;;) {
-    const answer = await poll(deps, request.service)
-    watched.polls += 1
-    const elapsed = deps.clock.now() - startedAt
-    if ('problem' in answer) {
-      watched.transientFailures += 1
-      core.info(
-        `${request.label} poll ${answer.problem === 'throttled' ? 'throttled by ECS' : 'not answered by ECS'} (${errorText(answer.error)}); ${watched.transientFailures} so far, still watching  [${clockTime(elapsed)}]`
-      )
-    } else {
-      watched.service = answer.service
-      const observation = classify(answer.service, request)
-      if (observation.progress !== last) {
-        last = observation.progress
-        report(deps, timeline, `${request.label} ${observation.progress}`, elapsed)
-      }
-      if (observation.kind !== 'in-progress') {
-        watched.outcome = outcomeOf(observation)
-        return watched
-      }
-
-      const signals = taskSignals(answer.service, request.deploymentId)
-      const look = shouldLookAtStoppedTasks(previous, signals)
-      previous = signals
-      if (look) {
-        const failing = await lookAtStoppedTasks(deps, request, answer.service, watched, reported)
-        if (failing.length >= FAILED_TASKS_LIMIT) {
-          watched.outcome = {
-            kind: 'tasks-failing',
-            reason: failureSummary(failing, request.deploymentId)
-          }
-          return watched
-        }
-      }
-    }
-
-    if (elapsed >= request.timeoutMs) {
-      const throttled =
-        watched.transientFailures > 0
-          ? `; ${watched.transientFailures} of ${watched.polls} polls were throttled or not answered`
-          : ''
-      watched.outcome = {
-        kind: 'timeout',
-        reason: `it did not finish within ${minutes(request.timeoutMs)} (last seen: ${last || 'no answer from ECS'}${throttled})`
-      }
-      return watched
-    }
-    await deps.clock.sleep(Math.min(request.pollMs, request.timeoutMs - elapsed))
-  }
+  const [watched] = await watchRollouts(deps, [{ request, timeline, reader }], 'all-finished')
+  if (!watched) throw new Error(`Nothing was watched for ${request.service}`)
+  return watched
 }
 
 /**
- * Watches a deployment this step started, on its way out (`previousRevision` given: the revision
- * the service ran before) or back (the rollback after a failure). When ECS cannot be asked, throws
- * a message that says where the service stands.
+ * Watches several deployments together, one DescribeServices call a poll for up to ten services,
+ * each deployment judged as watchRollout judges one. A deployment still rolling out when the watch
+ * ends early is `unfinished`.
+ */
+export async function watchRollouts(
+  deps: Pick<Deps, 'ecs' | 'clock'>,
+  targets: WatchTarget[],
+  until: WatchUntil
+): Promise<Watched[]> {
+  const startedAt = deps.clock.now()
+  const all: Watching[] = targets.map(target => ({
+    target,
+    watched: {
+      outcome: { kind: 'unfinished', reason: '' },
+      service: undefined,
+      startedAt,
+      polls: 0,
+      transientFailures: 0,
+      stoppedTasks: [],
+      reader: target.reader ?? new StoppedTaskReader()
+    },
+    finished: false,
+    last: '',
+    previous: { failedTasks: 0, vanished: 0 },
+    reported: new Set<string>()
+  }))
+  const pollMs = Math.min(...targets.map(t => t.request.pollMs))
+
+  for (;;) {
+    const open = all.filter(w => !w.finished)
+    const answers = await pollAll(
+      deps,
+      open.map(w => w.target.request.service)
+    )
+    const elapsed = deps.clock.now() - startedAt
+    for (const [i, watching] of open.entries()) {
+      const answer = answers[i]
+      if (answer) await judge(deps, watching, answer, elapsed)
+    }
+    const failed = all.some(w => w.finished && w.watched.outcome.kind !== 'completed')
+    if (all.every(w => w.finished) || (until === 'first-failure' && failed)) break
+
+    const waits = all.filter(w => !w.finished).map(w => w.target.request.timeoutMs - elapsed)
+    await deps.clock.sleep(Math.min(pollMs, ...waits))
+  }
+  for (const watching of all.filter(w => !w.finished)) {
+    watching.watched.outcome = {
+      kind: 'unfinished',
+      reason: `still rolling out (last seen: ${watching.last || 'no answer from ECS'})`
+    }
+  }
+  return all.map(w => w.watched)
+}
+
+/** Judges one deployment's answer of a poll: its progress, its end, its stopped tasks, time. */
+async function judge(
+  deps: Pick<Deps, 'ecs' | 'clock'>,
+  watching: Watching,
+  answer: Poll,
+  elapsed: number
+): Promise<void> {
+  const { watched } = watching
+  const { request, timeline } = watching.target
+  watched.polls += 1
+  if ('problem' in answer) {
+    watched.transientFailures += 1
+    core.info(
+      `${request.label} poll ${answer.problem === 'throttled' ? 'throttled by ECS' : 'not answered by ECS'} (${errorText(answer.error)}); ${watched.transientFailures} so far, still watching  [${clockTime(elapsed)}]`
+    )
+  } else {
+    watched.service = answer.service
+    const observation = classify(answer.service, request)
+    if (observation.progress !== watching.last) {
+      watching.last = observation.progress
+      report(deps, timeline, `${request.label} ${observation.progress}`, elapsed)
+    }
+    if (observation.kind !== 'in-progress') {
+      finish(watching, outcomeOf(observation))
+      return
+    }
+
+    const signals = taskSignals(answer.service, request.deploymentId)
+    const look = shouldLookAtStoppedTasks(watching.previous, signals)
+    watching.previous = signals
+    if (look) {
+      const failing = await lookAtStoppedTasks(
+        deps,
+        request,
+        answer.service,
+        watched,
+        watching.reported
+      )
+      if (failing.length >= FAILED_TASKS_LIMIT) {
+        finish(watching, {
+          kind: 'tasks-failing',
+          reason: failureSummary(failing, request.deploymentId)
+        })
+        return
+      }
+    }
+  }
+
+  if (elapsed >= request.timeoutMs) {
+    const throttled =
+      watched.transientFailures > 0
+        ? `; ${watched.transientFailures} of ${watched.polls} polls were throttled or not answered`
+        : ''
+    finish(watching, {
+      kind: 'timeout',
+      reason: `it did not finish within ${minutes(request.timeoutMs)} (last seen: ${watching.last || 'no answer from ECS'}${throttled})`
+    })
+  }
+}
+
+function finish(watching: Watching, outcome: RolloutOutcome): void {
+  watching.watched.outcome = outcome
+  watching.finished = true
+}
+
+/**
+ * Watches deployments this step started, on their way out (`previousRevision` given: the
+ * revision the service ran before) or back (the rollback after a failure). When ECS cannot be
+ * asked, throws a message that says where the services stand.
  */
 export async function watchStarted(
   deps: Pick<Deps, 'ecs' | 'clock'>,
   policy: Pick<RolloutPolicy, 'timeoutMs' | 'pollMs'>,
-  timeline: TimelineEntry[],
-  watching: Omit<WatchRequest, 'timeoutMs' | 'pollMs'>
-): Promise<Watched> {
+  watching: { timeline: TimelineEntry[]; request: Omit<WatchRequest, 'timeoutMs' | 'pollMs'> }[],
+  until: WatchUntil
+): Promise<Watched[]> {
   try {
-    return await watchRollout(
+    return await watchRollouts(
       deps,
-      { ...watching, timeoutMs: policy.timeoutMs, pollMs: policy.pollMs },
-      timeline
+      watching.map(({ timeline, request }) => ({
+        timeline,
+        request: { ...request, timeoutMs: policy.timeoutMs, pollMs: policy.pollMs }
+      })),
+      until
     )
   } catch (error) {
-    const { deploymentId, revision, previousRevision } = watching
-    const where = previousRevision
-      ? `the rollout of ${shortArn(revision)} (deployment ${deploymentId}): ${errorText(error)}. The rollout was started and may still be in progress; the service ran ${shortArn(previousRevision)} before this step.`
-      : `the rollback to ${shortArn(revision)} (deployment ${deploymentId}): ${errorText(error)}. The service is pointed at ${shortArn(revision)}.`
-    throw new Error(`Could not watch ${where}`, { cause: error })
+    const where = watching.map(({ request }) => {
+      const { deploymentId, revision, previousRevision } = request
+      return previousRevision
+        ? `the rollout of ${shortArn(revision)} (deployment ${deploymentId}): ${errorText(error)}. The rollout was started and may still be in progress; the service ran ${shortArn(previousRevision)} before this step.`
+        : `the rollback to ${shortArn(revision)} (deployment ${deploymentId}): ${errorText(error)}. The service is pointed at ${shortArn(revision)}.`
+    })
+    const text =
+      where.length === 1
+        ? `Could not watch ${where[0] ?? ''}`
+        : `Could not watch the deployments of ${watching.map(w => w.request.service).join(', ')}: ${watching.map(({ request }, i) => `${request.service}: ${where[i] ?? ''}`).join(' ')}`
+    throw new Error(text, { cause: error })
   }
 }
 

@@ -3,7 +3,7 @@
 import * as core from '@actions/core'
 import type { ContainerDefinition, Service, Task, TaskDefinition } from '@aws-sdk/client-ecs'
 import { pinnedDigest, shortArn, taskId } from '../names.js'
-import type { Check, LogExcerpt, RunResult } from '../result.js'
+import type { Check, LogExcerpt, ServiceResult } from '../result.js'
 
 /** What must run: the revision, and the digest of the chosen container. */
 export interface Expectation {
@@ -149,7 +149,7 @@ export function allPassed(checks: Check[]): boolean {
 
 /** Puts the checks and the log excerpt into the result and prints one line a check. */
 export function reportChecks(
-  result: RunResult,
+  result: ServiceResult,
   checks: Check[],
   logs: LogExcerpt | undefined
 ): void {
