@@ -196,3 +196,66 @@ test('outputsOf gives every output of action.yml, result as JSON without log lin
   })
   expect(outputs.result).not.toContain('secret-ish')
 })
+
+describe('renderSummary of several services', () => {
+  const arn = (family: string, n: number) =>
+    `arn:aws:ecs:eu-north-1:123456789012:task-definition/${family}:${n}`
+  const twoServices = (): RunResult => {
+    const base = newResult(
+      'deploy',
+      { region: 'eu-north-1', cluster: 'babyshield-cluster', services: ['web', 'worker'] },
+      { commit: 'c0ffee', actor: 'octocat', repository: 'babyshield/api', runUrl: '', notes: '' }
+    )
+    const [web, worker] = base.services
+    return {
+      ...base,
+      status: 'failed',
+      error: 'ECS service worker: The rollout of worker-task:8 failed',
+      services: [
+        {
+          ...web!,
+          previousTaskDefinitionArn: arn('web-task', 3),
+          attempted: { taskDefinitionArn: arn('web-task', 4) },
+          taskDefinitionArn: arn('web-task', 3),
+          image: 'repo@sha256:aaa',
+          rolledBack: true,
+          checks: [{ name: 'after rollback: service active', status: 'pass', detail: 'ACTIVE' }]
+        },
+        {
+          ...worker!,
+          previousTaskDefinitionArn: arn('worker-task', 7),
+          failedTaskDefinitionArn: arn('worker-task', 8),
+          taskDefinitionArn: arn('worker-task', 7),
+          rolledBack: true,
+          stoppedTasks: [
+            {
+              taskArn: 't',
+              taskId: 't1',
+              stoppedReason: 'Essential container in task exited',
+              containers: [{ name: 'app', exitCode: 1 }],
+              logLines: ['KeyError: QUEUE_URL']
+            }
+          ]
+        }
+      ]
+    }
+  }
+
+  test('opens with one row a service, then a section for each', () => {
+    const md = renderSummary(twoServices())
+    expect(md).toContain('## ❌ Deploy failed: 2 services in babyshield-cluster')
+    expect(md).toContain('| Service | Revision | Image | Verified | Rolled back |')
+    // verified is false after a rollback, although the rollback's own checks passed.
+    expect(md).toContain(
+      '| web | web-task:3 → web-task:4 (rolled back) → web-task:3 | <code>repo&#64;sha256:aaa</code> | ❌ no | ↩️ yes |'
+    )
+    expect(md).toContain(
+      '| worker | worker-task:7 → worker-task:8 (failed) → worker-task:7 | — | — not checked | ↩️ yes |'
+    )
+    expect(md.indexOf('### web')).toBeLessThan(md.indexOf('### worker'))
+    expect(md).toContain('#### Stopped tasks')
+    expect(md).toContain('KeyError: QUEUE_URL')
+    expect(md).toContain('**AWS console (web):**')
+    expect(md).toContain('/services/worker/health')
+  })
+})

@@ -28,6 +28,7 @@ import { NEW, OLD, TODAY_TAG, deployWorld } from '../helpers/deploy-world.js'
 import { task } from '../helpers/ecs-answers.js'
 import { FakeClock, FakeDocker } from '../helpers/fakes.js'
 import { FAMILY, rollbackWorld } from '../helpers/verify-rollback-world.js'
+import { digestOf, FakeEcs, revOf, settled, withImageInEcr } from '../helpers/scripted-ecs.js'
 
 const TOKEN = 'ghs_fake0123456789'
 const SHA = '0123456789abcdef0123456789abcdef01234567'
@@ -539,6 +540,32 @@ describe('run() records around the rollout', () => {
     })
     return seen
   }
+
+  test('several services: one GitHub deployment each, with its own revision and console page', async () => {
+    const services = ['babyshield-web', 'babyshield-worker']
+    const ecs = withImageInEcr(
+      new FakeEcs(Object.fromEntries(services.map(name => [name, settled(name)])))
+    )
+    ecs.deps.docker = new FakeDocker('')
+    await runWith({ service: services.join('\n'), image: digestOf(13) }, ecs.deps)
+
+    expect(process.exitCode).toBeUndefined()
+    expect(api.deployments.map(d => (d.payload as { service: string }).service)).toEqual(services)
+    for (const [i, name] of services.entries()) {
+      const created = api.deployments[i]
+      expect(created?.payload).toMatchObject({
+        service: name,
+        taskDefinitionArn: revOf(name, 13),
+        previousTaskDefinitionArn: revOf(name, 12),
+        digest: digestOf(13)
+      })
+      expect(api.statusesOf(created?.id ?? 0)).toEqual(['in_progress', 'success'])
+      const success = api.statuses.find(
+        s => s.deployment_id === created?.id && s.state === 'success'
+      )
+      expect(success?.environment_url).toContain(`/services/${name}/health`)
+    }
+  })
 
   test('a deploy is recorded just before UpdateService, with what it rolls out, then success', async () => {
     const world = deployWorld()

@@ -107,6 +107,19 @@ interface State {
   throttled: boolean
 }
 
+/** A service settled on revision 12 of its family; an update rolls out and completes in 20 s. */
+export function settled(name: string, extra: Partial<Story> = {}): Story {
+  return {
+    script: [
+      {
+        at: 0,
+        deployments: [{ id: `ecs-svc/${name}-old`, revision: 12, running: 2, state: 'COMPLETED' }]
+      }
+    ],
+    ...extra
+  }
+}
+
 /** A rollback that ECS completes after `seconds`. */
 export function completesAfter(seconds: number, desired = 2): NonNullable<Story['afterUpdate']> {
   return (revision, id) => [
@@ -160,7 +173,7 @@ export class FakeEcs {
 
   constructor(stories: Story | Record<string, Story>) {
     const byName: Record<string, Story> =
-      'script' in stories ? { [SERVICE]: stories as Story } : (stories as Record<string, Story>)
+      'script' in stories ? { [SERVICE]: stories as Story } : stories
     this.services = Object.entries(byName).map(
       ([name, story]) => new FakeService(name, story.family ?? familyOf(name), story)
     )

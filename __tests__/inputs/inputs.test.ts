@@ -342,3 +342,72 @@ describe('the input specs', () => {
     }
   )
 })
+
+describe('service: one, or several deployed together', () => {
+  const ARN = 'arn:aws:ecs:eu-north-1:123456789012:service/babyshield-cluster/babyshield-worker'
+
+  test.each<[string, string[]]>([
+    ['babyshield-backend-service', ['babyshield-backend-service']],
+    ['babyshield-web\nbabyshield-worker', ['babyshield-web', 'babyshield-worker']],
+    ['babyshield-web\r\nbabyshield-worker\n', ['babyshield-web', 'babyshield-worker']],
+    ['  babyshield-web \n  babyshield-worker  ', ['babyshield-web', 'babyshield-worker']],
+    ['babyshield-web, babyshield-worker', ['babyshield-web', 'babyshield-worker']],
+    [`babyshield-web\n${ARN}`, ['babyshield-web', ARN]]
+  ])('%j is %j', (value, services) => {
+    expect(parse({ service: value }).services).toEqual(services)
+  })
+
+  test.each([
+    ['babyshield-web\n\nbabyshield-worker', 'service entry 2 of 3 is empty'],
+    ['babyshield-web,,babyshield-worker', 'service entry 2 of 3 is empty'],
+    ['babyshield-web,', 'service entry 2 of 2 is empty'],
+    [
+      'babyshield-web\nbabyshield-web',
+      'service names babyshield-web twice: list each service once'
+    ],
+    [
+      `babyshield-worker\n${ARN}`,
+      `service names babyshield-worker twice ('babyshield-worker' and '${ARN}')`
+    ],
+    ['babyshield-web\nbad name', "service entry 2 'bad name' is not valid"],
+    [
+      Array.from({ length: 21 }, (_, i) => `svc-${i}`).join('\n'),
+      'service lists 21 services: at most 20 are deployed together by one step'
+    ]
+  ])('%j is refused: %s', (value, message) => {
+    expect(problemOf({ service: value })).toContain(message)
+  })
+
+  test('twenty services are accepted', () => {
+    const names = Array.from({ length: 20 }, (_, i) => `svc-${i}`)
+    expect(parse({ service: names.join('\n') }).services).toEqual(names)
+  })
+
+  test.each(['41', 'arn:aws:ecs:eu-north-1:123456789012:task-definition/babyshield-web-task:41'])(
+    'rollback-to %s with several services is refused: it names one family',
+    target => {
+      expect(
+        problemOf({
+          mode: 'rollback',
+          service: 'babyshield-web\nbabyshield-worker',
+          'rollback-to': target
+        })
+      ).toContain(
+        `rollback-to '${target}' names one revision of one task definition family, but service lists 2 services`
+      )
+    }
+  )
+
+  test.each(['previous', 'production-fixed-20261120', `sha256:${'a'.repeat(64)}`])(
+    'rollback-to %s with several services is accepted: it means something for each',
+    target => {
+      expect(
+        parse({
+          mode: 'rollback',
+          service: 'babyshield-web\nbabyshield-worker',
+          'rollback-to': target
+        }).services
+      ).toHaveLength(2)
+    }
+  )
+})

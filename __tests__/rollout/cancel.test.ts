@@ -88,6 +88,25 @@ describe('cancelledError', () => {
   })
 })
 
+test('several services: the error says, for each service, what it runs and what it was moved to', () => {
+  const result = resultOf({ mode: 'deploy' }, ['web', 'worker'])
+  result.services = [
+    {
+      ...result.services[0]!,
+      previousTaskDefinitionArn: OLD,
+      taskDefinitionArn: NEW,
+      change: 'rolling-out'
+    },
+    { ...result.services[1]!, previousTaskDefinitionArn: OLD, taskDefinitionArn: OLD }
+  ]
+  expect(cancelledError('SIGTERM', result)).toBe(
+    'The step was cancelled (SIGTERM): web was being moved to babyshield-backend-task:42 (it ran babyshield-backend-task:41 before this step); worker was not moved: it runs babyshield-backend-task:41. ECS goes on with the deployments started without this step, and nothing more is rolled back: check the services, then run verify, or rollback to return to what they ran.'
+  )
+  expect(cancelledError('SIGINT', resultOf({ mode: 'deploy' }, ['web', 'worker']))).toBe(
+    'The step was cancelled (SIGINT) before anything was changed.'
+  )
+})
+
 class FakeProcess extends EventEmitter implements SignalSource {
   exits: number[] = []
   exit = ((code: number) => {

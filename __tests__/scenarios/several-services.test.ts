@@ -4,11 +4,13 @@ import * as core from '@actions/core'
 import {
   DeregisterTaskDefinitionCommand,
   DescribeServicesCommand,
+  DescribeTasksCommand,
   ListTaskDefinitionsCommand
 } from '@aws-sdk/client-ecs'
 import { beforeEach, describe, expect, test, vi } from 'vitest'
 import { deploy } from '../../src/modes/deploy.js'
 import { rollback } from '../../src/modes/rollback.js'
+import { verify } from '../../src/modes/verify.js'
 import { outputsOf } from '../../src/result.js'
 import {
   completesAfter,
@@ -18,6 +20,7 @@ import {
   inputsFor,
   REPOSITORY_URI,
   revOf,
+  settled,
   withImageInEcr,
   type Step,
   type Story
@@ -30,18 +33,7 @@ const WEB = 'babyshield-web'
 const WORKER = 'babyshield-worker'
 const SCHEDULER = 'babyshield-scheduler'
 
-/** A service settled on revision 12 of its family; an update rolls out and completes in 20 s. */
-function steady(name: string, extra: Partial<Story> = {}): Story {
-  return {
-    script: [
-      {
-        at: 0,
-        deployments: [{ id: `ecs-svc/${name}-old`, revision: 12, running: 2, state: 'COMPLETED' }]
-      }
-    ],
-    ...extra
-  }
-}
+const steady = settled
 
 /** The rollout of revision 13 crash loops: three tasks exit 1; a rollback back to 12 completes. */
 function crashLoops(name: string): Story {
@@ -317,5 +309,63 @@ describe('rollback of several services', () => {
     expect(ecs.updatedTo(WEB)).toEqual([revOf(WEB, 11)])
     expect(ecs.updatedTo(WORKER)).toEqual([revOf(WORKER, 11)])
     expect(result.services.every(s => s.rolledBack)).toBe(true)
+  })
+})
+
+describe('verify and dry-run of several services', () => {
+  test('verify checks every service and names those that fail', async () => {
+    const ecs = withImageInEcr(new FakeEcs({ [WEB]: steady(WEB), [WORKER]: steady(WORKER) }))
+    // The worker's tasks run another image than its revision pins.
+    ecs.ecsMock.on(DescribeTasksCommand).callsFake((input: { tasks?: string[] }) => ({
+      tasks: (input.tasks ?? []).map(arn => ({
+        taskArn: arn,
+        taskDefinitionArn: arn.includes(WORKER) ? revOf(WORKER, 12) : revOf(WEB, 12),
+        lastStatus: 'RUNNING',
+        containers: [
+          { name: 'app', imageDigest: arn.includes(WORKER) ? digestOf(99) : digestOf(12) }
+        ]
+      })),
+      failures: []
+    }))
+    const result = freshRun([WEB, WORKER], 'verify')
+    const inputs = inputsFor({ mode: 'verify', service: `${WEB}\n${WORKER}` })
+
+    const message = await verify(inputs, ecs.deps, result).catch(
+      (e: unknown) => (e as Error).message
+    )
+
+    expect(message).toMatch(
+      new RegExp(
+        `^Verification of ECS services ${WORKER} failed: ${WORKER} \\(runs ${WORKER}-task:12\\): tasks run the expected digest`
+      )
+    )
+    expect(message).not.toContain(`${WEB} (runs`)
+    expect(serviceIn(result, WEB).verified).toBe(true)
+    expect(serviceIn(result, WORKER).verified).toBe(false)
+    expect(outputsOf(result).verified).toBe('false')
+  })
+
+  test('a dry run plans each service and changes nothing', async () => {
+    const ecs = withImageInEcr(new FakeEcs({ [WEB]: steady(WEB), [WORKER]: steady(WORKER) }))
+    const { inputs, result } = deployOf([WEB, WORKER], { 'dry-run': 'true' })
+    await deploy(inputs, ecs.deps, result)
+    expect(result.status).toBe('planned')
+    for (const name of [WEB, WORKER]) {
+      expect(serviceIn(result, name).plan).toContain(
+        `+       "image": "${REPOSITORY_URI}@${digestOf(13)}",`
+      )
+    }
+    expect(ecs.registeredAt).toEqual([])
+    expect(ecs.updatedTo()).toEqual([])
+  })
+
+  test('wait: false starts every rollout and watches none', async () => {
+    const ecs = withImageInEcr(new FakeEcs({ [WEB]: steady(WEB), [WORKER]: steady(WORKER) }))
+    const { inputs, result } = deployOf([WEB, WORKER], { wait: 'false' })
+    await deploy(inputs, ecs.deps, result)
+    expect(result.status).toBe('succeeded')
+    expect(ecs.updatedTo()).toEqual([revOf(WEB, 13), revOf(WORKER, 13)])
+    expect(result.services.map(s => s.verified)).toEqual([false, false])
+    expect(ecs.calls('DescribeServices')).toBe(4)
   })
 })

@@ -18,8 +18,26 @@ export function cancelledError(signal: CancelSignal, result: RunResult): string 
   if (result.services.every(s => !s.previousTaskDefinitionArn && s.change === 'none')) {
     return `${cancelled} before anything was changed.`
   }
-  const each = result.services.map(s => `ECS service ${s.service}${serviceState(result, s)}`)
-  return `${cancelled}. ${each.join(' ')}`
+  if (result.mode === 'verify') return `${cancelled} during verify: nothing was changed.`
+  const each = result.services.map(s => `${s.service} ${whereItStands(result, s)}`)
+  const moving = result.services.some(s => s.change !== 'none')
+  const advice = moving
+    ? ' ECS goes on with the deployments started without this step, and nothing more is rolled back: check the services, then run verify, or rollback to return to what they ran.'
+    : ''
+  return `${cancelled}: ${each.join('; ')}.${advice}`
+}
+
+/** Where one of several services stands when the step is cancelled. Pure. */
+function whereItStands(result: RunResult, run: ServiceResult): string {
+  const before = shortArn(run.previousTaskDefinitionArn)
+  const target = shortArn(run.taskDefinitionArn)
+  if (run.change === 'rolling-out') {
+    return `was being ${result.mode === 'rollback' ? 'rolled back' : 'moved'} to ${target} (it ran ${before} before this step)`
+  }
+  if (run.change === 'returning')
+    return `was being returned to ${target}, which it ran before this step`
+  if (run.previousTaskDefinitionArn) return `was not moved: it runs ${before}`
+  return 'was not read yet, nor changed'
 }
 
 /** The rest of the sentence for one service: what it was doing when the step was cancelled. */

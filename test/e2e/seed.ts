@@ -23,6 +23,10 @@ export const LOG_GROUP = '/ecs/babyshield-backend'
 export const APP_CONTAINER = 'api'
 export const SIDECAR_CONTAINER = 'otel-collector'
 export const REPOSITORY_URI = `${REGISTRY_HOST}/${REPOSITORY}`
+/** A second service that runs the same image: the API's worker, with a family of its own. */
+export const WORKER_SERVICE = 'babyshield-worker'
+export const WORKER_FAMILY = 'babyshield-worker-task'
+export const WORKER_CONTAINER = 'worker'
 /** The first image's tag: an earlier day's, so today's deploys start at `production-fixed-<today>`. */
 export const SEED_TAG = 'production-fixed-20250601'
 
@@ -258,4 +262,61 @@ export async function seed(options: SeedOptions = {}): Promise<Seeded> {
     taskDefinitionArn,
     seedImage
   }
+}
+
+/**
+ * Adds the worker: its own family (one container running the seed image, command `worker`) and
+ * service (2 tasks), already steady. For tests that ship the API and its worker together.
+ */
+export async function seedWorker(seeded: Seeded): Promise<{ taskDefinitionArn: string }> {
+  const registered = await ecs.send(
+    new RegisterTaskDefinitionCommand({
+      family: WORKER_FAMILY,
+      taskRoleArn: `arn:aws:iam::${ACCOUNT_ID}:role/babyshield-backend-task`,
+      executionRoleArn: `arn:aws:iam::${ACCOUNT_ID}:role/ecsTaskExecutionRole`,
+      networkMode: 'awsvpc',
+      requiresCompatibilities: ['FARGATE'],
+      cpu: '512',
+      memory: '1024',
+      containerDefinitions: [
+        {
+          name: WORKER_CONTAINER,
+          image: seeded.seedImage.reference,
+          essential: true,
+          command: ['python', '-m', 'babyshield.worker'],
+          environment: [{ name: 'APP_ENV', value: 'production' }],
+          logConfiguration: {
+            logDriver: 'awslogs',
+            options: {
+              'awslogs-group': LOG_GROUP,
+              'awslogs-region': REGION,
+              'awslogs-stream-prefix': 'worker'
+            }
+          }
+        }
+      ],
+      tags: [{ key: 'service', value: 'babyshield-worker' }]
+    })
+  )
+  const taskDefinitionArn = registered.taskDefinition?.taskDefinitionArn ?? ''
+  const network = await defaultNetwork()
+  await ecs.send(
+    new CreateServiceCommand({
+      cluster: CLUSTER,
+      serviceName: WORKER_SERVICE,
+      taskDefinition: taskDefinitionArn,
+      desiredCount: 2,
+      launchType: 'FARGATE',
+      networkConfiguration: {
+        awsvpcConfiguration: {
+          subnets: network.subnets,
+          securityGroups: network.securityGroups,
+          assignPublicIp: 'DISABLED'
+        }
+      },
+      deploymentConfiguration: { maximumPercent: 200, minimumHealthyPercent: 100 }
+    })
+  )
+  await stackControl.settle()
+  return { taskDefinitionArn }
 }

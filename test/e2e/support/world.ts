@@ -65,19 +65,20 @@ export async function taskDefinition(
   return { definition: answer.taskDefinition!, tags }
 }
 
-export async function service(): Promise<Service> {
-  const answer = await ecs.send(
-    new DescribeServicesCommand({ cluster: CLUSTER, services: [SERVICE] })
-  )
+export async function service(name = SERVICE): Promise<Service> {
+  const answer = await ecs.send(new DescribeServicesCommand({ cluster: CLUSTER, services: [name] }))
   return answer.services![0]!
 }
 
-export async function tasks(desiredStatus: 'RUNNING' | 'STOPPED' = 'RUNNING'): Promise<Task[]> {
+export async function tasks(
+  desiredStatus: 'RUNNING' | 'STOPPED' = 'RUNNING',
+  name = SERVICE
+): Promise<Task[]> {
   const arns: string[] = []
   let nextToken: string | undefined
   do {
     const page = await ecs.send(
-      new ListTasksCommand({ cluster: CLUSTER, serviceName: SERVICE, desiredStatus, nextToken })
+      new ListTasksCommand({ cluster: CLUSTER, serviceName: name, desiredStatus, nextToken })
     )
     arns.push(...(page.taskArns ?? []))
     nextToken = page.nextToken
@@ -87,10 +88,10 @@ export async function tasks(desiredStatus: 'RUNNING' | 'STOPPED' = 'RUNNING'): P
   return answer.tasks ?? []
 }
 
-/** The digests the service's running tasks run in the app container. */
-export async function runningDigests(): Promise<string[]> {
-  const running = await tasks('RUNNING')
-  return running.map(t => t.containers?.find(c => c.name === APP_CONTAINER)?.imageDigest ?? '')
+/** The digests the service's running tasks run in the app container (or `container`). */
+export async function runningDigests(name = SERVICE, container = APP_CONTAINER): Promise<string[]> {
+  const running = await tasks('RUNNING', name)
+  return running.map(t => t.containers?.find(c => c.name === container)?.imageDigest ?? '')
 }
 
 /** What must not change when the action refuses its inputs. */
@@ -114,10 +115,10 @@ export function isSteady(current: Service): boolean {
   )
 }
 
-export async function waitForSteadyState(timeoutMs = 30_000): Promise<Service> {
+export async function waitForSteadyState(timeoutMs = 30_000, name = SERVICE): Promise<Service> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
-    const current = await service()
+    const current = await service(name)
     if (isSteady(current)) return current
     if (Date.now() > deadline) throw new Error(`service not steady after ${timeoutMs} ms`)
     await sleep(200)
