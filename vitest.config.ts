@@ -4,6 +4,7 @@ export default defineConfig({
   test: {
     include: ['__tests__/**/*.test.ts'],
     environment: 'node',
-    restoreMocks: true
+    restoreMocks: true,
+    setupFiles: ['__tests__/setup/outputs-agree.ts']
   }
 })

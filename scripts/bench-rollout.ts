@@ -24,7 +24,7 @@ import { Ecs } from '../src/aws/ecs.js'
 import { Logs } from '../src/aws/logs.js'
 import type { Clock } from '../src/clock.js'
 import { explainFailure } from '../src/rollout/diagnostics.js'
-import { watchRollout } from '../src/rollout/watch.js'
+import { watchRollout, watchRollouts } from '../src/rollout/watch.js'
 
 const RUNS = Number(process.env.RUNS ?? 200)
 const POLL_SECONDS = 5
@@ -558,7 +558,124 @@ async function main(): Promise<void> {
     printTable(rows.filter(r => r.timeline === timeline.name))
     console.log('')
   }
+  await printSeveralServices()
   printTargets(rows, timelines)
+}
+
+// ---------------------------------------------------------------- several services as one unit
+
+/** Assumed time of one build and push, which a step per service repeats. */
+const BUILD_AND_PUSH_SECONDS = 90
+
+/**
+ * N services, each a rolling update completing at its own seeded time (60–240 s), watched
+ * together by one step, against one single-service step per service run one after another.
+ */
+async function severalServices(count: number, runs: number): Promise<string[]> {
+  const random = seeded(11 * count)
+  const polls: number[] = []
+  const lags: number[] = []
+  const together: number[] = []
+  const oneByOne: number[] = []
+  for (let r = 0; r < runs; r++) {
+    const durations = Array.from({ length: count }, () => 60 + Math.round(random() * 180))
+    const names = durations.map((_, i) => `svc-${i}`)
+    const timelines = new Map(names.map((name, i) => [name, rolling(durations[i] ?? 60)]))
+    let now = 0
+    const clock: Clock = {
+      now: () => EPOCH + now * 1000,
+      sleep: ms => {
+        now += ms / 1000
+        return Promise.resolve()
+      }
+    }
+    const counts: Counts = { DescribeServices: 0, other: 0 }
+    const calls: number[] = []
+    const client = {
+      send(command: unknown): Promise<unknown> {
+        if (!(command instanceof DescribeServicesCommand)) {
+          counts.other += 1
+          return Promise.resolve({ taskArns: [], tasks: [], $metadata: {} })
+        }
+        counts.DescribeServices += 1
+        const asked = command.input.services ?? []
+        calls.push(asked.length)
+        const services = asked.map(name => {
+          const snap = (timelines.get(name) ?? rolling(60)).at(now)
+          const primary = snap.deployments.find(d => d.status === 'PRIMARY')
+          return {
+            serviceName: name,
+            status: 'ACTIVE',
+            taskDefinition: primary?.taskDefinition,
+            deployments: snap.deployments,
+            events: []
+          }
+        })
+        return Promise.resolve({ services, failures: [], $metadata: {} })
+      }
+    }
+    const ecs = new Ecs(client as unknown as ECSClient, CLUSTER)
+    const watched = await quietly(() =>
+      watchRollouts(
+        { ecs, clock },
+        names.map(name => ({
+          timeline: [],
+          request: {
+            service: name,
+            deploymentId: OURS,
+            revision: REV(13),
+            previousRevision: REV(12),
+            timeoutMs: OUR_TIMEOUT_MINUTES * 60_000,
+            pollMs: POLL_SECONDS * 1000,
+            label: `rollout ${name}`
+          }
+        })),
+        'first-failure'
+      )
+    )
+    if (watched.some(w => w.outcome.kind !== 'completed')) throw new Error('a rollout failed')
+    const last = Math.max(...durations)
+    const pollCount = Math.max(...watched.map(w => w.polls))
+    polls.push(counts.DescribeServices / pollCount)
+    lags.push(now - last)
+    together.push(BUILD_AND_PUSH_SECONDS + now)
+    // One step per service: each builds and pushes again, then waits for its own rollout.
+    oneByOne.push(
+      durations.reduce(
+        (sum, d) => sum + BUILD_AND_PUSH_SECONDS + Math.ceil(d / POLL_SECONDS) * POLL_SECONDS,
+        0
+      )
+    )
+  }
+  return [
+    `${count}`,
+    fmt(mean(polls)),
+    `${fmt(percentile(lags, 50))} / ${fmt(percentile(lags, 95))}`,
+    `${fmt(percentile(together, 50))} / ${fmt(percentile(together, 95))}`,
+    `${fmt(percentile(oneByOne, 50))} / ${fmt(percentile(oneByOne, 95))}`
+  ]
+}
+
+async function printSeveralServices(): Promise<void> {
+  const header = [
+    'services',
+    'DescribeServices a poll',
+    'lag after the last completes p50/p95 (s)',
+    'one step p50/p95 (s)',
+    'a step per service in turn p50/p95 (s)'
+  ]
+  const rows: string[][] = []
+  for (const count of [1, 5, 10]) rows.push(await severalServices(count, Math.max(20, RUNS / 4)))
+  console.log(
+    `several services — each a rolling update completing at a seeded 60–240 s; a build and push takes an assumed ${BUILD_AND_PUSH_SECONDS} s; the step per service in turn repeats it and waits for each rollout to its poll`
+  )
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map(r => (r[i] ?? '').length)))
+  const line = (values: string[]) =>
+    `| ${values.map((v, i) => v.padEnd(widths[i] ?? 0)).join(' | ')} |`
+  console.log(line(header))
+  console.log(`|${widths.map(w => '-'.repeat(w + 2)).join('|')}|`)
+  for (const r of rows) console.log(line(r))
+  console.log('')
 }
 
 function mean(values: number[]): number {

@@ -174,6 +174,7 @@ function common(values: (string | undefined)[]): string | undefined {
 function serviceJson(service: ServiceResult) {
   return {
     service: service.service,
+    containerName: service.containerName ?? null,
     image: service.image ?? null,
     digest: service.digest ?? null,
     tag: service.tag ?? null,

@@ -411,3 +411,43 @@ describe('service: one, or several deployed together', () => {
     }
   )
 })
+
+describe('contradictions in the target and settings that cannot work', () => {
+  const CLUSTER_ARN = 'arn:aws:ecs:us-east-1:123456789012:cluster/babyshield-cluster'
+  const SERVICE_ARN = (region: string, cluster: string) =>
+    `arn:aws:ecs:${region}:123456789012:service/${cluster}/babyshield-backend-service`
+
+  test.each([
+    [
+      { cluster: CLUSTER_ARN },
+      `cluster '${CLUSTER_ARN}' is in region us-east-1, but aws-region is eu-north-1: give the cluster of eu-north-1, or set aws-region to us-east-1`
+    ],
+    [
+      { service: SERVICE_ARN('us-east-1', 'babyshield-cluster') },
+      `service '${SERVICE_ARN('us-east-1', 'babyshield-cluster')}' is in region us-east-1, but aws-region is eu-north-1`
+    ],
+    [
+      { service: SERVICE_ARN('eu-north-1', 'staging-cluster') },
+      `service '${SERVICE_ARN('eu-north-1', 'staging-cluster')}' belongs to cluster staging-cluster, but cluster is babyshield-cluster: give a service of babyshield-cluster, or set cluster to staging-cluster`
+    ],
+    [
+      { 'timeout-minutes': '0.05', 'poll-seconds': '5' },
+      "timeout-minutes '0.05' (3 s) leaves no time to watch a rollout polled every 5 s (poll-seconds): expected a timeout of at least two polls (10 s), or a shorter poll-seconds"
+    ]
+  ])('%o is refused', (overrides, message) => {
+    expect(problemOf(overrides)).toContain(message)
+  })
+
+  test.each([
+    { service: SERVICE_ARN('eu-north-1', 'babyshield-cluster') },
+    {
+      cluster: 'arn:aws:ecs:eu-north-1:123456789012:cluster/babyshield-cluster',
+      service: SERVICE_ARN('eu-north-1', 'babyshield-cluster')
+    },
+    // The old ARN form names no cluster.
+    { service: 'arn:aws:ecs:eu-north-1:123456789012:service/babyshield-backend-service' },
+    { 'timeout-minutes': '0.25', 'poll-seconds': '1' }
+  ])('%o is accepted', overrides => {
+    expect(() => parse(overrides)).not.toThrow()
+  })
+})

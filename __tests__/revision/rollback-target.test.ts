@@ -163,6 +163,20 @@ describe('judgeExisting', () => {
       'an unpinned revision',
       revision(39, `${REPOSITORY_URI}:latest`),
       { ok: false, reason: `runs ${REPOSITORY_URI}:latest in api, not pinned by digest` }
+    ],
+    [
+      'a revision of another family with a container of the same name',
+      {
+        ...revision(5, pinned(NEW_DIGEST)),
+        family: 'babyshield-staging-task',
+        taskDefinitionArn:
+          'arn:aws:ecs:eu-north-1:123456789012:task-definition/babyshield-staging-task:5'
+      },
+      {
+        ok: false,
+        reason:
+          "is of family babyshield-staging-task, not babyshield-backend-task, the family the service runs: only a revision of the service's own family is a rollback target"
+      }
     ]
   ])('%s', (_, candidate, verdict) => {
     expect(judgeExisting(candidate, 'api', CURRENT)).toEqual(verdict)

@@ -186,8 +186,16 @@ describe('a crash loop', () => {
         [
           {
             result,
-            attempted: { taskDefinitionArn: rev(13), digest: digestOf(13) },
-            before: { taskDefinitionArn: rev(12), digest: digestOf(12) },
+            attempted: {
+              taskDefinitionArn: rev(13),
+              image: `${REPOSITORY_URI}@${digestOf(13)}`,
+              digest: digestOf(13)
+            },
+            before: {
+              taskDefinitionArn: rev(12),
+              image: `${REPOSITORY_URI}@${digestOf(12)}`,
+              digest: digestOf(12)
+            },
             containerName: 'app',
             registered: false
           }

@@ -5,6 +5,7 @@ import * as core from '@actions/core'
 import { describe, expect, test, vi } from 'vitest'
 import { superviseRollout } from '../../src/rollout/supervise.js'
 import {
+  completesAfter,
   FakeEcs,
   freshResult,
   inputsFor,
@@ -71,12 +72,30 @@ describe('a stuck rollout', () => {
       'it did not finish within 1 minute (last seen: 1/2 running, 1 pending, 0 failed, IN_PROGRESS; 1 other deployment, 2 running; 11 of 13 polls were throttled or not answered)'
     )
     expect(ecs.updatedAt).toEqual([60])
-    // The rollback could not be watched through the throttling either, and that is said.
+    // The rollback could not be watched through the throttling either, and that is said. The
+    // way back has its own budget, ten minutes, not what was left of the rollout's one minute.
     expect(error?.message).toContain(
-      'The rollback to babyshield-backend-task:12 (deployment ecs-svc/update-1) did not complete either: it did not finish within 1 minute'
+      'The rollback to babyshield-backend-task:12 (deployment ecs-svc/update-1) did not complete either: it did not finish within 10 minutes'
     )
-    expect(ecs.clock.seconds).toBe(120)
+    expect(ecs.clock.seconds).toBe(660)
     expect(result.rolledBack).toBe(false)
     expect(result.taskDefinitionArn).toBe(rev(12))
   })
+})
+
+test('a rollback after a short timeout has its own budget, so it can finish', async () => {
+  // The rollout never finishes; the way back takes three minutes, longer than timeout-minutes.
+  const ecs = new FakeEcs({ script: STUCK, afterUpdate: completesAfter(180) })
+  const result = freshResult()
+
+  const error = await superviseRollout(
+    ecs.deps,
+    rolloutPolicy(inputsFor({ 'timeout-minutes': '1' })),
+    result,
+    ROLLOUT
+  ).catch((e: unknown) => e as Error)
+
+  expect(error?.message).toContain('it did not finish within 1 minute')
+  expect(error?.message).toContain('Rolled back: the service runs babyshield-backend-task:12')
+  expect(result).toMatchObject({ rolledBack: true, taskDefinitionArn: rev(12) })
 })

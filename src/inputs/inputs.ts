@@ -164,7 +164,7 @@ export function parseInputs(read: InputReader, env: NodeJS.ProcessEnv = {}): Inp
 /** Rules between inputs: what one mode or input needs of another. */
 function combinationProblems(inputs: Partial<Inputs>, raw: InputReader): string[] {
   const { mode, tag, ecrRepository, image, rollbackTo, services } = inputs
-  const problems: string[] = []
+  const problems: string[] = [...targetProblems(inputs), ...timeProblems(inputs)]
   if (
     mode === 'rollback' &&
     (services?.length ?? 0) > 1 &&
@@ -199,4 +199,51 @@ function combinationProblems(inputs: Partial<Inputs>, raw: InputReader): string[
     )
   }
   return problems
+}
+
+/** `REGION` and `CLUSTER` of an ECS cluster or service ARN, when it is one. */
+function arnParts(value: string): { region: string; cluster: string | undefined } | undefined {
+  const match = /^arn:aws[a-z-]*:ecs:([a-z0-9-]+):\d{12}:(cluster|service)\/(.+)$/.exec(value)
+  if (!match) return undefined
+  const [, region = '', kind, rest = ''] = match
+  const cluster = kind === 'cluster' ? rest : rest.includes('/') ? rest.split('/')[0] : undefined
+  return { region, cluster }
+}
+
+/** A cluster or service named by ARN must be in aws-region and, for a service, of cluster. */
+function targetProblems({ cluster, services, region }: Partial<Inputs>): string[] {
+  if (!region || !cluster) return []
+  const problems: string[] = []
+  const clusterArn = arnParts(cluster)
+  const clusterName = clusterArn?.cluster ?? cluster
+  if (clusterArn && clusterArn.region !== region) {
+    problems.push(
+      `cluster '${cluster}' is in region ${clusterArn.region}, but aws-region is ${region}: give the cluster of ${region}, or set aws-region to ${clusterArn.region}`
+    )
+  }
+  for (const service of services ?? []) {
+    const parts = arnParts(service)
+    if (!parts) continue
+    if (parts.region !== region) {
+      problems.push(
+        `service '${service}' is in region ${parts.region}, but aws-region is ${region}: give a service of ${region}, or set aws-region to ${parts.region}`
+      )
+    }
+    if (parts.cluster && parts.cluster !== clusterName) {
+      problems.push(
+        `service '${service}' belongs to cluster ${parts.cluster}, but cluster is ${clusterName}: give a service of ${clusterName}, or set cluster to ${parts.cluster}`
+      )
+    }
+  }
+  return problems
+}
+
+/** A timeout must leave room for the watch: at least two polls. */
+function timeProblems({ timeoutMinutes, pollSeconds }: Partial<Inputs>): string[] {
+  if (timeoutMinutes === undefined || pollSeconds === undefined) return []
+  const seconds = timeoutMinutes * 60
+  if (seconds >= 2 * pollSeconds) return []
+  return [
+    `timeout-minutes '${timeoutMinutes}' (${Math.round(seconds * 10) / 10} s) leaves no time to watch a rollout polled every ${pollSeconds} s (poll-seconds): expected a timeout of at least two polls (${2 * pollSeconds} s), or a shorter poll-seconds`
+  ]
 }

@@ -16,7 +16,15 @@ export interface RolloutPolicy extends CheckPolicy {
   timeoutMs: number
   pollMs: number
   rollbackOnFailure: boolean
+  /**
+   * How long the way back (the rollback after a failure) is watched: its own budget, never less
+   * than WAY_BACK_MINUTES, so a rollback after a timeout can finish.
+   */
+  wayBackMs: number
 }
+
+/** The shortest watch of a way back, whatever timeout-minutes says. */
+export const WAY_BACK_MINUTES = 10
 
 export function checkPolicy(inputs: Inputs): CheckPolicy {
   return {
@@ -31,7 +39,8 @@ export function rolloutPolicy(inputs: Inputs): RolloutPolicy {
     ...checkPolicy(inputs),
     timeoutMs: inputs.timeoutMinutes * 60_000,
     pollMs: inputs.pollSeconds * 1000,
-    rollbackOnFailure: inputs.rollbackOnFailure
+    rollbackOnFailure: inputs.rollbackOnFailure,
+    wayBackMs: Math.max(inputs.timeoutMinutes, WAY_BACK_MINUTES) * 60_000
   }
 }
 

@@ -104,6 +104,14 @@ export function judgeExisting(
       reason: 'is the revision the service runs now: there is nothing to roll back to'
     }
   }
+  const family = familyOf(candidate.taskDefinitionArn ?? '')
+  const own = familyOf(currentArn)
+  if (family !== own) {
+    return {
+      ok: false,
+      reason: `is of family ${family}, not ${own}, the family the service runs: only a revision of the service's own family is a rollback target`
+    }
+  }
   return judgeDeployable(candidate, containerName)
 }
 

@@ -110,7 +110,7 @@ export async function recover(
       const started = moving.filter(way => way.back)
       const back = await watchStarted(
         deps,
-        policy,
+        { pollMs: policy.pollMs, timeoutMs: policy.wayBackMs },
         started.map(way => ({
           timeline: way.result.timeline,
           request: {

@@ -92,6 +92,7 @@ export async function main(args: string[]): Promise<number> {
     await attempt('concurrent deploys', () => bench.concurrentDeploys(seed))
     await attempt('replaced mid-watch', () => bench.replacedMidWatch(seed))
     await attempt('crash-looping rollout', () => bench.crashingRollout(seed))
+    await attempt('several services', () => bench.severalServices(6, seed))
     scenarios.push({
       name: 'secrets in every run above',
       expected:

@@ -33,8 +33,10 @@ import {
   describeService,
   revisionStatus,
   rolloutStarted,
+  seedWorker,
   seedWorld,
   settledService,
+  WORKER,
   type Image
 } from './world.js'
 
@@ -242,6 +244,47 @@ export class Bench {
       arn => !reported.has(arn) && arn !== current
     )
     return { seed, rates: RATES, bursts, runs: records, unreportedActiveRevisions }
+  }
+
+  /**
+   * Deploys of the service and its worker together, through the soak's faults: after each,
+   * every service runs the revision the step reported for it (its line of task-definition-arn).
+   */
+  async severalServices(runs: number, seed: number): Promise<ScenarioRecord> {
+    await this.fresh(500)
+    await seedWorker(this.stack, this.seedImage)
+    this.stack.proxy.plan.reset(seed + 1, RATES)
+    const names = [SERVICE, WORKER]
+    const observed: string[] = []
+    let unreported = 0
+    let completed = 0
+    for (let i = 0; i < runs; i++) {
+      const image = this.images[i % this.images.length]!
+      const { run, seconds } = await this.action({ service: names.join('\n'), image: image.tag })
+      this.stack.proxy.plan.dropBursts()
+      const reported = (run.outputs['task-definition-arn'] ?? '').split('\n')
+      const runsNow: string[] = []
+      for (const name of names) {
+        runsNow.push((await settledService(this.stack, 20_000, name)).taskDefinition ?? '')
+      }
+      const left = names.filter((_, j) => runsNow[j] !== reported[j])
+      unreported += left.length
+      if (run.exitCode === 0) completed++
+      observed.push(
+        `run ${i + 1}: exit ${run.exitCode} in ${seconds.toFixed(1)} s; ${names.map((n, j) => `${n} runs ${short(runsNow[j] ?? '')} (reported ${short(reported[j] ?? '')})`).join(', ')}${left.length ? ` — UNREPORTED: ${left.join(', ')}` : ''}${run.exitCode === 0 ? '' : ` — ${firstSentence(stepError(run.stdout))}`}`
+      )
+      this.log(observed.at(-1) ?? '')
+    }
+    this.stack.proxy.plan.setRules([])
+    observed.unshift(
+      `${completed} of ${runs} completed; ${unreported} services left on a revision their step did not report`
+    )
+    return {
+      name: `${runs} deploys of two services together (${names.join(' and ')}) under the soak's fault rates`,
+      expected: '0 services left on a revision the step did not report',
+      observed,
+      ok: unreported === 0
+    }
   }
 
   /** RegisterTaskDefinition works, then UpdateService fails every attempt. */

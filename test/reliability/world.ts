@@ -113,12 +113,38 @@ export async function seedWorld(
   return taskDefinitionArn
 }
 
-export async function describeService(stack: PrivateStack): Promise<Service> {
+/** The worker: a second service of its own family on the same image, for multi-service runs. */
+export const WORKER = 'reliability-worker'
+
+/** Adds the worker service (2 tasks), settled, running `image`; returns its revision. */
+export async function seedWorker(stack: PrivateStack, image: Image): Promise<string> {
+  const input = taskDefinitionInput(`${REPOSITORY_URI}@${image.digest}`)
+  const registered = await stack.ecs.send(
+    new RegisterTaskDefinitionCommand({ ...input, family: `${WORKER}-task` })
+  )
+  const taskDefinitionArn = registered.taskDefinition?.taskDefinitionArn ?? ''
+  const web = await describeService(stack)
+  await stack.ecs.send(
+    new CreateServiceCommand({
+      cluster: CLUSTER,
+      serviceName: WORKER,
+      taskDefinition: taskDefinitionArn,
+      desiredCount: 2,
+      launchType: 'FARGATE',
+      ...(web.networkConfiguration ? { networkConfiguration: web.networkConfiguration } : {}),
+      deploymentConfiguration: { maximumPercent: 200, minimumHealthyPercent: 100 }
+    })
+  )
+  await stack.settle()
+  return taskDefinitionArn
+}
+
+export async function describeService(stack: PrivateStack, name = SERVICE): Promise<Service> {
   const answer = await stack.ecs.send(
-    new DescribeServicesCommand({ cluster: CLUSTER, services: [SERVICE] })
+    new DescribeServicesCommand({ cluster: CLUSTER, services: [name] })
   )
   const service = answer.services?.[0]
-  if (!service) throw new Error(`the bench stack has no service ${SERVICE}`)
+  if (!service) throw new Error(`the bench stack has no service ${name}`)
   return service
 }
 
@@ -132,10 +158,14 @@ export function isSteady(service: Service): boolean {
 }
 
 /** The service once steady, or as it is after `timeoutMs`. */
-export async function settledService(stack: PrivateStack, timeoutMs = 20_000): Promise<Service> {
+export async function settledService(
+  stack: PrivateStack,
+  timeoutMs = 20_000,
+  name = SERVICE
+): Promise<Service> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
-    const service = await describeService(stack)
+    const service = await describeService(stack, name)
     if (isSteady(service) || Date.now() > deadline) return service
     await sleep(250)
   }

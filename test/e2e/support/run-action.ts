@@ -1,12 +1,14 @@
 // Runs the bundled action (`node dist/index.js`) the way GitHub's runner does: every input as
 // INPUT_<NAME> (defaults from action.yml filled in), file commands for outputs and the job
 // summary, the GITHUB_* and RUNNER_* variables, and the stack's AWS endpoint and Docker engine.
+import { DescribeTaskDefinitionCommand } from '@aws-sdk/client-ecs'
 import { spawn } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { AWS_ENV, DOCKER_HOST, REPO_ROOT } from '../stack/config.js'
+import { ecs } from './aws.js'
 import { makeBuildContext } from './docker.js'
 import { tempDir } from './temp.js'
 
@@ -190,14 +192,48 @@ export async function runAction(
       resolve({ exitCode: code ?? -1, stdout, stderr })
     })
   })
+  const outputs = parseOutputFile(await readIfExists(outputFile))
+  // Every e2e run checks what every output claims against the stack it ran on.
+  if (!env.AWS_ENDPOINT_URL) await outputsAgree(outputs)
   return {
     exitCode,
     stdout,
     stderr,
-    outputs: parseOutputFile(await readIfExists(outputFile)),
+    outputs,
     summary: await readIfExists(summaryFile),
     runnerTemp,
     home,
     workspace
+  }
+}
+
+/**
+ * The outputs describe one revision a service: each service's image (and digest) is what its
+ * task-definition-arn pins for its container, as ECS describes that revision. Throws otherwise.
+ */
+export async function outputsAgree(outputs: Record<string, string>): Promise<void> {
+  const parsed = JSON.parse(outputs.result ?? '{}') as {
+    services?: {
+      service: string
+      containerName: string | null
+      image: string | null
+      digest: string | null
+      taskDefinitionArn: string | null
+    }[]
+  }
+  for (const service of parsed.services ?? []) {
+    if (!service.taskDefinitionArn || !service.containerName) continue
+    const answer = await ecs.send(
+      new DescribeTaskDefinitionCommand({ taskDefinition: service.taskDefinitionArn })
+    )
+    const pinned = answer.taskDefinition?.containerDefinitions?.find(
+      c => c.name === service.containerName
+    )?.image
+    const digest = pinned ? (/@(sha256:[a-f0-9]{64})$/.exec(pinned)?.[1] ?? null) : null
+    if ((service.image ?? undefined) !== pinned || service.digest !== digest) {
+      throw new Error(
+        `outputs disagree for ${service.service}: ${service.taskDefinitionArn} pins ${pinned ?? 'no image'} in ${service.containerName}, but the result says image ${service.image ?? 'none'}, digest ${service.digest ?? 'none'}`
+      )
+    }
   }
 }
