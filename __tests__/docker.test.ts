@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { beforeEach, describe, expect, test, vi } from 'vitest'
 import {
+  BuildError,
   DockerCli,
+  lastLines,
   buildArgv,
   digestFromPush,
   privateConfigJson,
@@ -174,4 +176,46 @@ describe('DockerCli against a stub docker', () => {
     expect(String(error)).not.toContain('s3cret-password')
     await docker.cleanup()
   })
+
+  test('a failed build keeps its last lines for the annotation and the summary', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'docker-build-fail-'))
+    const script = [
+      '#!/bin/sh',
+      'if [ "$1" = buildx ]; then exit 1; fi',
+      'for i in $(seq 1 30); do echo "Step $i/30"; done',
+      'echo "ERROR: failed to solve: process /bin/sh -c pip install -r requirements.txt did not complete successfully: exit code: 1" >&2',
+      'exit 1'
+    ].join('\n')
+    writeFileSync(join(dir, 'docker'), `${script}\n`)
+    chmodSync(join(dir, 'docker'), 0o755)
+    vi.stubEnv('PATH', `${dir}:${process.env.PATH ?? ''}`)
+    const docker = new DockerCli({
+      PATH: `${dir}:${process.env.PATH ?? ''}`,
+      RUNNER_TEMP: runnerTemp,
+      HOME: home
+    })
+    const error = await docker
+      .build({
+        image: 'repo:tag',
+        dockerfile: 'Dockerfile.final',
+        context: '.',
+        buildArgs: [],
+        labels: {}
+      })
+      .catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(BuildError)
+    const lines = (error as BuildError).lines
+    expect(lines).toHaveLength(20)
+    expect(lines[0]).toBe('Step 12/30')
+    expect(lines.at(-1)).toBe(
+      'ERROR: failed to solve: process /bin/sh -c pip install -r requirements.txt did not complete successfully: exit code: 1'
+    )
+    expect((error as Error).message).toBe(
+      'docker build of repo:tag failed (exit code 1): ERROR: failed to solve: process /bin/sh -c pip install -r requirements.txt did not complete successfully: exit code: 1; the last lines of the build are in the job summary'
+    )
+  })
+})
+
+test('lastLines drops colour codes and empty lines and keeps the end', () => {
+  expect(lastLines('a\n\n\u001b[31mb\u001b[0m\r\nc  \n', 2)).toEqual(['b', 'c'])
 })

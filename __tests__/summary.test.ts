@@ -153,6 +153,14 @@ describe('renderSummary', () => {
     expect(md).toContain('-  "image": "a"\n+  "image": "b"')
   })
 
+  test('a rollout started with wait: false is not called a success', () => {
+    const md = renderSummary(result({ status: 'started' }))
+    expect(md).toContain(
+      '## ▶️ Deploy started, not watched or verified (wait: false): babyshield-backend-service in babyshield-cluster'
+    )
+    expect(md).not.toContain('succeeded')
+  })
+
   test('console links take the name from cluster and service ARNs', () => {
     const withArns = result({
       cluster: 'arn:aws:ecs:eu-north-1:123456789012:cluster/prod',

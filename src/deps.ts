@@ -11,6 +11,8 @@ import type { Revision } from './result.js'
 export interface RollingOut extends Revision {
   service: string
   previousTaskDefinitionArn: string
+  /** The commit the revision was deployed from (its deploy:commit), when it says. */
+  commit?: string
 }
 
 export interface Deps {

@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs'
 import { mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises'
 import { homedir, tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { ReportedError } from './errors.js'
 
 export interface BuildRequest {
   /** Full image reference to tag the build with, `URI:tag`. */
@@ -15,14 +16,48 @@ export interface BuildRequest {
   labels: Record<string, string>
 }
 
+/** A failed build, with the last lines it printed: the reason is nearly always among them. */
+export class BuildError extends ReportedError {
+  constructor(
+    message: string,
+    readonly lines: string[]
+  ) {
+    super(message)
+    this.name = 'BuildError'
+  }
+}
+
+/** Lines of a failed build's output kept for the annotation and the summary. */
+export const BUILD_LINES_KEPT = 20
+
+/** The last `count` non-empty lines of output, without colour codes. Pure. */
+export function lastLines(output: string, count = BUILD_LINES_KEPT): string[] {
+  return (
+    output
+      // eslint-disable-next-line no-control-regex
+      .replace(/\u001b\[[0-9;]*m/g, '')
+      .split(/\r?\n|\r/)
+      .map(line => line.trimEnd())
+      .filter(line => line.trim() !== '')
+      .slice(-count)
+  )
+}
+
 export interface Docker {
   /** `docker login` with the password on stdin, in this run's private config directory. */
   login(registry: string, username: string, password: string): Promise<void>
   build(request: BuildRequest): Promise<void>
+  /** Tags an image built here with another reference. */
+  tag(source: string, target: string): Promise<void>
   /** Pushes `URI:tag` and returns the digest the registry stored. */
   push(image: string): Promise<string>
   /** Removes the private config directory and the credentials in it. */
   cleanup(): Promise<void>
+}
+
+/** The end of a build's output, so a long build does not keep all of it in memory. */
+function keepTail(output: string): string {
+  return output.length > 64_000 ? output.slice(-32_000) : output
 }
 
 /** The build command: buildx where it exists, else the classic builder. Pure. */
@@ -101,14 +136,30 @@ export class DockerCli implements Docker {
         ? 'Building with docker buildx'
         : 'docker buildx is not installed: building with docker build'
     )
+    let output = ''
     const code = await exec.exec('docker', buildArgv(request, buildx), {
+      env: this.childEnv(this.configDir),
+      ignoreReturnCode: true,
+      listeners: {
+        stdout: data => (output = keepTail(output + data.toString())),
+        stderr: data => (output = keepTail(output + data.toString()))
+      }
+    })
+    if (code !== 0) {
+      const lines = lastLines(output)
+      throw new BuildError(
+        `docker build of ${request.image} failed (exit code ${code})${lines.length ? `: ${lines.at(-1) ?? ''}` : ''}; the last lines of the build are in the job summary`,
+        lines
+      )
+    }
+  }
+
+  async tag(source: string, target: string): Promise<void> {
+    const code = await exec.exec('docker', ['tag', source, target], {
       env: this.childEnv(this.configDir),
       ignoreReturnCode: true
     })
-    if (code !== 0)
-      throw new Error(
-        `docker build of ${request.image} failed (exit code ${code}); see the build output above`
-      )
+    if (code !== 0) throw new Error(`docker tag ${source} ${target} failed (exit code ${code})`)
   }
 
   async push(image: string): Promise<string> {

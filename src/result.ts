@@ -96,13 +96,15 @@ export interface ServiceResult {
 
 export interface RunResult {
   mode: Mode
-  /** succeeded, failed, or planned (dry-run). */
-  status: 'succeeded' | 'failed' | 'planned'
+  /** succeeded, failed, planned (dry-run), or started (wait: false: not watched, not verified). */
+  status: 'succeeded' | 'failed' | 'planned' | 'started'
   region: string
   cluster: string
   /** One entry a service, in the order the service input lists them. */
   services: ServiceResult[]
   audit: Audit
+  /** The last lines of a docker build that failed. */
+  buildLog?: string[]
   /** What went wrong and what state each service is in. */
   error?: string
 }

@@ -55,6 +55,8 @@ function title(result: RunResult): string {
   const where = services ? `: ${services} in ${escapeText(result.cluster)}` : ''
   if (result.status === 'planned') return `## 📝 ${what} (dry run)${where}`
   if (result.status === 'succeeded') return `## ✅ ${what} succeeded${where}`
+  if (result.status === 'started')
+    return `## ▶️ ${what} started, not watched or verified (wait: false)${where}`
   return `## ❌ ${what} failed${where}`
 }
 
@@ -106,6 +108,16 @@ function verifiedText(service: ServiceResult): string {
 export function renderSummary(result: RunResult): string {
   const out: string[] = [title(result), '']
   if (result.error) out.push(`> **Error:** ${escapeText(result.error)}`, '')
+  if (result.buildLog?.length) {
+    out.push(
+      `### Build output (last ${result.buildLog.length} lines)`,
+      '',
+      '<pre>',
+      escapeBlock(result.buildLog),
+      '</pre>',
+      ''
+    )
+  }
   const [only, ...others] = result.services
   if (only && others.length === 0) {
     out.push(...serviceRows(result, only), ...serviceSections(only, '###'))

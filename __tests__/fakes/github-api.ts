@@ -29,6 +29,7 @@ export interface FakeStatus {
 export interface RecordedRequest {
   method: string
   path: string
+  query: URLSearchParams
   authorization: string | undefined
   body: unknown
 }
@@ -65,7 +66,7 @@ export class FakeGitHubApi {
   }
 
   /** An earlier deployment, as another run would have left it. */
-  seed(deployment: Partial<FakeDeployment>, states: string[]): number {
+  seed(deployment: Partial<FakeDeployment>, states: string[], logUrl?: string): number {
     const id = this.nextId++
     this.deployments.push({
       id,
@@ -80,8 +81,14 @@ export class FakeGitHubApi {
       required_contexts: [],
       ...deployment
     })
-    for (const state of states) this.addStatus(id, { state })
+    for (const state of states)
+      this.addStatus(id, { state, ...(logUrl ? { log_url: logUrl } : {}) })
     return id
+  }
+
+  /** The log_url of each status of a deployment, oldest first ('' for none). */
+  logUrlsOf(id: number): string[] {
+    return this.statuses.filter(s => s.deployment_id === id).map(s => s.log_url)
   }
 
   statusesOf(id: number): string[] {
@@ -111,6 +118,7 @@ export class FakeGitHubApi {
     this.requests.push({
       method: req.method ?? '',
       path: url.pathname,
+      query: url.searchParams,
       authorization: req.headers.authorization,
       body
     })

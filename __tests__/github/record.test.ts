@@ -266,7 +266,13 @@ describe('finalStatus', () => {
       'failure',
       /^failed; rolled back to babyshield-backend-task:41: rollout FAILED: tasks kept stopping$/
     ],
-    ['failed without message', { status: 'failed' }, 'failure', /^failed: deploy failed$/]
+    ['failed without message', { status: 'failed' }, 'failure', /^failed: deploy failed$/],
+    [
+      'started with wait: false: still in progress, not a success nobody checked',
+      { status: 'started', taskDefinitionArn: NEW_ARN },
+      'in_progress',
+      /^started, not watched or verified by this step \(wait: false\): babyshield-backend-task:42 rolling out$/
+    ]
   ])('%s', (_name, fields, state, description) => {
     const status = statusOf(fields)
     expect(status.state).toBe(state)
@@ -409,6 +415,33 @@ describe('recording against the GitHub REST API', () => {
     expect(warnings()).toEqual([])
   })
 
+  test("the replaced deployment's inactive status keeps its own run's log link, or none", async () => {
+    const oldRun = 'https://github.com/babyshield/backend/actions/runs/100'
+    const withLog = api.seed(
+      { payload: { cluster: 'babyshield-cluster', service: 'babyshield-backend-service' } },
+      ['success'],
+      oldRun
+    )
+    const record = await startDeploymentRecord(inputsOf(), envFor(api), ROLLING)
+    await finish(record, { status: 'succeeded', digest: DIGEST, taskDefinitionArn: NEW_ARN })
+    expect(api.statusesOf(withLog)).toEqual(['success', 'inactive'])
+    expect(api.logUrlsOf(withLog)).toEqual([oldRun, oldRun])
+    // One page of the environment's newest deployments, GitHub's largest.
+    const listed = api.requests.find(r => r.method === 'GET' && r.path.endsWith('/deployments'))
+    expect(listed?.query.get('per_page')).toBe('100')
+    expect(listed?.query.get('environment')).toBe('production')
+  })
+
+  test("a replaced deployment whose status has no log link gets none, not this run's", async () => {
+    const without = api.seed(
+      { payload: { cluster: 'babyshield-cluster', service: 'babyshield-backend-service' } },
+      ['success']
+    )
+    const record = await startDeploymentRecord(inputsOf(), envFor(api), ROLLING)
+    await finish(record, { status: 'succeeded', digest: DIGEST, taskDefinitionArn: NEW_ARN })
+    expect(api.logUrlsOf(without)).toEqual(['', ''])
+  })
+
   test('a failed deploy: failure, and the deployment that still runs stays active', async () => {
     const previous = api.seed(
       { payload: { cluster: 'babyshield-cluster', service: 'babyshield-backend-service' } },
@@ -423,6 +456,23 @@ describe('recording against the GitHub REST API', () => {
     })
     expect(api.statusesOf(record?.id ?? 0)).toEqual(['in_progress', 'failure'])
     expect(api.statusesOf(previous)).toEqual(['success'])
+  })
+
+  test('a rollback is recorded for the commit of the revision it returns to, when the revision says', async () => {
+    const restored = 'fedcba9876543210fedcba9876543210fedcba98'
+    const record = await startDeploymentRecord(
+      inputsOf({ mode: 'rollback' }),
+      envFor(api),
+      rollingOf({ ...ROLLING, commit: restored })
+    )
+    expect(api.deployments.find(d => d.id === record?.id)?.ref).toBe(restored)
+    // A deploy is of the commit being run, whatever the revision says.
+    const deployed = await startDeploymentRecord(
+      inputsOf(),
+      envFor(api),
+      rollingOf({ ...ROLLING, commit: restored })
+    )
+    expect(api.deployments.find(d => d.id === deployed?.id)?.ref).toBe(SHA)
   })
 
   test('a rollback is recorded with task rollback in a non-production environment', async () => {

@@ -48,6 +48,10 @@ export class FakeDocker implements Docker {
     this.builds.push(request)
     return Promise.resolve()
   }
+  tag(source: string, target: string): Promise<void> {
+    this.calls.push(`tag ${source} ${target}`)
+    return Promise.resolve()
+  }
   push(image: string): Promise<string> {
     this.calls.push(`push ${image}`)
     return Promise.resolve(this.digest)

@@ -369,7 +369,7 @@ describe('after UpdateService', () => {
     const i = inputs({ wait: 'false' })
     const result = freshResult(i)
     await rollback(i, w.deps, result)
-    expect(flat(result)).toMatchObject({ status: 'succeeded', rolledBack: true, verified: false })
+    expect(flat(result)).toMatchObject({ status: 'started', rolledBack: true, verified: false })
     expect(w.ecsMock.commandCalls(DescribeServicesCommand)).toHaveLength(1)
   })
 })

@@ -91,7 +91,8 @@ describe('verify', () => {
       {
         name: 'recent ERROR logs',
         status: 'pass',
-        detail: 'no ERROR lines in /ecs/babyshield-backend in the last 10 minutes'
+        detail:
+          "no ERROR lines in the 2 log streams of the service's running tasks in /ecs/babyshield-backend in the last 10 minutes"
       }
     ])
     expect(flat(result).logs).toEqual({
@@ -209,7 +210,7 @@ describe('verify', () => {
       name: 'recent ERROR logs',
       status: 'warn',
       detail:
-        '1 ERROR line in /ecs/babyshield-backend in the last 10 minutes; the last: ERROR recall feed timeout'
+        "1 ERROR line in the 2 log streams of the service's running tasks in /ecs/babyshield-backend in the last 10 minutes; the last: ERROR recall feed timeout"
     })
     expect(flat(result).logs?.errorCount).toBe(1)
   })

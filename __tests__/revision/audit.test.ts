@@ -1,5 +1,5 @@
-import { expect, test } from 'vitest'
-import { mergeTags, tagValue } from '../../src/revision/audit.js'
+import { describe, expect, test } from 'vitest'
+import { mergeTags, tagValue, notesCut } from '../../src/revision/audit.js'
 
 const AUDIT = [
   { key: 'deploy:image-tag', value: 'production-fixed-20261126' },
@@ -24,4 +24,17 @@ test.each([
   ]
 ])('tagValue(%j) is %j', (text, expected) => {
   expect(tagValue(text)).toBe(expected)
+})
+
+describe('notesCut', () => {
+  test('notes that fit a tag value are kept whole: no warning', () => {
+    expect(notesCut('x'.repeat(256))).toBeUndefined()
+    expect(notesCut('fix #12: recall feed\nsecond line')).toBeUndefined()
+  })
+
+  test('longer notes: says how long they are and how much the tag keeps', () => {
+    expect(notesCut('y'.repeat(300))).toBe(
+      'deployment-notes is 300 characters: the deploy:notes tag of the revision keeps the first 256; the job summary and the GitHub deployment keep them all.'
+    )
+  })
 })

@@ -27,6 +27,9 @@ import {
   type WorldOptions
 } from '../helpers/deploy-world.js'
 
+/** The digest of the image another run pushed. */
+const OTHER = `sha256:${'e'.repeat(64)}`
+
 let workspace: string
 let cwd: string
 
@@ -82,6 +85,14 @@ function happyWorld(options: Omit<WorldOptions, 'rollingOut'> = {}) {
       ]
     }
   )
+}
+
+/** What the step printed: workflow commands such as ::warning:: among it. */
+function stdout(): string {
+  return vi
+    .mocked(process.stdout.write)
+    .mock.calls.map(c => String(c[0]))
+    .join('')
 }
 
 describe('deploy', () => {
@@ -309,7 +320,7 @@ describe('deploy', () => {
     const result = freshResult(i)
     await deploy(i, world.deps, result)
     expect(flat(result)).toMatchObject({
-      status: 'succeeded',
+      status: 'started',
       verified: false,
       taskDefinitionArn: NEW
     })
@@ -355,5 +366,83 @@ describe('deploy', () => {
     )
     expect(result.status).not.toBe('succeeded')
     expect(flat(result).verified).toBe(false)
+  })
+})
+
+describe('two runs and one automatic tag', () => {
+  const TODAY = 'production-fixed-20261126'
+
+  test('a tag another run pushed while this one built: this image is pushed under the next free one', async () => {
+    const world = happyWorld()
+    // Listed at the start without today's tag; by the push, another run has pushed it.
+    world.ecrMock
+      .on(DescribeImagesCommand, { filter: { tagStatus: 'TAGGED' } })
+      .resolvesOnce({
+        imageDetails: [{ imageDigest: OLD_DIGEST, imageTags: ['production-fixed-20261120'] }]
+      })
+      .resolves({ imageDetails: [{ imageDigest: OTHER, imageTags: [TODAY] }] })
+    world.ecrMock
+      .on(DescribeImagesCommand, { imageIds: [{ imageTag: TODAY }] })
+      .resolves({ imageDetails: [{ imageDigest: OTHER, imageTags: [TODAY] }] })
+    const i = inputs()
+    const result = freshResult(i)
+
+    await deploy(i, world.deps, result)
+
+    expect(world.docker.calls).toEqual([
+      'login',
+      'build',
+      `tag ${REPOSITORY_URI}:${TODAY} ${REPOSITORY_URI}:${TODAY}-v2`,
+      `push ${REPOSITORY_URI}:${TODAY}-v2`
+    ])
+    expect(stdout()).toContain(
+      `::warning::Tag ${TODAY} was pushed by another run while this one built (it points to ${OTHER}): this image is pushed as ${TODAY}-v2 instead.`
+    )
+    const registered = world.ecsMock.commandCalls(RegisterTaskDefinitionCommand)[0]?.args[0].input
+    expect(registered?.tags).toContainEqual({ key: 'deploy:image-tag', value: `${TODAY}-v2` })
+    expect(flat(result)).toMatchObject({
+      status: 'succeeded',
+      tag: `${TODAY}-v2`,
+      digest: NEW_DIGEST
+    })
+  })
+
+  test('a tag moved by another push just after this one: the image is deployed by digest, and that is said', async () => {
+    const world = happyWorld({ ecrDigest: OTHER })
+    world.ecrMock
+      .on(DescribeImagesCommand, { imageIds: [{ imageDigest: NEW_DIGEST }] })
+      .resolves({ imageDetails: [{ imageDigest: NEW_DIGEST, imageTags: [] }] })
+    const i = inputs()
+    const result = freshResult(i)
+
+    await deploy(i, world.deps, result)
+
+    expect(stdout()).toContain(
+      `::warning::Tag ${TODAY} now points to ${OTHER}, pushed by another run just after this one: this step deploys its own image, ${NEW_DIGEST}, by digest, and the revision's deploy:image-tag ${TODAY} no longer names it.`
+    )
+    expect(flat(result)).toMatchObject({ status: 'succeeded', digest: NEW_DIGEST })
+  })
+
+  test('a given tag pushed by another run while this one built, in an immutable repository: nothing is pushed', async () => {
+    const world = happyWorld({ immutable: true })
+    const given = 'production-hotfix-20261126-issue123'
+    world.ecrMock
+      .on(DescribeImagesCommand, { filter: { tagStatus: 'TAGGED' } })
+      .resolves({ imageDetails: [{ imageDigest: OTHER, imageTags: [given] }] })
+    let lookups = 0
+    world.ecrMock.on(DescribeImagesCommand, { imageIds: [{ imageTag: given }] }).callsFake(() => {
+      lookups += 1
+      // Not there when the step began; there by the time it would push.
+      if (lookups === 1) {
+        throw Object.assign(new Error('not found'), { name: 'ImageNotFoundException' })
+      }
+      return { imageDetails: [{ imageDigest: OTHER, imageTags: [given] }] }
+    })
+    const i = inputs({ tag: given })
+
+    await expect(deploy(i, world.deps, freshResult(i))).rejects.toThrow(
+      `tag '${given}' was pushed by another run while this one built (it points to ${OTHER}), and the tags of ECR repository babyshield-backend are immutable: nothing was pushed; choose another tag, or leave tag empty for the next free one. Nothing was deployed; the service still runs babyshield-backend-task:41.`
+    )
+    expect(world.docker.calls).toEqual(['login', 'build'])
   })
 })

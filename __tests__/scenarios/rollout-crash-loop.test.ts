@@ -138,7 +138,17 @@ describe('a crash loop', () => {
       ecs.logsMock
         .commandCalls(FilterLogEventsCommand)
         .flatMap(c => c.args[0].input.logStreamNames ?? [])
-    ).toEqual(['ecs/app/a3', 'ecs/app/a2', 'ecs/app/a1'])
+    ).toEqual([
+      // Why it failed: the crashed tasks' own streams.
+      'ecs/app/a3',
+      'ecs/app/a2',
+      'ecs/app/a1',
+      // The rollback's verification: the recent lines and the ERROR lines of the running tasks only.
+      'ecs/app/update-1-0',
+      'ecs/app/update-1-1',
+      'ecs/app/update-1-0',
+      'ecs/app/update-1-1'
+    ])
 
     expect(vi.mocked(core.error)).toHaveBeenCalledTimes(1)
     const [annotation, properties] = vi.mocked(core.error).mock.calls[0] ?? []

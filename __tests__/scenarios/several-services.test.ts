@@ -363,7 +363,7 @@ describe('verify and dry-run of several services', () => {
     const ecs = withImageInEcr(new FakeEcs({ [WEB]: steady(WEB), [WORKER]: steady(WORKER) }))
     const { inputs, result } = deployOf([WEB, WORKER], { wait: 'false' })
     await deploy(inputs, ecs.deps, result)
-    expect(result.status).toBe('succeeded')
+    expect(result.status).toBe('started')
     expect(ecs.updatedTo()).toEqual([revOf(WEB, 13), revOf(WORKER, 13)])
     expect(result.services.map(s => s.verified)).toEqual([false, false])
     expect(ecs.calls('DescribeServices')).toBe(4)

@@ -84,7 +84,7 @@ describe('verify as a workflow step', () => {
       '| ✅ | health check | GET https://api.babyshield.example/healthz answered 200'
     )
     expect(text).toContain(
-      '| ⚠️ | recent ERROR logs | 1 ERROR line in /ecs/babyshield-backend in the last 10 minutes; the last: ERROR retrying recall sync |'
+      '| ⚠️ | recent ERROR logs | 1 ERROR line in the 3 log streams of the service&#39;s running tasks in /ecs/babyshield-backend in the last 10 minutes; the last: ERROR retrying recall sync |'
     )
     expect(text).toContain('### Recent logs: /ecs/babyshield-backend (1 ERROR lines)')
   })

@@ -198,3 +198,16 @@ test('failedChecks names each failed check with its evidence', () => {
     ])
   ).toBe('b (why b); d (why d)')
 })
+
+test('a service scaled to 0 has no task to check: the task checks are skipped and say why', () => {
+  const checks = taskChecks([], expected, 0)
+  expect(checks.map(c => [c.name, c.status])).toEqual([
+    ['tasks run the service revision', 'skip'],
+    ['tasks run the expected digest', 'skip']
+  ])
+  expect(checks[0]?.detail).toBe(
+    'the service is scaled to 0 (desiredCount 0): no task runs to check; the next task it starts runs babyshield-backend-task:42'
+  )
+  // Tasks that should run but do not are still a failure.
+  expect(taskChecks([], expected, 2).map(c => c.status)).toEqual(['fail', 'fail'])
+})

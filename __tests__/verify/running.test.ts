@@ -67,10 +67,18 @@ describe('verifyRunning', () => {
     expect(ecs.tasks).toHaveBeenCalledWith(['t1', 't2'])
     expect(ecs.taskDefinition).toHaveBeenCalledWith(REV)
     const since = Date.parse('2026-11-26T10:00:00Z') - 10 * 60_000
-    expect(logs.recent).toHaveBeenCalledWith({ group: '/ecs/babyshield-backend', since, limit: 20 })
+    // Only the service's own tasks' streams: another service sharing the group is not counted.
+    const streams = ['ecs/api/t1', 'ecs/api/t2']
     expect(logs.recent).toHaveBeenCalledWith({
       group: '/ecs/babyshield-backend',
       since,
+      streams,
+      limit: 20
+    })
+    expect(logs.recent).toHaveBeenCalledWith({
+      group: '/ecs/babyshield-backend',
+      since,
+      streams,
       pattern: 'ERROR',
       limit: 1000
     })

@@ -11,8 +11,12 @@ import { auditFromEnv } from './context.js'
 
 /** What one request to the GitHub API may take before the record is given up. */
 export const GITHUB_TIMEOUT_MS = 10_000
-/** How many of the environment's newest deployments are looked at for the one this replaces. */
-const RECENT_DEPLOYMENTS = 10
+/**
+ * How many of the environment's newest deployments are looked at for the one this replaces: one
+ * page, GitHub's largest. When other services of the environment deployed more often than that
+ * since this service's last deploy, its earlier record stays active beside the new one.
+ */
+const RECENT_DEPLOYMENTS = 100
 /** GitHub refuses longer status descriptions. */
 const MAX_DESCRIPTION = 140
 
@@ -86,7 +90,8 @@ export interface DeploymentRecord {
 }
 
 export interface FinalStatus {
-  state: 'success' | 'failure'
+  /** in_progress: started and not watched (wait: false); ECS goes on with it. */
+  state: 'success' | 'failure' | 'in_progress'
   description: string
 }
 
@@ -105,7 +110,8 @@ export function planRecord(
         'No GitHub deployment is recorded: GITHUB_REPOSITORY is not set to owner/repo (the runner sets it in a workflow)'
     }
   }
-  const ref = env.GITHUB_SHA ?? ''
+  // A rollback's record is of the commit the service returns to, when the revision says it.
+  const ref = (inputs.mode === 'rollback' && rolling.commit) || env.GITHUB_SHA || ''
   if (!ref) {
     return {
       kind: 'skip',
@@ -170,6 +176,14 @@ export function serviceConsoleUrl(region: string, cluster: string, service: stri
  */
 export function finalStatus(result: RunResult, service: ServiceResult): FinalStatus {
   const revision = service.taskDefinitionArn ? shortArn(service.taskDefinitionArn) : ''
+  if (result.status === 'started') {
+    return {
+      state: 'in_progress',
+      description: truncate(
+        `started, not watched or verified by this step (wait: false): ${revision || 'the new revision'} rolling out`
+      )
+    }
+  }
   if (result.status === 'succeeded') {
     const digest = service.digest ? shortDigest(service.digest) : 'unchanged image'
     const runs = revision ? `${revision} runs ${digest}` : `runs ${digest}`
@@ -271,7 +285,7 @@ export async function startDeploymentRecord(
       logUrl: plan.logUrl,
       payload: plan.request.payload
     }
-    await setStatus(record, record.id, 'in_progress', plan.request.description)
+    await setStatus(record, record.id, 'in_progress', plan.request.description, record.logUrl)
     core.info(
       `GitHub deployment ${record.id} in ${where}: ${record.environment}, ${plan.request.task} in progress`
     )
@@ -297,7 +311,7 @@ export async function finishDeploymentRecord(
   const where = `${record.owner}/${record.repo}`
   const status = finalStatus(result, service)
   try {
-    await setStatus(record, record.id, status.state, status.description)
+    await setStatus(record, record.id, status.state, status.description, record.logUrl)
     core.info(`GitHub deployment ${record.id}: ${status.state}, ${status.description}`)
   } catch (error) {
     core.warning(
@@ -307,8 +321,9 @@ export async function finishDeploymentRecord(
   }
   if (status.state !== 'success') return
   try {
-    for (const id of await replaced(record)) {
-      await setStatus(record, id, 'inactive', `replaced by deployment ${record.id}`)
+    for (const { id, logUrl } of await replaced(record)) {
+      // The inactive status keeps the replaced deployment's own run as its log, not this one's.
+      await setStatus(record, id, 'inactive', `replaced by deployment ${record.id}`, logUrl)
       core.info(`GitHub deployment ${id}: inactive, replaced by ${record.id}`)
     }
   } catch (error) {
@@ -323,7 +338,9 @@ export async function finishDeploymentRecord(
  * GitHub applies that only to non-production environments, and it would also retire records of
  * other services that share the environment.
  */
-async function replaced(record: DeploymentRecord): Promise<number[]> {
+async function replaced(
+  record: DeploymentRecord
+): Promise<{ id: number; logUrl: string | undefined }[]> {
   const base = `/repos/${record.owner}/${record.repo}/deployments`
   const deployments = await record.api.get<{ id: number; payload: unknown }[]>(base, {
     environment: record.environment,
@@ -332,21 +349,25 @@ async function replaced(record: DeploymentRecord): Promise<number[]> {
   const ours = { id: record.id, cluster: record.payload.cluster, service: record.payload.service }
   const candidates = deployments.filter(d => d.id !== ours.id && isSameService(d.payload, ours))
   const withStates = []
+  const logUrls = new Map<number, string | undefined>()
   for (const deployment of candidates) {
-    const statuses = await record.api.get<{ state?: string }[]>(
+    const statuses = await record.api.get<{ state?: string; log_url?: string }[]>(
       `${base}/${deployment.id}/statuses`,
       { per_page: 1 }
     )
     withStates.push({ ...deployment, latestState: statuses[0]?.state })
+    logUrls.set(deployment.id, statuses[0]?.log_url || undefined)
   }
-  return replacedDeployments(withStates, ours)
+  return replacedDeployments(withStates, ours).map(id => ({ id, logUrl: logUrls.get(id) }))
 }
 
 async function setStatus(
   record: DeploymentRecord,
   deploymentId: number,
   state: 'in_progress' | 'success' | 'failure' | 'inactive',
-  description: string
+  description: string,
+  /** The run the status links to as its log: this one, or the replaced deployment's own. */
+  logUrl: string | undefined
 ): Promise<void> {
   await record.api.post(
     `/repos/${record.owner}/${record.repo}/deployments/${deploymentId}/statuses`,
@@ -354,7 +375,7 @@ async function setStatus(
       state,
       description: truncate(description),
       environment_url: record.environmentUrl,
-      ...(record.logUrl ? { log_url: record.logUrl } : {}),
+      ...(logUrl ? { log_url: logUrl } : {}),
       auto_inactive: false
     }
   )

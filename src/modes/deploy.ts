@@ -3,18 +3,19 @@
 import * as core from '@actions/core'
 import type { TaskDefinition } from '@aws-sdk/client-ecs'
 import type { Deps } from '../deps.js'
+import { BuildError } from '../docker.js'
 import { NothingChangedError } from '../errors.js'
 import type { Inputs } from '../inputs/inputs.js'
 import { rolloutPolicy } from '../inputs/policy.js'
 import { shortArn } from '../names.js'
 import type { RunResult, ServiceResult } from '../result.js'
-import { auditTags } from '../revision/audit.js'
+import { auditTags, notesCut } from '../revision/audit.js'
 import { diffJson } from '../revision/diff.js'
 import { nextRevision, registrable } from '../revision/next.js'
 import { registerRevision } from '../revision/register.js'
 import { settleBeforeDeploy } from '../rollout/settle.js'
 import { deregisterUnused } from '../rollout/start.js'
-import { buildAndPush, planImage, type ImagePlan } from './image.js'
+import { buildAndPush, planImage, type ImagePlan, type Pushed } from './image.js'
 import { rollOut, type RollOut } from './roll-out.js'
 import { readService, type ServiceState } from './service.js'
 import { beforeAnyChange } from './unchanged.js'
@@ -39,21 +40,35 @@ export async function deploy(inputs: Inputs, deps: Deps, result: RunResult): Pro
     return
   }
 
-  const digest = await beforeAnyChange(result, 'deployed', async () => {
+  const { digest, tag } = await beforeAnyChange(result, 'deployed', async (): Promise<Pushed> => {
     for (const [i, state] of plan.states.entries()) {
       await settleBeforeDeploy(deps, policy, state.name, serviceAt(result, i), state.currentArn)
     }
-    return (
-      plan.existingDigest ??
-      (await core.group(`Build and push ${plan.repository.name}:${plan.tag}`, () =>
-        buildAndPush(inputs, deps, plan)
-      ))
+    if (plan.existingDigest) return { digest: plan.existingDigest, tag: plan.tag }
+    return await core.group(`Build and push ${plan.repository.name}:${plan.tag}`, () =>
+      buildAndPush(inputs, deps, plan).catch((error: unknown) => {
+        if (error instanceof BuildError) {
+          result.buildLog = error.lines
+          core.error(error.lines.join('\n'), { title: 'docker build failed: its last lines' })
+        }
+        throw error
+      })
     )
   })
+  plan.tag = tag
   const image = `${plan.repository.uri}@${digest}`
+  for (const state of plan.states) {
+    if (state.before.digest === digest) {
+      core.notice(
+        `ECS service ${state.name} already runs ${digest} (${shortArn(state.currentArn)}): the new revision differs only in its audit tags, and the rollout restarts the tasks on the same image.`
+      )
+    }
+  }
+  const cut = notesCut(result.audit.notes)
+  if (cut) core.warning(cut)
   const units = await registerAll(deps, result, plan, image, digest)
   await rollOut(deps, policy, units, { what: 'update', wait: inputs.wait })
-  result.status = 'succeeded'
+  result.status = inputs.wait ? 'succeeded' : 'started'
 }
 
 /** Everything that can be checked before anything changes, so bad input changes nothing. */

@@ -12,8 +12,16 @@ import { automaticTag, dateStamp } from '../tags.js'
 export interface ImagePlan {
   repository: Repository
   tag: string
+  /** The tag was chosen here (`<prefix>-YYYYMMDD`, `-vN`), not given. */
+  automatic: boolean
   /** Set when deploying an image already in ECR: nothing is built. */
   existingDigest: string | undefined
+}
+
+/** What a build and push made: the digest, and the tag it was pushed under. */
+export interface Pushed {
+  digest: string
+  tag: string
 }
 
 /** Finds the image to deploy, or the tag to build it under; changes nothing. */
@@ -33,7 +41,7 @@ export async function planImage(
     core.info(
       `Deploying ${repository.name}${tag ? `:${tag}` : ''} (${found.digest}), already in ECR: nothing is built`
     )
-    return { repository, tag, existingDigest: found.digest }
+    return { repository, tag, automatic: false, existingDigest: found.digest }
   }
 
   const dockerfile = resolve(inputs.dockerfile)
@@ -42,7 +50,12 @@ export async function planImage(
       `dockerfile '${inputs.dockerfile}' was not found (${dockerfile}); paths are relative to the workspace`
     )
   }
-  return { repository, tag: await chooseTag(inputs, deps, repository), existingDigest: undefined }
+  return {
+    repository,
+    tag: await chooseTag(inputs, deps, repository),
+    automatic: !inputs.tag,
+    existingDigest: undefined
+  }
 }
 
 async function chooseTag(inputs: Inputs, deps: Deps, repository: Repository): Promise<string> {
@@ -66,17 +79,21 @@ async function chooseTag(inputs: Inputs, deps: Deps, repository: Repository): Pr
   return tag
 }
 
-/** Logs in, builds with OCI labels, pushes, and returns the digest ECR confirms. */
+/**
+ * Logs in, builds with OCI labels, pushes, and returns the digest ECR confirms with the tag it was
+ * pushed under. The tag is looked at again just before the push: another run may have taken it
+ * while this one built.
+ */
 export async function buildAndPush(
   inputs: Inputs,
   deps: Deps,
-  plan: Pick<ImagePlan, 'repository' | 'tag'>
-): Promise<string> {
+  plan: Pick<ImagePlan, 'repository' | 'tag' | 'automatic'>
+): Promise<Pushed> {
   const login = await deps.ecr.login()
   core.setSecret(login.password)
   await deps.docker.login(login.registry, login.username, login.password)
 
-  const reference = `${plan.repository.uri}:${plan.tag}`
+  const built = `${plan.repository.uri}:${plan.tag}`
   const labels: Record<string, string> = {
     'org.opencontainers.image.created': new Date(deps.clock.now()).toISOString()
   }
@@ -85,22 +102,78 @@ export async function buildAndPush(
   if (source) labels['org.opencontainers.image.source'] = source
 
   await deps.docker.build({
-    image: reference,
+    image: built,
     dockerfile: inputs.dockerfile,
     context: inputs.context,
     buildArgs: inputs.buildArgs,
     labels
   })
+  const tag = await tagToPush(inputs, deps, plan)
+  const reference = `${plan.repository.uri}:${tag}`
+  if (tag !== plan.tag) await deps.docker.tag(built, reference)
   const pushed = await deps.docker.push(reference)
-  const stored = await deps.ecr.image(plan.repository.name, { tag: plan.tag })
+  await confirmPush(deps, plan.repository, tag, pushed)
+  core.info(`Pushed ${reference} = ${pushed}, confirmed by ECR`)
+  return { digest: pushed, tag }
+}
+
+/**
+ * The tag, unless another run pushed it while this one built: then the next free one. A tag given
+ * that already existed when the step began was warned about then, and is not looked at again.
+ */
+async function tagToPush(
+  inputs: Inputs,
+  deps: Deps,
+  plan: Pick<ImagePlan, 'repository' | 'tag' | 'automatic'>
+): Promise<string> {
+  const { repository, tag } = plan
+  // The same listing the tag was chosen from, so the two look at ECR alike.
+  if (!(await deps.ecr.tags(repository.name, tag)).includes(tag)) return tag
+  const other = (await deps.ecr.image(repository.name, { tag }))?.digest ?? 'another image'
+  if (plan.automatic) {
+    const now = new Date(deps.clock.now())
+    const today = await deps.ecr.tags(repository.name, `${inputs.tagPrefix}-${dateStamp(now)}`)
+    const next = automaticTag(inputs.tagPrefix, now, [...today, tag])
+    core.warning(
+      `Tag ${tag} was pushed by another run while this one built (it points to ${other}): this image is pushed as ${next} instead.`
+    )
+    return next
+  }
+  if (repository.immutableTags) {
+    throw new Error(
+      `tag '${tag}' was pushed by another run while this one built (it points to ${other}), and the tags of ECR repository ${repository.name} are immutable: nothing was pushed; choose another tag, or leave tag empty for the next free one`
+    )
+  }
+  core.warning(
+    `tag '${tag}' was pushed by another run while this one built (it points to ${other}); this push moves it to this step's image`
+  )
+  return tag
+}
+
+/**
+ * The digest ECR lists for the tag must be the one pushed. When another push moved the tag just
+ * after ours, the image is still there by its digest: it is deployed by digest, and the warning
+ * says that the tag now names another image.
+ */
+async function confirmPush(
+  deps: Deps,
+  repository: Repository,
+  tag: string,
+  pushed: string
+): Promise<void> {
+  const reference = `${repository.uri}:${tag}`
+  const stored = await deps.ecr.image(repository.name, { tag })
   if (!stored) {
     throw new Error(`ECR does not list ${reference} after the push`)
   }
-  if (stored.digest !== pushed) {
+  if (stored.digest === pushed) return
+  const ours = await deps.ecr.image(repository.name, { digest: pushed })
+  if (!ours) {
     throw new Error(
-      `The digest docker push reported (${pushed}) differs from the one ECR lists for ${plan.tag} (${stored.digest})`
+      `The digest docker push reported (${pushed}) differs from the one ECR lists for ${tag} (${stored.digest})`
     )
   }
-  core.info(`Pushed ${reference} = ${pushed}, confirmed by ECR`)
-  return pushed
+  core.warning(
+    `Tag ${tag} now points to ${stored.digest}, pushed by another run just after this one: this step deploys its own image, ${pushed}, by digest, and the revision's deploy:image-tag ${tag} no longer names it.`
+  )
 }

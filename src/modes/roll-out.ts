@@ -19,6 +19,8 @@ export interface RollOut {
   /** The revision the service ran before this step, described. */
   before: Revision
   containerName: string
+  /** The commit the revision was deployed from, when known: a rollback's GitHub record names it. */
+  commit?: string
   /**
    * This step registered the revision for this service: it is deregistered when no service took
    * it. False for a second service that shares the revision.
@@ -49,7 +51,8 @@ export async function rollOut(
     await deps.onRolloutStart?.({
       ...attempted,
       service,
-      previousTaskDefinitionArn: before.taskDefinitionArn
+      previousTaskDefinitionArn: before.taskDefinitionArn,
+      ...(unit.commit ? { commit: unit.commit } : {})
     })
     let deploymentId: string
     try {

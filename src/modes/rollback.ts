@@ -8,6 +8,7 @@ import type { Inputs, RollbackTarget } from '../inputs/inputs.js'
 import { rolloutPolicy } from '../inputs/policy.js'
 import { pinnedDigest, shortArn } from '../names.js'
 import { noteOn, runs, type Audit, type RunResult, type ServiceResult } from '../result.js'
+import { AUDIT_TAG, notesCut, tagOf } from '../revision/audit.js'
 import { diffJson } from '../revision/diff.js'
 import { registrable } from '../revision/next.js'
 import { registerRevision } from '../revision/register.js'
@@ -53,6 +54,8 @@ export async function rollback(inputs: Inputs, deps: Deps, result: RunResult): P
     return
   }
 
+  const cut = notesCut(result.audit.notes)
+  if (cut && plans.some(plan => plan.choice.kind === 'repin')) core.warning(cut)
   const units: RollOut[] = []
   for (const [i, plan] of plans.entries()) {
     const { choice } = plan
@@ -73,11 +76,18 @@ export async function rollback(inputs: Inputs, deps: Deps, result: RunResult): P
       },
       before: plan.before,
       containerName: plan.containerName,
+      ...commitOf(choice),
       registered: choice.kind === 'repin'
     })
   }
   await rollOut(deps, rolloutPolicy(inputs), units, { what: 'rollback', wait: inputs.wait })
-  result.status = 'succeeded'
+  result.status = inputs.wait ? 'succeeded' : 'started'
+}
+
+/** The commit an existing revision was deployed from, by its audit tag. */
+function commitOf(choice: RollbackChoice): { commit?: string } {
+  const commit = choice.kind === 'existing' ? tagOf(choice.tags, AUDIT_TAG.commit) : undefined
+  return commit ? { commit } : {}
 }
 
 function serviceAt(result: RunResult, i: number): ServiceResult {

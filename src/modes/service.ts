@@ -8,6 +8,7 @@ import { NothingChangedError } from '../errors.js'
 import { shortArn } from '../names.js'
 import { runs, type Revision, type ServiceResult } from '../result.js'
 import { asRevision, chooseContainer } from '../revision/next.js'
+import { scaledToZero } from '../verify/checks.js'
 
 export interface ServiceState {
   /** The service as the input names it. */
@@ -66,6 +67,9 @@ export async function readService(
   const before = asRevision(current, currentTags, containerName)
   result.containerName = containerName
   runs(result, before)
+  if (service.desiredCount === 0 && read.notDone !== 'verified') {
+    core.warning(scaledToZero(read.name))
+  }
   if (read.announce) {
     core.info(
       `Service ${read.name} runs ${shortArn(currentArn)}; container ${containerName} runs ${container.image ?? '?'}`

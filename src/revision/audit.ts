@@ -25,9 +25,20 @@ export function mergeTags(existing: Tag[], added: Tag[]): Tag[] {
   return [...added, ...kept].slice(0, MAX_TAGS)
 }
 
+/** The longest tag value ECS takes. */
+export const MAX_TAG_VALUE = 256
+
+/** What the deploy:notes tag loses of notes longer than a tag value, as a warning; else undefined. */
+export function notesCut(notes: string): string | undefined {
+  const kept = tagValue(notes)
+  const whole = notes.replace(/\s+/g, ' ').trim()
+  if (whole.length <= MAX_TAG_VALUE) return undefined
+  return `deployment-notes is ${whole.length} characters: the ${AUDIT_TAG.notes} tag of the revision keeps the first ${kept.length}; the job summary and the GitHub deployment keep them all.`
+}
+
 /** A tag value ECS accepts: allowed characters only, at most 256 of them. */
 export function tagValue(text: string): string {
-  return text.replace(/\s+/g, ' ').replace(TAG_VALUE, '_').trim().slice(0, 256)
+  return text.replace(/\s+/g, ' ').replace(TAG_VALUE, '_').trim().slice(0, MAX_TAG_VALUE)
 }
 
 /** The audit trail on a task definition revision: image tag, commit, actor, run, notes. */

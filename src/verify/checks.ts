@@ -49,10 +49,23 @@ export function serviceChecks(service: Service): Check[] {
 
 /**
  * Every task the service wants running must run the expected revision; every one that is
- * RUNNING must run the expected digest (a task still starting has not reported one yet).
+ * RUNNING must run the expected digest (a task still starting has not reported one yet). A
+ * service scaled to 0 has no task to check: both checks say so and are skipped, not failed.
  */
-export function taskChecks(tasks: Task[], expected: Expectation): Check[] {
+export function taskChecks(tasks: Task[], expected: Expectation, desiredCount?: number): Check[] {
+  if (tasks.length === 0 && desiredCount === 0) {
+    const detail = `the service is scaled to 0 (desiredCount 0): no task runs to check; the next task it starts runs ${shortArn(expected.taskDefinitionArn)}`
+    return [
+      { name: 'tasks run the service revision', status: 'skip', detail },
+      { name: 'tasks run the expected digest', status: 'skip', detail }
+    ]
+  }
   return [revisionCheck(tasks, expected), digestCheck(tasks, expected)]
+}
+
+/** The warning for a service scaled to 0: the change is made, but nothing runs it yet. */
+export function scaledToZero(service: string): string {
+  return `ECS service ${service} is scaled to 0 (desiredCount 0): its revision is changed, but no task runs it until the service scales up, so only the revision can be verified, not running tasks.`
 }
 
 function revisionCheck(tasks: Task[], expected: Expectation): Check {

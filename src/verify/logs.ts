@@ -30,10 +30,16 @@ export function logFindings(
   group: string,
   sinceMinutes: number,
   recent: LogLine[],
-  errors: LogLine[]
+  errors: LogLine[],
+  /** The streams read, when not the whole group. */
+  streams?: number
 ): { check: Check; logs: LogExcerpt } {
   const count = errors.length >= COUNTED_ERRORS ? `at least ${errors.length}` : `${errors.length}`
-  const window = `${group} in the last ${sinceMinutes} minutes`
+  const where =
+    streams === undefined
+      ? group
+      : `the ${streams} log stream${streams === 1 ? '' : 's'} of the service's running tasks in ${group}`
+  const window = `${where} in the last ${sinceMinutes} minutes`
   const quoted = errors.slice(-QUOTED_ERRORS).map(e => oneLine(e.message, 200))
   return {
     check: {
@@ -83,7 +89,9 @@ export function logStreams(
 export async function recentLogs(
   deps: Deps,
   expected: Expectation,
-  policy: CheckPolicy
+  policy: CheckPolicy,
+  /** The service's running tasks: only their streams are read, not other services' lines. */
+  tasks: Task[] = []
 ): Promise<{ check: Check; logs?: LogExcerpt }> {
   const name = 'recent ERROR logs'
   if (policy.logsSinceMinutes <= 0) {
@@ -91,12 +99,10 @@ export async function recentLogs(
   }
   let group = policy.logGroup
   try {
-    if (!group) {
-      const taskDefinition =
-        expected.taskDefinition ??
-        (await deps.ecs.taskDefinition(expected.taskDefinitionArn)).taskDefinition
-      group = awslogsGroup(taskDefinition, expected.containerName)
-    }
+    const taskDefinition =
+      expected.taskDefinition ??
+      (await deps.ecs.taskDefinition(expected.taskDefinitionArn)).taskDefinition
+    group ??= awslogsGroup(taskDefinition, expected.containerName)
     if (!group) {
       return {
         check: {
@@ -106,12 +112,25 @@ export async function recentLogs(
         }
       }
     }
+    const inGroup = group
+    const streams = tasks
+      .flatMap(task => logStreams(taskDefinition, task, policy.logGroup))
+      .filter(stream => stream.group === inGroup)
+      .map(stream => stream.stream)
+    // Without stream names (no awslogs-stream-prefix, or no task), the whole group is read.
+    const only = streams.length > 0 ? { streams } : {}
     const since = deps.clock.now() - policy.logsSinceMinutes * 60_000
     const [recent, errors] = await Promise.all([
-      deps.logs.recent({ group, since, limit: EXCERPT_LINES }),
-      deps.logs.recent({ group, since, pattern: 'ERROR', limit: COUNTED_ERRORS })
+      deps.logs.recent({ group, since, ...only, limit: EXCERPT_LINES }),
+      deps.logs.recent({ group, since, ...only, pattern: 'ERROR', limit: COUNTED_ERRORS })
     ])
-    return logFindings(group, policy.logsSinceMinutes, recent, errors)
+    return logFindings(
+      group,
+      policy.logsSinceMinutes,
+      recent,
+      errors,
+      streams.length > 0 ? streams.length : undefined
+    )
   } catch (error) {
     return {
       check: {

@@ -29,10 +29,15 @@ export async function verifyRunning(
           status: 'skip',
           detail: 'no health-check-url given'
         }),
-    recentLogs(deps, expected, policy)
+    recentLogs(deps, expected, policy, tasks)
   ])
   return {
-    checks: [...serviceChecks(service), ...taskChecks(tasks, expected), health, logs.check],
+    checks: [
+      ...serviceChecks(service),
+      ...taskChecks(tasks, expected, service.desiredCount),
+      health,
+      logs.check
+    ],
     ...(logs.logs ? { logs: logs.logs } : {})
   }
 }

@@ -102,8 +102,11 @@ describe('deploy', () => {
     expect(run.exitCode).toBe(1)
     const errors = run.stdout.split('\n').filter(line => line.startsWith('::error'))
     expect(errors.join('\n')).toMatch(
-      /docker build of \S+ failed \(exit code \d+\); see the build output above\. Nothing was deployed; the service still runs babyshield-backend-task:1\./
+      /docker build of \S+ failed \(exit code \d+\): .+; the last lines of the build are in the job summary\. Nothing was deployed; the service still runs babyshield-backend-task:1\./
     )
+    // The build's own words, in the summary: the RUN that failed.
+    expect(run.summary).toMatch(/### Build output \(last \d+ lines\)/)
+    expect(run.summary).toContain('RUN false')
     expect(run.stdout).not.toMatch(/docker push|Registered/)
     expect(await snapshot()).toEqual(before)
     expect(run.outputs.result && JSON.parse(run.outputs.result)).toMatchObject({
