@@ -96,6 +96,8 @@ export interface Story {
   lostUpdateAnswers?: number[]
   /** The service's task definition family, when it is not the one its name gives. */
   family?: string
+  /** Fields of the service's DescribeServices answer besides the deployments (its controller…). */
+  serviceFields?: Partial<Service>
   /** UpdateService calls (1 = the first) that ECS refuses, changing nothing. */
   refusedUpdates?: number[]
 }
@@ -379,7 +381,8 @@ export class FakeEcs {
       desiredCount: primary?.desiredCount ?? 0,
       runningCount: state.deployments.reduce((n, d) => n + (d.runningCount ?? 0), 0),
       deployments: state.deployments,
-      events: state.events.map((e, i) => ({ id: String(i), ...e }))
+      events: state.events.map((e, i) => ({ id: String(i), ...e })),
+      ...service.story.serviceFields
     }
   }
 

@@ -1,16 +1,25 @@
 import { describe, expect, test } from 'vitest'
-import { mergeTags, tagValue, notesCut } from '../../src/revision/audit.js'
+import { auditTagsLeftOut, mergeTags, notesCut, tagValue } from '../../src/revision/audit.js'
 
 const AUDIT = [
   { key: 'deploy:image-tag', value: 'production-fixed-20261126' },
   { key: 'deploy:commit', value: 'abc123' }
 ]
 
-test('mergeTags keeps at most 50 tags, audit tags first', () => {
-  const existing = Array.from({ length: 60 }, (_, i) => ({ key: `k${i}`, value: 'v' }))
+test('mergeTags keeps every tag of the user, and the audit tags that fit under 50', () => {
+  const existing = Array.from({ length: 49 }, (_, i) => ({ key: `k${i}`, value: 'v' }))
   const merged = mergeTags(existing, AUDIT)
   expect(merged).toHaveLength(50)
-  expect(merged.slice(0, 2)).toEqual(AUDIT)
+  expect(merged.slice(0, 1)).toEqual(AUDIT.slice(0, 1))
+  expect(merged.slice(1)).toEqual(existing)
+})
+
+test('auditTagsLeftOut says which audit tags did not fit; nothing when they all do', () => {
+  const existing = Array.from({ length: 49 }, (_, i) => ({ key: `k${i}`, value: 'v' }))
+  expect(auditTagsLeftOut(existing, AUDIT)).toBe(
+    'The revision has 49 tags of its own and ECS allows 50: every one of them is kept, and of the audit tags deploy:commit is left out; the audit trail stays whole in the job summary and the GitHub deployment.'
+  )
+  expect(auditTagsLeftOut(existing.slice(0, 48), AUDIT)).toBeUndefined()
 })
 
 test.each([

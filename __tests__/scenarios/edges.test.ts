@@ -122,3 +122,32 @@ describe('deploying what already runs, with long notes', () => {
     )
   })
 })
+
+describe('a service on another deployment controller', () => {
+  test.each(['CODE_DEPLOY', 'EXTERNAL'] as const)(
+    '%s: refused before anything is registered or updated, saying what to use instead',
+    async type => {
+      const ecs = withImageInEcr(
+        new FakeEcs({
+          script: [
+            {
+              at: 0,
+              deployments: [{ id: 'ecs-svc/old', revision: 12, running: 2, state: 'COMPLETED' }]
+            }
+          ],
+          serviceFields: { deploymentController: { type } }
+        })
+      )
+      const error = await deploy(inputsFor({ image: digestOf(13) }), ecs.deps, freshRun()).then(
+        () => undefined,
+        (e: unknown) => e as Error
+      )
+      expect(error?.message).toContain(
+        `ECS service ${SERVICE} uses the ${type} deployment controller`
+      )
+      expect(error?.message).toContain('not UpdateService, so this action changes nothing')
+      expect(ecs.registeredAt).toEqual([])
+      expect(ecs.updatedTo()).toEqual([])
+    }
+  )
+})

@@ -9,7 +9,7 @@ import type { Inputs } from '../inputs/inputs.js'
 import { rolloutPolicy } from '../inputs/policy.js'
 import { shortArn } from '../names.js'
 import type { RunResult, ServiceResult } from '../result.js'
-import { auditTags, notesCut } from '../revision/audit.js'
+import { auditTags, auditTagsLeftOut, notesCut } from '../revision/audit.js'
 import { diffJson } from '../revision/diff.js'
 import { nextRevision, registrable } from '../revision/next.js'
 import { registerRevision } from '../revision/register.js'
@@ -66,6 +66,10 @@ export async function deploy(inputs: Inputs, deps: Deps, result: RunResult): Pro
   }
   const cut = notesCut(result.audit.notes)
   if (cut) core.warning(cut)
+  for (const state of plan.states) {
+    const left = auditTagsLeftOut(state.currentTags, auditTags(result, tag))
+    if (left) core.warning(`${state.name}: ${left}`)
+  }
   const units = await registerAll(deps, result, plan, image, digest)
   await rollOut(deps, policy, units, { what: 'update', wait: inputs.wait })
   result.status = inputs.wait ? 'succeeded' : 'started'

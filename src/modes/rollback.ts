@@ -8,7 +8,7 @@ import type { Inputs, RollbackTarget } from '../inputs/inputs.js'
 import { rolloutPolicy } from '../inputs/policy.js'
 import { pinnedDigest, shortArn } from '../names.js'
 import { noteOn, runs, type Audit, type RunResult, type ServiceResult } from '../result.js'
-import { AUDIT_TAG, notesCut, tagOf } from '../revision/audit.js'
+import { AUDIT_TAG, auditTags, auditTagsLeftOut, notesCut, tagOf } from '../revision/audit.js'
 import { diffJson } from '../revision/diff.js'
 import { registrable } from '../revision/next.js'
 import { registerRevision } from '../revision/register.js'
@@ -56,6 +56,11 @@ export async function rollback(inputs: Inputs, deps: Deps, result: RunResult): P
 
   const cut = notesCut(result.audit.notes)
   if (cut && plans.some(plan => plan.choice.kind === 'repin')) core.warning(cut)
+  for (const plan of plans) {
+    if (plan.choice.kind !== 'repin') continue
+    const left = auditTagsLeftOut(plan.currentTags, auditTags(result, plan.choice.tag))
+    if (left) core.warning(`${plan.name}: ${left}`)
+  }
   const units: RollOut[] = []
   for (const [i, plan] of plans.entries()) {
     const { choice } = plan

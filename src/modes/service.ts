@@ -54,6 +54,12 @@ export async function readService(
         : `ECS service ${read.name} is ${status}: nothing was ${read.notDone}`
     )
   }
+  const controller = controllerProblem(
+    read.name,
+    service.deploymentController?.type,
+    read.notDone === 'verified'
+  )
+  if (controller) throw new NothingChangedError(controller)
   if (!service.taskDefinition) throw new Error(`ECS service ${read.name} has no task definition`)
   // Known from here on: a step that fails later still reports what the service runs.
   result.previousTaskDefinitionArn = service.taskDefinition
@@ -86,4 +92,26 @@ export async function readService(
     repository,
     before
   }
+}
+
+/**
+ * Why a service's deployment controller cannot take a new task definition by UpdateService, or
+ * undefined when it can (ECS's own controller). Pure.
+ */
+export function controllerProblem(
+  name: string,
+  controller: string | undefined,
+  verifying = false
+): string | undefined {
+  if (verifying && (controller === 'CODE_DEPLOY' || controller === 'EXTERNAL')) {
+    const tool = controller === 'CODE_DEPLOY' ? 'CodeDeploy' : 'another tool'
+    return `ECS service ${name} uses the ${controller} deployment controller: its rollouts are task sets of ${tool}, which this action's checks do not read, so there is nothing it can verify. Check it with ${controller === 'CODE_DEPLOY' ? 'CodeDeploy' : 'that tool'}`
+  }
+  if (controller === 'CODE_DEPLOY') {
+    return `ECS service ${name} uses the CODE_DEPLOY deployment controller: its task definition changes only through a CodeDeploy deployment (an AppSpec), not UpdateService, so this action changes nothing. Deploy it with CodeDeploy (aws-actions/amazon-ecs-deploy-task-definition with codedeploy-appspec), or move the service to ECS's own controller, whose BLUE_GREEN strategy this action watches`
+  }
+  if (controller === 'EXTERNAL') {
+    return `ECS service ${name} uses the EXTERNAL deployment controller: its task sets are managed by another tool (CreateTaskSet, UpdateServicePrimaryTaskSet), not UpdateService, so this action changes nothing. Deploy it with that tool, or move the service to ECS's own controller`
+  }
+  return undefined
 }

@@ -19,10 +19,28 @@ export const AUDIT_TAG_PREFIX = 'deploy:'
 const MAX_TAGS = 50
 const TAG_VALUE = /[^\p{L}\p{N}\s_.:/=+\-@]/gu
 
+/**
+ * The revision's tags: every tag of the user's, and as many audit tags as fit under ECS's 50, in
+ * the order given (image tag and commit first). A user's tag is never dropped. Pure.
+ */
 export function mergeTags(existing: Tag[], added: Tag[]): Tag[] {
+  return placeTags(existing, added).tags
+}
+
+/** The merged tags and the audit tags there was no room for. Pure. */
+export function placeTags(existing: Tag[], added: Tag[]): { tags: Tag[]; left: Tag[] } {
   const keys = new Set(added.map(t => t.key))
   const kept = existing.filter(t => !keys.has(t.key) && !t.key?.startsWith(AUDIT_TAG_PREFIX))
-  return [...added, ...kept].slice(0, MAX_TAGS)
+  const room = Math.max(0, MAX_TAGS - kept.length)
+  return { tags: [...added.slice(0, room), ...kept], left: added.slice(room) }
+}
+
+/** The warning when audit tags do not fit beside the user's tags; undefined when they do. */
+export function auditTagsLeftOut(existing: Tag[], added: Tag[]): string | undefined {
+  const { tags, left } = placeTags(existing, added)
+  if (left.length === 0) return undefined
+  const users = tags.length - (added.length - left.length)
+  return `The revision has ${users} tags of its own and ECS allows ${MAX_TAGS}: every one of them is kept, and of the audit tags ${left.map(t => t.key).join(', ')} ${left.length === 1 ? 'is' : 'are'} left out; the audit trail stays whole in the job summary and the GitHub deployment.`
 }
 
 /** The longest tag value ECS takes. */
