@@ -18,10 +18,14 @@ import {
 } from '@aws-sdk/client-ecs'
 import { familyOf, revisionOf, shortArn } from '../names.js'
 import { attempt } from './clients.js'
+import { keepAnswerBody, missingPaths, sendWhole, withMissing } from './raw.js'
 
 export interface TaskDefinitionWithTags {
+  /** As ECS returned it, with the fields the bundled SDK does not know kept too. */
   taskDefinition: TaskDefinition
   tags: Tag[]
+  /** The fields the bundled SDK did not know (`a`, `containerDefinitions[api].b`). */
+  unknownFields?: string[]
 }
 
 export interface Registered {
@@ -74,25 +78,35 @@ export class Ecs {
   }
 
   async taskDefinition(arnOrFamilyRevision: string): Promise<TaskDefinitionWithTags> {
+    const command = new DescribeTaskDefinitionCommand({
+      taskDefinition: arnOrFamilyRevision,
+      include: ['TAGS']
+    })
+    const raw: { body?: unknown } = {}
+    keepAnswerBody(command, raw)
     const answer = await attempt(`Could not describe task definition ${arnOrFamilyRevision}`, () =>
-      this.client.send(
-        new DescribeTaskDefinitionCommand({
-          taskDefinition: arnOrFamilyRevision,
-          include: ['TAGS']
-        })
-      )
+      this.client.send(command)
     )
     if (!answer.taskDefinition) {
       throw new Error(`Task definition ${arnOrFamilyRevision} was not found`)
     }
-    return { taskDefinition: answer.taskDefinition, tags: answer.tags ?? [] }
+    const asSent = (raw.body as { taskDefinition?: unknown } | undefined)?.taskDefinition
+    const unknownFields = asSent ? missingPaths(asSent, answer.taskDefinition) : []
+    return {
+      taskDefinition: asSent ? withMissing(answer.taskDefinition, asSent) : answer.taskDefinition,
+      tags: answer.tags ?? [],
+      ...(unknownFields.length > 0 ? { unknownFields } : {})
+    }
   }
 
   /** The new revision, and how many attempts the SDK made to register it. */
   async register(input: RegisterTaskDefinitionCommandInput): Promise<Registered> {
+    const command = new RegisterTaskDefinitionCommand(input)
+    // Fields the SDK does not know (carried from the current revision) go out as they came.
+    sendWhole(command, input, () => undefined)
     const answer = await attempt(
       `Could not register a task definition revision for family ${input.family}`,
-      () => this.client.send(new RegisterTaskDefinitionCommand(input))
+      () => this.client.send(command)
     )
     if (!answer.taskDefinition?.taskDefinitionArn) {
       throw new Error(`Could not register a task definition revision for family ${input.family}`)

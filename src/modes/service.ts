@@ -63,9 +63,16 @@ export async function readService(
   if (!service.taskDefinition) throw new Error(`ECS service ${read.name} has no task definition`)
   // Known from here on: a step that fails later still reports what the service runs.
   result.previousTaskDefinitionArn = service.taskDefinition
-  const { taskDefinition: current, tags: currentTags } = await deps.ecs.taskDefinition(
-    service.taskDefinition
-  )
+  const {
+    taskDefinition: current,
+    tags: currentTags,
+    unknownFields
+  } = await deps.ecs.taskDefinition(service.taskDefinition)
+  if (unknownFields && read.notDone !== 'verified') {
+    core.info(
+      `${shortArn(service.taskDefinition)} has fields the bundled AWS SDK does not know: ${unknownFields.join(', ')}. They are carried into the new revision as ECS returned them.`
+    )
+  }
   const currentArn = current.taskDefinitionArn ?? service.taskDefinition
   const repository = await read.repository()
   const container = chooseContainer(current, read.containerName, repository?.uri)

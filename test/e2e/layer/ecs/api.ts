@@ -22,6 +22,7 @@ import {
 } from './model.js'
 import { patchService, presentDeployments, toJson } from './present.js'
 import { say, step, stopTask, type RolloutEffects } from './rollout.js'
+import { TaskDefinitionStore } from './task-definitions.js'
 
 type Json = Record<string, unknown>
 
@@ -57,7 +58,9 @@ export const HANDLED_OPS = new Set([
   'DeleteService',
   'ListTasks',
   'DescribeTasks',
-  'StopTask'
+  'StopTask',
+  'RegisterTaskDefinition',
+  'DescribeTaskDefinition'
 ])
 
 /** What adoption needs to know about a service moto already has. */
@@ -139,6 +142,8 @@ function decodeToken(token: string | undefined): number {
 
 export class EcsLayer {
   readonly services = new Map<string, SimService>()
+  /** What moto drops of task definitions, kept and put back. */
+  readonly taskDefinitions = new TaskDefinitionStore()
   scripts: RolloutScript[] = []
   config: LayerConfig = { ...DEFAULT_CONFIG }
   private locks = new Map<string, Promise<unknown>>()
@@ -167,6 +172,7 @@ export class EcsLayer {
 
   reset(config: Partial<LayerConfig> = {}): void {
     this.generation++
+    this.taskDefinitions.reset()
     this.services.clear()
     this.locks.clear()
     this.scripts = []
@@ -303,6 +309,10 @@ export class EcsLayer {
           return await this.describeTasks(call)
         case 'StopTask':
           return await this.stopTask(call)
+        case 'RegisterTaskDefinition':
+          return await this.taskDefinitions.register(call.body, call.forward)
+        case 'DescribeTaskDefinition':
+          return await this.taskDefinitions.describe(call.forward)
         default:
           return upstreamAnswer(await call.forward())
       }
