@@ -1,6 +1,6 @@
 import type { TaskDefinition } from '@aws-sdk/client-ecs'
 import { describe, expect, test } from 'vitest'
-import { READ_ONLY_FIELDS, chooseContainer, nextRevision } from '../../src/revision/next.js'
+import { chooseContainer, nextRevision } from '../../src/revision/next.js'
 import {
   NEW_DIGEST,
   OLD_DIGEST,

@@ -27,7 +27,7 @@ export class TaskDefinitionStore {
     const upstream = await forward()
     if (upstream.status !== 200) return upstream
     const answer = JSON.parse(upstream.body.toString('utf8')) as { taskDefinition?: Json }
-    const arn = String(answer.taskDefinition?.taskDefinitionArn ?? '')
+    const arn = arnOf(answer.taskDefinition)
     const { tags: _tags, ...definition } = request
     if (arn && missingPaths(definition, answer.taskDefinition).length > 0) {
       this.sent.set(arn, definition)
@@ -48,9 +48,14 @@ export class TaskDefinitionStore {
   }
 
   private complete(answer: { taskDefinition?: Json }): Answer {
-    const arn = String(answer.taskDefinition?.taskDefinitionArn ?? '')
+    const arn = arnOf(answer.taskDefinition)
     const kept = this.sent.get(arn)
     const taskDefinition = kept ? withMissing(answer.taskDefinition, kept) : answer.taskDefinition
     return { status: 200, body: toJson({ ...answer, taskDefinition }) }
   }
+}
+
+function arnOf(taskDefinition: Json | undefined): string {
+  const arn = taskDefinition?.taskDefinitionArn
+  return typeof arn === 'string' ? arn : ''
 }
