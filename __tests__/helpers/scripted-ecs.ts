@@ -7,15 +7,18 @@ import {
   type FilterLogEventsCommandInput
 } from '@aws-sdk/client-cloudwatch-logs'
 import {
+  DescribeServiceDeploymentsCommand,
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
   DescribeTasksCommand,
   ECSClient,
+  ListServiceDeploymentsCommand,
   ListTasksCommand,
   RegisterTaskDefinitionCommand,
   UpdateServiceCommand,
   type Deployment,
   type Service,
+  type ServiceDeployment,
   type Task,
   type TaskDefinition
 } from '@aws-sdk/client-ecs'
@@ -70,6 +73,8 @@ export interface Step {
   stopped?: StoppedSpec[]
   /** DescribeServices is throttled (after the SDK's retries) from here until a step says false. */
   throttled?: boolean
+  /** The service deployment of the last update, from here: fields merged over the earlier ones. */
+  serviceDeployment?: Partial<ServiceDeployment>
 }
 
 export interface StoppedSpec {
@@ -107,6 +112,7 @@ interface State {
   events: { createdAt: Date; message: string }[]
   stopped: Task[]
   throttled: boolean
+  serviceDeployment: Partial<ServiceDeployment> | undefined
 }
 
 /** A service settled on revision 12 of its family; an update rolls out and completes in 20 s. */
@@ -253,6 +259,26 @@ export class FakeEcs {
         }
         return { service: this.service(service) }
       })
+    this.ecsMock
+      .on(DescribeServiceDeploymentsCommand)
+      .callsFake((input: { serviceDeploymentArns?: string[] }) => ({
+        serviceDeployments: (input.serviceDeploymentArns ?? []).flatMap(arn => {
+          const service = this.services.find(s => arn === this.serviceDeploymentArn(s))
+          const found = service ? this.state(service).serviceDeployment : undefined
+          return found ? [{ serviceDeploymentArn: arn, ...found }] : []
+        }),
+        failures: []
+      }))
+    this.ecsMock.on(ListServiceDeploymentsCommand).callsFake((input: { service?: string }) => {
+      const service = this.named(input.service ?? SERVICE)
+      const current = this.state(service).serviceDeployment
+      const active = current?.status === 'PENDING' || current?.status === 'IN_PROGRESS'
+      return {
+        serviceDeployments: active
+          ? [{ serviceDeploymentArn: this.serviceDeploymentArn(service), status: current.status }]
+          : []
+      }
+    })
     this.logsMock.on(FilterLogEventsCommand).callsFake((input: FilterLogEventsCommandInput) => ({
       events: (input.logStreamNames ?? []).flatMap(stream =>
         this.services
@@ -335,6 +361,12 @@ export class FakeEcs {
     }
   }
 
+  /** The ARN of the service deployment of the service's last update, when a step gave it one. */
+  private serviceDeploymentArn(service: FakeService): string | undefined {
+    if (service.updates === 0) return undefined
+    return `arn:aws:ecs:eu-north-1:123456789012:service-deployment/${CLUSTER}/${service.name}/update-${service.updates}`
+  }
+
   private first(): FakeService {
     const [first] = this.services
     if (!first) throw new Error('a FakeEcs without services')
@@ -350,7 +382,13 @@ export class FakeEcs {
 
   private state(service: FakeService): State {
     const now = this.clock.seconds
-    const state: State = { deployments: [], events: [], stopped: [], throttled: false }
+    const state: State = {
+      deployments: [],
+      events: [],
+      stopped: [],
+      throttled: false,
+      serviceDeployment: undefined
+    }
     const created = new Map<string, number>()
     for (const step of service.script) {
       if (step.at > now) break
@@ -367,6 +405,9 @@ export class FakeEcs {
         state.stopped.unshift(stoppedTask(service, spec, step.at))
       }
       if (step.throttled !== undefined) state.throttled = step.throttled
+      if (step.serviceDeployment) {
+        state.serviceDeployment = { ...state.serviceDeployment, ...step.serviceDeployment }
+      }
     }
     return state
   }
@@ -382,6 +423,9 @@ export class FakeEcs {
       runningCount: state.deployments.reduce((n, d) => n + (d.runningCount ?? 0), 0),
       deployments: state.deployments,
       events: state.events.map((e, i) => ({ id: String(i), ...e })),
+      ...(state.serviceDeployment && this.serviceDeploymentArn(service)
+        ? { currentServiceDeployment: this.serviceDeploymentArn(service) }
+        : {}),
       ...service.story.serviceFields
     }
   }

@@ -207,6 +207,7 @@ describe('a crash loop', () => {
               digest: digestOf(12)
             },
             containerName: 'app',
+            strategy: 'ROLLING',
             registered: false
           }
         ],

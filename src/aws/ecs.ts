@@ -1,9 +1,11 @@
 // ECS: services, task definitions and tasks, as thin typed calls.
 import {
   DeregisterTaskDefinitionCommand,
+  DescribeServiceDeploymentsCommand,
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
   DescribeTasksCommand,
+  ListServiceDeploymentsCommand,
   ListTaskDefinitionsCommand,
   ListTasksCommand,
   RegisterTaskDefinitionCommand,
@@ -12,6 +14,7 @@ import {
   type ECSClient,
   type RegisterTaskDefinitionCommandInput,
   type Service,
+  type ServiceDeployment,
   type Tag,
   type Task,
   type TaskDefinition
@@ -97,6 +100,39 @@ export class Ecs {
       tags: answer.tags ?? [],
       ...(unknownFields.length > 0 ? { unknownFields } : {})
     }
+  }
+
+  /** The service deployments, twenty a call (the API's limit), in no particular order. */
+  async serviceDeployments(arns: string[]): Promise<ServiceDeployment[]> {
+    const found: ServiceDeployment[] = []
+    for (let i = 0; i < arns.length; i += 20) {
+      const batch = arns.slice(i, i + 20)
+      const answer = await attempt(
+        `Could not describe the service deployment${batch.length === 1 ? '' : 's'} ${batch.map(shortArn).join(', ')}`,
+        () =>
+          this.client.send(new DescribeServiceDeploymentsCommand({ serviceDeploymentArns: batch }))
+      )
+      found.push(...(answer.serviceDeployments ?? []))
+    }
+    return found
+  }
+
+  /** The service's deployments that ECS is still working on, newest first (one page). */
+  async activeServiceDeployments(service: string): Promise<string[]> {
+    const answer = await attempt(
+      `Could not list the service deployments of ECS service ${service}`,
+      () =>
+        this.client.send(
+          new ListServiceDeploymentsCommand({
+            cluster: this.cluster,
+            service,
+            status: ['PENDING', 'IN_PROGRESS']
+          })
+        )
+    )
+    return (answer.serviceDeployments ?? [])
+      .sort((a, b) => (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0))
+      .flatMap(d => (d.serviceDeploymentArn ? [d.serviceDeploymentArn] : []))
   }
 
   /** The new revision, and how many attempts the SDK made to register it. */

@@ -13,6 +13,7 @@ import { auditTags, auditTagsLeftOut, notesCut } from '../revision/audit.js'
 import { diffJson } from '../revision/diff.js'
 import { nextRevision, registrable } from '../revision/next.js'
 import { registerRevision } from '../revision/register.js'
+import { strategyOf } from '../rollout/service-deployments.js'
 import { settleBeforeDeploy } from '../rollout/settle.js'
 import { deregisterUnused } from '../rollout/start.js'
 import { buildAndPush, planImage, type ImagePlan, type Pushed } from './image.js'
@@ -86,7 +87,8 @@ async function preflight(inputs: Inputs, deps: Deps, result: RunResult): Promise
         notDone: 'deployed',
         containerName: inputs.containerName,
         repository: () => Promise.resolve(repository),
-        announce: true
+        announce: true,
+        ...(inputs.wait ? { timeoutMinutes: inputs.timeoutMinutes } : {})
       })
     )
   }
@@ -146,6 +148,7 @@ async function registerAll(
       },
       before: state.before,
       containerName: state.containerName,
+      strategy: strategyOf(state.service),
       registered: !shared
     })
   }

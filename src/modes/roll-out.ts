@@ -9,6 +9,7 @@ import { shortArn } from '../names.js'
 import { runs, type Revision, type ServiceResult } from '../result.js'
 import { recover } from '../rollout/recovery.js'
 import { deregisterUnused, startDeployment, type Supervised } from '../rollout/start.js'
+import type { Strategy } from '../rollout/service-deployments.js'
 import { superviseRollouts } from '../rollout/supervise.js'
 
 /** One service to point at a revision. */
@@ -19,6 +20,8 @@ export interface RollOut {
   /** The revision the service ran before this step, described. */
   before: Revision
   containerName: string
+  /** How the service deploys: its deployment configuration's strategy. */
+  strategy: Strategy
   /** The commit the revision was deployed from, when known: a rollback's GitHub record names it. */
   commit?: string
   /**
@@ -54,9 +57,9 @@ export async function rollOut(
       previousTaskDefinitionArn: before.taskDefinitionArn,
       ...(unit.commit ? { commit: unit.commit } : {})
     })
-    let deploymentId: string
+    let deployment: { deploymentId: string; serviceDeploymentArn?: string }
     try {
-      deploymentId = await core.group(`Update service ${service}`, () =>
+      deployment = await core.group(`Update service ${service}`, () =>
         startDeployment(deps, {
           service,
           revision,
@@ -82,12 +85,13 @@ export async function rollOut(
       result,
       rollout: {
         service,
-        deploymentId,
+        deploymentId: deployment.deploymentId,
         revision,
         previousRevision: before.taskDefinitionArn,
         containerName: unit.containerName,
         digest: attempted.digest ?? '',
-        before
+        before,
+        serviceDeployment: { arn: deployment.serviceDeploymentArn, strategy: unit.strategy }
       }
     })
   }

@@ -26,6 +26,7 @@ import {
   type Lookup,
   type RollbackChoice
 } from '../revision/rollback-target.js'
+import { strategyOf } from '../rollout/service-deployments.js'
 import { rollOut, type RollOut } from './roll-out.js'
 import { readService, type ServiceState } from './service.js'
 import { beforeAnyChange } from './unchanged.js'
@@ -81,6 +82,7 @@ export async function rollback(inputs: Inputs, deps: Deps, result: RunResult): P
       },
       before: plan.before,
       containerName: plan.containerName,
+      strategy: strategyOf(plan.service),
       ...commitOf(choice),
       registered: choice.kind === 'repin'
     })
@@ -130,7 +132,8 @@ async function choose(
     containerName: inputs.containerName,
     repository: () =>
       inputs.ecrRepository ? deps.ecr.repository(inputs.ecrRepository) : Promise.resolve(undefined),
-    announce: true
+    announce: true,
+    ...(inputs.wait ? { timeoutMinutes: inputs.timeoutMinutes } : {})
   })
   const runningDigest = pinnedDigest(state.container.image)
   const target = inputs.rollbackTo

@@ -8,6 +8,7 @@ import { NothingChangedError } from '../errors.js'
 import { shortArn } from '../names.js'
 import { runs, type Revision, type ServiceResult } from '../result.js'
 import { asRevision, chooseContainer } from '../revision/next.js'
+import { bakeTimeProblem } from '../rollout/service-deployments.js'
 import { scaledToZero } from '../verify/checks.js'
 
 export interface ServiceState {
@@ -37,6 +38,8 @@ export interface ServiceRead {
   repository: () => Promise<Repository | undefined>
   /** Print what the service runs (verify prints its own line). */
   announce: boolean
+  /** The rollout's timeout, checked against the service's bake time; undefined when not watched. */
+  timeoutMinutes?: number
 }
 
 /** The service and what it runs; throws, having changed nothing, when it cannot be deployed to. */
@@ -60,6 +63,11 @@ export async function readService(
     read.notDone === 'verified'
   )
   if (controller) throw new NothingChangedError(controller)
+  if (read.timeoutMinutes !== undefined) {
+    const bake = bakeTimeProblem(read.name, service, read.timeoutMinutes)
+    if (bake.refusal) throw new NothingChangedError(bake.refusal)
+    if (bake.warning) core.warning(bake.warning)
+  }
   if (!service.taskDefinition) throw new Error(`ECS service ${read.name} has no task definition`)
   // Known from here on: a step that fails later still reports what the service runs.
   result.previousTaskDefinitionArn = service.taskDefinition

@@ -24,6 +24,8 @@ export type Observation =
       reason: string
       deploymentId: string
       revision: string
+      /** Set when the rollback is the service deployment's own (BLUE_GREEN, LINEAR, CANARY). */
+      serviceDeploymentArn?: string
     }
   /** Another deployment, not ECS's rollback of ours, is PRIMARY now. */
   | {

@@ -11,13 +11,20 @@ import { asRevision } from '../revision/next.js'
 import { allPassed, failedChecks, reportChecks } from '../verify/checks.js'
 import { verifyRunning } from '../verify/running.js'
 import { explainFailure, reportFailure } from './diagnostics.js'
+import type { ServiceDeploymentWatch } from './observe.js'
 import { appliedAllTheSame, startUpdate, type StartedRollout, type Supervised } from './start.js'
 import { labelOf, watchStarted, type RolloutOutcome, type Watched } from './watch.js'
 
 export type Recovery =
   | { kind: 'roll-back'; to: string }
-  /** ECS's circuit breaker is already rolling back: a second rollback would race it. */
-  | { kind: 'follow-ecs-rollback'; deploymentId: string; revision: string }
+  /** ECS is already rolling back (its circuit breaker, or a blue/green rollback): a second would race it. */
+  | {
+      kind: 'follow-ecs-rollback'
+      deploymentId: string
+      revision: string
+      /** ECS's rollback is the service deployment's own: it is followed there. */
+      serviceDeploymentArn?: string
+    }
   | { kind: 'leave'; why: 'disabled' | 'replaced' | 'no-previous' }
 
 /**
@@ -33,7 +40,10 @@ export function recoveryPlan(
     return {
       kind: 'follow-ecs-rollback',
       deploymentId: outcome.deploymentId,
-      revision: outcome.revision
+      revision: outcome.revision || rollout.previousRevision,
+      ...(outcome.serviceDeploymentArn
+        ? { serviceDeploymentArn: outcome.serviceDeploymentArn }
+        : {})
     }
   }
   // Someone else's deployment owns the service now; rolling back would fight it.
@@ -55,7 +65,13 @@ interface WayBack extends Supervised {
   failed: string | undefined
   plan: Recovery
   /** The deployment that takes the service back, once started (or ECS's own). */
-  back?: { deploymentId: string; revision: string; label: string; ecs: boolean }
+  back?: {
+    deploymentId: string
+    revision: string
+    label: string
+    ecs: boolean
+    serviceDeployment?: ServiceDeploymentWatch
+  }
   /** What became of the service, ending its part of the step's error. */
   said?: string
 }
@@ -117,7 +133,10 @@ export async function recover(
             service: way.rollout.service,
             deploymentId: way.back?.deploymentId ?? '',
             revision: way.back?.revision ?? '',
-            label: way.back?.label ?? 'rollback'
+            label: way.back?.label ?? 'rollback',
+            ...(way.back?.serviceDeployment
+              ? { serviceDeployment: way.back.serviceDeployment }
+              : {})
           }
         })),
         'all-finished'
@@ -132,7 +151,7 @@ export async function recover(
       way.result.rolledBack = true
       const verified = await verifyBack(context, way, way.back.revision)
       way.said = way.back.ecs
-        ? `ECS's circuit breaker already rolled back; this step did not start a second rollback: ${verified}`
+        ? `${way.back.serviceDeployment ? 'ECS already rolled the deployment back' : "ECS's circuit breaker already rolled back"}; this step did not start a second rollback: ${verified}`
         : `Rolled back: ${verified}`
     }
   }
@@ -208,11 +227,22 @@ async function start(context: Context, way: WayBack): Promise<void> {
       deps.clock,
       `ECS rolls back: deployment ${plan.deploymentId} → ${shortArn(plan.revision)}`
     )
+    const strategy = rollout.serviceDeployment?.strategy ?? 'ROLLING'
     way.back = {
       deploymentId: plan.deploymentId,
       revision: plan.revision,
       label: labelOf('ecs rollback', rollout.service, many),
-      ecs: true
+      ecs: true,
+      ...(plan.serviceDeploymentArn
+        ? {
+            serviceDeployment: {
+              arn: plan.serviceDeploymentArn,
+              strategy,
+              expect: 'rollback' as const,
+              returnsTo: plan.revision
+            }
+          }
+        : {})
     }
     return
   }
@@ -236,7 +266,16 @@ async function start(context: Context, way: WayBack): Promise<void> {
     deploymentId,
     revision: to,
     label: labelOf('rollback', rollout.service, many),
-    ecs: false
+    ecs: false,
+    ...(rollout.serviceDeployment
+      ? {
+          serviceDeployment: {
+            arn: update.serviceDeploymentArn,
+            strategy: rollout.serviceDeployment.strategy,
+            expect: 'rollout' as const
+          }
+        }
+      : {})
   }
 }
 
@@ -256,7 +295,7 @@ function notBack(way: WayBack, outcome: RolloutOutcome | undefined): string | un
   const reason = outcome && 'reason' in outcome ? outcome.reason : 'it was not watched'
   const { deploymentId, revision } = way.back
   return way.back.ecs
-    ? `ECS's circuit breaker is rolling back to ${shortArn(revision)} (deployment ${deploymentId}), and that did not complete either: ${reason}. Check the service in the ECS console.`
+    ? `${way.back.serviceDeployment ? 'ECS is rolling the deployment back' : "ECS's circuit breaker is rolling back"} to ${shortArn(revision)} (deployment ${deploymentId}), and that did not complete either: ${reason}. Check the service in the ECS console.`
     : `The rollback to ${shortArn(revision)} (deployment ${deploymentId}) did not complete either: ${reason}. The service is pointed at ${shortArn(revision)}; check it in the ECS console.`
 }
 

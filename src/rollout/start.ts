@@ -7,6 +7,7 @@ import type { Deps } from '../deps.js'
 import { errorText } from '../errors.js'
 import { shortArn } from '../names.js'
 import type { Revision, ServiceResult } from '../result.js'
+import { currentServiceDeployment, type Strategy } from './service-deployments.js'
 
 /** A deployment this step started: what the watch, the verification and the way back need. */
 export interface StartedRollout {
@@ -21,6 +22,11 @@ export interface StartedRollout {
   digest: string
   /** The revision the service ran before, described: what the outputs say once it is put back. */
   before?: Revision
+  /**
+   * How the service deploys, and the service deployment ECS made of this rollout, when known: a
+   * BLUE_GREEN, LINEAR or CANARY rollout is watched through it.
+   */
+  serviceDeployment?: { arn: string | undefined; strategy: Strategy }
 }
 
 /** A started rollout and the result it reports into. */
@@ -31,9 +37,9 @@ export interface Supervised {
 
 export type ServiceUpdate =
   /** ECS answered with the deployment it started. */
-  | { kind: 'applied'; deploymentId: string }
+  | { kind: 'applied'; deploymentId: string; serviceDeploymentArn?: string }
   /** The answer was lost or had no deployment, but the service shows the update's deployment. */
-  | { kind: 'answer-lost'; deploymentId: string; cause: string }
+  | { kind: 'answer-lost'; deploymentId: string; cause: string; serviceDeploymentArn?: string }
   /** The service still points elsewhere: nothing changed. */
   | { kind: 'not-applied'; cause: string; error: unknown }
   /** Neither the answer nor the service says: the service may be moving to the revision. */
@@ -61,7 +67,13 @@ export function judgeUpdate(revision: string, update: UnclearUpdate, look: Look)
   if ('error' in look) return { kind: 'unknown', cause, why: look.error, error }
   const primary = look.service.deployments?.find(d => d.status === 'PRIMARY')
   if (primary?.id && primary.taskDefinition === revision) {
-    return { kind: 'answer-lost', deploymentId: primary.id, cause }
+    const serviceDeploymentArn = currentServiceDeployment(look.service)
+    return {
+      kind: 'answer-lost',
+      deploymentId: primary.id,
+      cause,
+      ...(serviceDeploymentArn ? { serviceDeploymentArn } : {})
+    }
   }
   if (update.accepted) {
     return {
@@ -90,8 +102,16 @@ export async function startUpdate(
 ): Promise<ServiceUpdate> {
   let unclear: UnclearUpdate
   try {
-    const deploymentId = startedDeployment(await deps.ecs.update(service, revision))
-    if (deploymentId) return { kind: 'applied', deploymentId }
+    const answer = await deps.ecs.update(service, revision)
+    const deploymentId = startedDeployment(answer)
+    const serviceDeploymentArn = currentServiceDeployment(answer)
+    if (deploymentId) {
+      return {
+        kind: 'applied',
+        deploymentId,
+        ...(serviceDeploymentArn ? { serviceDeploymentArn } : {})
+      }
+    }
     const error = new Error(`ECS answered the update of ${service} without a PRIMARY deployment`)
     unclear = { cause: error.message, error, accepted: true }
   } catch (error) {
@@ -142,17 +162,17 @@ export interface DeploymentStart {
 export async function startDeployment(
   deps: Pick<Deps, 'ecs'>,
   start: DeploymentStart
-): Promise<string> {
+): Promise<{ deploymentId: string; serviceDeploymentArn?: string }> {
   const { service, revision, registered, what } = start
   const update = await startUpdate(deps, service, revision)
   const ran = shortArn(start.ran)
   switch (update.kind) {
     case 'applied':
       core.info(`Deployment ${update.deploymentId} started: ${service} → ${shortArn(revision)}`)
-      return update.deploymentId
+      return started(update)
     case 'answer-lost':
       core.warning(appliedAllTheSame(update, revision))
-      return update.deploymentId
+      return started(update)
     case 'unknown':
       throw new Error(
         `${sentence(update.cause)} Could not tell whether ECS applied the ${what} (${update.why}): the service ran ${ran} before this step and may be moving to ${shortArn(revision)}${registered ? ', which was left registered' : ''}.`,
@@ -166,6 +186,11 @@ export async function startDeployment(
       })
     }
   }
+}
+
+function started(update: { deploymentId: string; serviceDeploymentArn?: string }) {
+  const { deploymentId, serviceDeploymentArn } = update
+  return { deploymentId, ...(serviceDeploymentArn ? { serviceDeploymentArn } : {}) }
 }
 
 /** A cause as a sentence: one full stop at its end. */

@@ -42,7 +42,16 @@ export async function superviseRollouts(
           deploymentId: rollout.deploymentId,
           revision: rollout.revision,
           previousRevision: rollout.previousRevision,
-          label: labelOf('rollout', rollout.service, many)
+          label: labelOf('rollout', rollout.service, many),
+          ...(rollout.serviceDeployment
+            ? {
+                serviceDeployment: {
+                  ...rollout.serviceDeployment,
+                  expect: 'rollout' as const,
+                  returnsTo: rollout.previousRevision
+                }
+              }
+            : {})
         }
       })),
       'first-failure'

@@ -1,7 +1,7 @@
 // Watching a deployment: the polling loop around the pure classification of each answer. Time
 // comes from the injectable clock, so tests play minutes in milliseconds.
 import * as core from '@actions/core'
-import type { Service, Task } from '@aws-sdk/client-ecs'
+import type { Service, ServiceDeployment, Task } from '@aws-sdk/client-ecs'
 import { transientProblem } from '../aws/clients.js'
 import type { Deps } from '../deps.js'
 import type { RolloutPolicy } from '../inputs/policy.js'
@@ -9,7 +9,6 @@ import { errorText } from '../errors.js'
 import { noteOn, type TimelineEntry } from '../result.js'
 import { shortArn, taskId } from '../names.js'
 import {
-  classify,
   FAILED_TASKS_LIMIT,
   shouldLookAtStoppedTasks,
   taskSignals,
@@ -17,6 +16,12 @@ import {
   type TaskSignals,
   type Watch
 } from './classify.js'
+import {
+  observe,
+  pollServiceDeployments,
+  type Following,
+  type ServiceDeploymentWatch
+} from './observe.js'
 import { failingTasks, failureSummary, StoppedTaskReader, taskFailure } from './stopped-tasks.js'
 
 export interface WatchRequest extends Watch {
@@ -27,13 +32,21 @@ export interface WatchRequest extends Watch {
   pollMs: number
   /** First word of each progress line: `rollout`, `rollback`, … */
   label: string
+  /** The service deployment to follow (BLUE_GREEN, LINEAR, CANARY), or to confirm (ROLLING). */
+  serviceDeployment?: ServiceDeploymentWatch
 }
 
 export type RolloutOutcome =
   | { kind: 'completed' }
   | { kind: 'failed'; reason: string }
   | { kind: 'tasks-failing'; reason: string }
-  | { kind: 'ecs-rolled-back'; reason: string; deploymentId: string; revision: string }
+  | {
+      kind: 'ecs-rolled-back'
+      reason: string
+      deploymentId: string
+      revision: string
+      serviceDeploymentArn?: string
+    }
   | {
       kind: 'replaced'
       reason: string
@@ -122,6 +135,7 @@ interface Watching {
   last: string
   previous: TaskSignals
   reported: Set<string>
+  following: Following | undefined
 }
 
 /**
@@ -165,7 +179,10 @@ export async function watchRollouts(
     finished: false,
     last: '',
     previous: { failedTasks: 0, vanished: 0 },
-    reported: new Set<string>()
+    reported: new Set<string>(),
+    following: target.request.serviceDeployment
+      ? { watch: { ...target.request.serviceDeployment }, usable: true }
+      : undefined
   }))
   const pollMs = Math.min(...targets.map(t => t.request.pollMs))
 
@@ -175,10 +192,16 @@ export async function watchRollouts(
       deps,
       open.map(w => w.target.request.service)
     )
+    const polled = await pollServiceDeployments(
+      deps,
+      open.flatMap(w =>
+        w.following ? [{ service: w.target.request.service, following: w.following }] : []
+      )
+    )
     const elapsed = deps.clock.now() - startedAt
     for (const [i, watching] of open.entries()) {
       const answer = answers[i]
-      if (answer) await judge(deps, watching, answer, elapsed)
+      if (answer) await judge(deps, watching, answer, polled, elapsed)
     }
     const failed = all.some(w => w.finished && w.watched.outcome.kind !== 'completed')
     if (all.every(w => w.finished) || (until === 'first-failure' && failed)) break
@@ -200,6 +223,7 @@ async function judge(
   deps: Pick<Deps, 'ecs' | 'clock'>,
   watching: Watching,
   answer: Poll,
+  polled: Map<string, ServiceDeployment>,
   elapsed: number
 ): Promise<void> {
   const { watched } = watching
@@ -212,7 +236,7 @@ async function judge(
     )
   } else {
     watched.service = answer.service
-    const observation = classify(answer.service, request)
+    const observation = await observe(deps, answer.service, request, watching.following, polled)
     if (observation.progress !== watching.last) {
       watching.last = observation.progress
       report(deps, timeline, `${request.label} ${observation.progress}`, elapsed)
@@ -339,7 +363,10 @@ function outcomeOf(observation: Exclude<Observation, { kind: 'in-progress' }>): 
         kind: 'ecs-rolled-back',
         reason: observation.reason,
         deploymentId: observation.deploymentId,
-        revision: observation.revision
+        revision: observation.revision,
+        ...(observation.serviceDeploymentArn
+          ? { serviceDeploymentArn: observation.serviceDeploymentArn }
+          : {})
       }
     case 'replaced':
       return {

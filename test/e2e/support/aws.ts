@@ -39,7 +39,7 @@ export async function queryApi(service: string, params: Record<string, string>):
 }
 
 // The layer's control API (see test/e2e/README.md).
-export type Outcome = 'success' | 'crashloop' | 'circuit-breaker' | 'stuck'
+export type Outcome = 'success' | 'crashloop' | 'circuit-breaker' | 'stuck' | 'bake-rollback'
 
 export interface NextRollout {
   outcome: Outcome

@@ -20,7 +20,13 @@ import {
   type RolloutScript,
   type SimService
 } from './model.js'
-import { patchService, presentDeployments, toJson } from './present.js'
+import {
+  patchService,
+  presentDeployments,
+  presentServiceDeployment,
+  presentServiceDeploymentBrief,
+  toJson
+} from './present.js'
 import { say, step, stopTask, type RolloutEffects } from './rollout.js'
 import { TaskDefinitionStore } from './task-definitions.js'
 
@@ -44,9 +50,11 @@ export interface Answer {
 export interface LayerConfig {
   /** Time between two steps of a rollout; a rollout of 2 tasks takes 5 steps. */
   stepMs: number
+  /** How long a minute of a blue/green bake time lasts here. */
+  bakeMinuteMs: number
 }
 
-export const DEFAULT_CONFIG: LayerConfig = { stepMs: 500 }
+export const DEFAULT_CONFIG: LayerConfig = { stepMs: 500, bakeMinuteMs: 1000 }
 
 /** Enough steps for any rollout to rest; a crash loop never rests, so settle stops there. */
 const SETTLE_STEPS = 50
@@ -60,7 +68,9 @@ export const HANDLED_OPS = new Set([
   'DescribeTasks',
   'StopTask',
   'RegisterTaskDefinition',
-  'DescribeTaskDefinition'
+  'DescribeTaskDefinition',
+  'ListServiceDeployments',
+  'DescribeServiceDeployments'
 ])
 
 /** What adoption needs to know about a service moto already has. */
@@ -74,6 +84,7 @@ interface ServiceRecord {
   platformVersion: string | undefined
   networkConfiguration: SimService['networkConfiguration']
   deploymentConfiguration: SimService['deploymentConfiguration'] | undefined
+  deploymentController: { type: string } | undefined
 }
 
 class ApiError extends Error {
@@ -119,7 +130,10 @@ function recordOf(json: Json | Service): ServiceRecord {
       s.networkConfiguration && Object.keys(s.networkConfiguration).length > 0
         ? s.networkConfiguration
         : undefined,
-    deploymentConfiguration: s.deploymentConfiguration
+    deploymentConfiguration: s.deploymentConfiguration,
+    deploymentController: s.deploymentController?.type
+      ? { type: s.deploymentController.type }
+      : undefined
   }
 }
 
@@ -253,7 +267,9 @@ export class EcsLayer {
       tasks: [],
       events: [],
       lastCompleted: undefined,
-      saidUnableToStart: false
+      saidUnableToStart: false,
+      deploymentController: record.deploymentController ?? { type: 'ECS' },
+      serviceDeployments: []
     }
     service.deployments.push(newDeployment(service, definition, { outcome: 'success' }, createdAt))
     this.services.set(service.arn, service)
@@ -313,6 +329,10 @@ export class EcsLayer {
           return await this.taskDefinitions.register(call.body, call.forward)
         case 'DescribeTaskDefinition':
           return await this.taskDefinitions.describe(call.forward)
+        case 'ListServiceDeployments':
+          return await this.listServiceDeployments(call)
+        case 'DescribeServiceDeployments':
+          return this.describeServiceDeployments(call)
         default:
           return upstreamAnswer(await call.forward())
       }
@@ -333,6 +353,10 @@ export class EcsLayer {
     record.deploymentConfiguration = {
       ...DEFAULT_DEPLOYMENT_CONFIGURATION,
       ...requested.deploymentConfiguration
+    }
+    // moto does not keep the controller: the request says it.
+    if (requested.deploymentController?.type) {
+      record.deploymentController = { type: requested.deploymentController.type }
     }
     const service = await this.adopt(call.region, record)
     patchService(answer.service, service)
@@ -371,7 +395,8 @@ export class EcsLayer {
           service,
           definition ?? primary!.taskDefinition,
           this.takeScript(service.name),
-          now
+          now,
+          { bakeMinuteMs: this.config.bakeMinuteMs }
         )
         service.deployments.unshift(next)
         service.saidUnableToStart = false
@@ -400,6 +425,34 @@ export class EcsLayer {
       patchService(json, service)
     }
     return { status: 200, body: toJson(answer) }
+  }
+
+  private async listServiceDeployments(call: EcsCall): Promise<Answer> {
+    const name = str(call.body.service)
+    const service = name ? await this.service(call.region, str(call.body.cluster), name) : undefined
+    if (!service) throw new ApiError('ServiceNotFoundException', 'Service not found.')
+    const statuses = Array.isArray(call.body.status) ? (call.body.status as string[]) : undefined
+    const briefs = service.serviceDeployments
+      .filter(d => !statuses || statuses.includes(d.status))
+      .map(d => presentServiceDeploymentBrief(service, d))
+    return { status: 200, body: toJson({ serviceDeployments: briefs }) }
+  }
+
+  private describeServiceDeployments(call: EcsCall): Answer {
+    const arns = Array.isArray(call.body.serviceDeploymentArns)
+      ? (call.body.serviceDeploymentArns as string[])
+      : []
+    const found = []
+    const failures = []
+    for (const arn of arns) {
+      const service = [...this.services.values()].find(s =>
+        s.serviceDeployments.some(d => d.arn === arn)
+      )
+      const deployment = service?.serviceDeployments.find(d => d.arn === arn)
+      if (service && deployment) found.push(presentServiceDeployment(service, deployment))
+      else failures.push({ arn, reason: 'MISSING' })
+    }
+    return { status: 200, body: toJson({ serviceDeployments: found, failures }) }
   }
 
   private async deleteService(call: EcsCall): Promise<Answer> {

@@ -6,12 +6,20 @@ import type {
   Deployment,
   DeploymentConfiguration,
   NetworkConfiguration,
+  ServiceDeploymentLifecycleStage,
+  ServiceDeploymentStatus,
   ServiceEvent,
   Task,
   TaskDefinition
 } from '@aws-sdk/client-ecs'
 
-export const OUTCOMES = ['success', 'crashloop', 'circuit-breaker', 'stuck'] as const
+export const OUTCOMES = [
+  'success',
+  'crashloop',
+  'circuit-breaker',
+  'stuck',
+  'bake-rollback'
+] as const
 export type Outcome = (typeof OUTCOMES)[number]
 
 /** How a rollout will go; scripted through POST /_stack/next-rollout, else `success`. */
@@ -38,6 +46,33 @@ export interface SimDeployment {
   deployment: Deployment & { id: string; taskDefinition: string }
   script: RolloutScript
   taskDefinition: TaskDefinition
+  /** The service deployment it belongs to (a circuit breaker's rollback shares the failed one's). */
+  serviceDeployment: SimServiceDeployment
+}
+
+/**
+ * A service deployment as ListServiceDeployments and DescribeServiceDeployments show it: the move
+ * from the deployments that ran (sources) to one (target), through lifecycle stages.
+ */
+export interface SimServiceDeployment {
+  arn: string
+  createdAt: Date
+  startedAt: Date
+  finishedAt?: Date
+  status: ServiceDeploymentStatus
+  statusReason?: string
+  lifecycleStage?: ServiceDeploymentLifecycleStage
+  targetDeploymentId: string
+  sourceDeploymentIds: string[]
+  /** The strategy of the service when it began: BLUE_GREEN walks the stages. */
+  strategy: 'ROLLING' | 'BLUE_GREEN'
+  /** Production traffic on the target, in percent (blue/green). */
+  productionWeight: number
+  /** How long its BAKE_TIME lasts on the layer's clock, and when it ends once begun. */
+  bakeMs: number
+  bakeEndsAt?: Date
+  rollback?: { reason: string; startedAt: Date; serviceRevisionArn: string }
+  alarms?: { status: 'TRIGGERED'; alarmNames: string[]; triggeredAlarmNames: string[] }
 }
 
 export interface SimService {
@@ -63,6 +98,10 @@ export interface SimService {
   lastCompleted: { id: string; taskDefinition: TaskDefinition } | undefined
   /** Whether "unable to consistently start tasks" was said for the current PRIMARY. */
   saidUnableToStart: boolean
+  /** ECS, CODE_DEPLOY or EXTERNAL, as created. */
+  deploymentController: { type: string }
+  /** Newest first. */
+  serviceDeployments: SimServiceDeployment[]
 }
 
 export const DEFAULT_DEPLOYMENT_CONFIGURATION: DeploymentConfiguration = {
@@ -77,15 +116,61 @@ export function newDeploymentId(): string {
   return `ecs-svc/${digits.toString().padStart(19, '1')}`
 }
 
+/** The ARN of a service revision: one deployment's configuration of the service. */
+export function serviceRevisionArn(service: SimService, deploymentId: string): string {
+  return `arn:aws:ecs:${service.region}:${service.accountId}:service-revision/${service.clusterName}/${service.name}/${deploymentId.replace('ecs-svc/', '')}`
+}
+
+/** A new service deployment to `targetDeploymentId` from the deployments running now. */
+export function newServiceDeployment(
+  service: SimService,
+  targetDeploymentId: string,
+  now: Date,
+  bakeMinuteMs: number
+): SimServiceDeployment {
+  const strategy =
+    service.deploymentConfiguration.strategy === 'BLUE_GREEN' ? 'BLUE_GREEN' : 'ROLLING'
+  const sources = service.deployments.map(d => d.deployment.id)
+  const serviceDeployment: SimServiceDeployment = {
+    arn: `arn:aws:ecs:${service.region}:${service.accountId}:service-deployment/${service.clusterName}/${service.name}/${randomBytes(11).toString('base64url')}`,
+    createdAt: now,
+    startedAt: now,
+    status: 'IN_PROGRESS',
+    targetDeploymentId,
+    sourceDeploymentIds: sources,
+    // A first deployment, with nothing running yet, has nothing to shift traffic from.
+    strategy: sources.length > 0 ? strategy : 'ROLLING',
+    productionWeight: strategy === 'BLUE_GREEN' && sources.length > 0 ? 0 : 100,
+    bakeMs: (service.deploymentConfiguration.bakeTimeInMinutes ?? 0) * bakeMinuteMs,
+    ...(strategy === 'BLUE_GREEN' && sources.length > 0
+      ? { lifecycleStage: 'PRE_SCALE_UP' as const }
+      : {})
+  }
+  for (const earlier of service.serviceDeployments) {
+    if (earlier.status === 'IN_PROGRESS' || earlier.status === 'PENDING') {
+      earlier.status = 'STOPPED'
+      earlier.statusReason = `Service deployment ${serviceDeployment.arn} replaced it.`
+      earlier.finishedAt = now
+    }
+  }
+  service.serviceDeployments.unshift(serviceDeployment)
+  return serviceDeployment
+}
+
 export function newDeployment(
   service: SimService,
   taskDefinition: TaskDefinition,
   script: RolloutScript,
   now: Date,
-  reason?: string
+  options: { reason?: string; serviceDeployment?: SimServiceDeployment; bakeMinuteMs?: number } = {}
 ): SimDeployment {
   const id = newDeploymentId()
+  const reason = options.reason
+  const serviceDeployment =
+    options.serviceDeployment ??
+    newServiceDeployment(service, id, now, options.bakeMinuteMs ?? 1000)
   return {
+    serviceDeployment,
     deployment: {
       id,
       status: 'PRIMARY',

@@ -4,10 +4,12 @@
 // tasks that crash, a circuit breaker that fails and rolls back, a rollout that never ends.
 import { randomUUID } from 'node:crypto'
 import type { ContainerDefinition, Task } from '@aws-sdk/client-ecs'
+import { blueGreenStep } from './blue-green.js'
 import {
   isLive,
   newDeployment,
   newTask,
+  serviceRevisionArn,
   taskId,
   tasksOf,
   type SimDeployment,
@@ -79,7 +81,12 @@ function crashingContainer(deployment: SimDeployment): string | undefined {
   )
 }
 
-function launch(service: SimService, deployment: SimDeployment, count: number, now: Date): void {
+export function launch(
+  service: SimService,
+  deployment: SimDeployment,
+  count: number,
+  now: Date
+): void {
   const tasks = Array.from({ length: count }, () => newTask(service, deployment, now))
   for (const task of tasks) task.lastStatus = 'PENDING'
   service.tasks.push(...tasks)
@@ -115,7 +122,7 @@ export function stopTask(
  * PENDING → RUNNING: the images are pulled (their digests recorded on the containers) and the
  * containers log their start. An image that cannot be pulled fails the task as ECS does.
  */
-async function startTask(
+export async function startTask(
   service: SimService,
   deployment: SimDeployment,
   task: Task,
@@ -183,7 +190,7 @@ async function crash(
 }
 
 /** Stops every task of the deployments that are no longer PRIMARY and forgets those deployments. */
-function drainOldDeployments(service: SimService, primary: SimDeployment, now: Date): void {
+export function drainOldDeployments(service: SimService, primary: SimDeployment, now: Date): void {
   const old = new Set(service.deployments.slice(1).map(d => d.deployment.id))
   const draining = service.tasks.filter(t => isLive(t) && old.has(t.startedBy ?? ''))
   for (const task of draining) {
@@ -197,10 +204,16 @@ function drainOldDeployments(service: SimService, primary: SimDeployment, now: D
   service.deployments = [primary]
 }
 
-function complete(service: SimService, primary: SimDeployment, now: Date): void {
+export function complete(service: SimService, primary: SimDeployment, now: Date): void {
   const id = primary.deployment.id
   primary.deployment.rolloutState = 'COMPLETED'
   primary.deployment.rolloutStateReason = `ECS deployment ${id} completed.`
+  // A rollback deployment completes its failed one's service deployment as rolled back.
+  const serviceDeployment = primary.serviceDeployment
+  const rolledBack = serviceDeployment.targetDeploymentId !== id
+  serviceDeployment.status = rolledBack ? 'ROLLBACK_SUCCESSFUL' : 'SUCCESSFUL'
+  delete serviceDeployment.lifecycleStage
+  serviceDeployment.finishedAt = now
   service.lastCompleted = { id, taskDefinition: primary.taskDefinition }
   service.saidUnableToStart = false
   say(service, `(deployment ${id}) deployment completed.`, now)
@@ -224,13 +237,18 @@ async function tripCircuitBreaker(
   const target = service.lastCompleted
   if (!target) return
   failed.deployment.status = 'ACTIVE'
-  const rollback = newDeployment(
-    service,
-    target.taskDefinition,
-    { outcome: 'success' },
-    now,
-    `ECS deployment circuit breaker: rolling back to deploymentId ${target.id}.`
-  )
+  const serviceDeployment = failed.serviceDeployment
+  serviceDeployment.status = 'ROLLBACK_IN_PROGRESS'
+  serviceDeployment.statusReason = 'ECS deployment circuit breaker: tasks failed to start.'
+  serviceDeployment.rollback = {
+    reason: 'ECS deployment circuit breaker: tasks failed to start.',
+    startedAt: now,
+    serviceRevisionArn: serviceRevisionArn(service, target.id)
+  }
+  const rollback = newDeployment(service, target.taskDefinition, { outcome: 'success' }, now, {
+    reason: `ECS deployment circuit breaker: rolling back to deploymentId ${target.id}.`,
+    serviceDeployment
+  })
   service.deployments.unshift(rollback)
   say(service, `(deployment ${failed.deployment.id}) rolling back to deployment ${target.id}.`, now)
   await fx.setServiceTaskDefinition(service, rollback.deployment.taskDefinition)
@@ -327,7 +345,15 @@ export async function step(service: SimService, fx: RolloutEffects): Promise<boo
   const changed =
     outcome === 'crashloop' || outcome === 'circuit-breaker'
       ? await failingStep(service, primary, fx)
-      : await healthyStep(service, primary, fx)
+      : primary.serviceDeployment.strategy === 'BLUE_GREEN' &&
+          primary.serviceDeployment.targetDeploymentId === primary.deployment.id
+        ? await blueGreenStep(service, primary, fx, {
+            launch,
+            startTask,
+            drainOldDeployments,
+            complete
+          })
+        : await healthyStep(service, primary, fx)
   if (changed) primary.deployment.updatedAt = fx.now()
   return changed
 }

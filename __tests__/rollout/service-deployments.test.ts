@@ -1,0 +1,162 @@
+import type { ServiceDeployment } from '@aws-sdk/client-ecs'
+import { describe, expect, test } from 'vitest'
+import {
+  bakeMinutes,
+  bakeTimeProblem,
+  classifyServiceDeployment,
+  stageLine,
+  strategyOf,
+  whyItEnded
+} from '../../src/rollout/service-deployments.js'
+
+const ARN = 'arn:aws:ecs:eu-north-1:123456789012:service-deployment/babyshield-cluster/api/abc123'
+const OLD = 'arn:aws:ecs:eu-north-1:123456789012:task-definition/babyshield-backend-task:12'
+
+function deployment(extra: Partial<ServiceDeployment>): ServiceDeployment {
+  return {
+    serviceDeploymentArn: ARN,
+    status: 'IN_PROGRESS',
+    targetServiceRevision: {
+      arn: 'rev-new',
+      requestedTaskCount: 2,
+      runningTaskCount: 2,
+      pendingTaskCount: 0,
+      requestedProductionTrafficWeight: 100
+    },
+    sourceServiceRevisions: [{ arn: 'rev-old', requestedTaskCount: 2, runningTaskCount: 2 }],
+    ...extra
+  }
+}
+
+describe('strategyOf and bakeMinutes', () => {
+  test.each([
+    [undefined, 'ROLLING', 0],
+    [{ strategy: 'ROLLING' as const, bakeTimeInMinutes: 30 }, 'ROLLING', 0],
+    [{ strategy: 'BLUE_GREEN' as const, bakeTimeInMinutes: 15 }, 'BLUE_GREEN', 15],
+    [{ strategy: 'BLUE_GREEN' as const }, 'BLUE_GREEN', 0],
+    [
+      {
+        strategy: 'LINEAR' as const,
+        bakeTimeInMinutes: 5,
+        linearConfiguration: { stepPercent: 25, stepBakeTimeInMinutes: 2 }
+      },
+      'LINEAR',
+      13
+    ],
+    [
+      {
+        strategy: 'CANARY' as const,
+        bakeTimeInMinutes: 5,
+        canaryConfiguration: { canaryPercent: 10, canaryBakeTimeInMinutes: 10 }
+      },
+      'CANARY',
+      15
+    ]
+  ])('%o: %s, %i minutes of bake', (config, strategy, minutes) => {
+    expect(strategyOf({ deploymentConfiguration: config })).toBe(strategy)
+    expect(bakeMinutes(config)).toBe(minutes)
+  })
+})
+
+describe('bakeTimeProblem', () => {
+  const blueGreen = {
+    deploymentConfiguration: { strategy: 'BLUE_GREEN' as const, bakeTimeInMinutes: 20 }
+  }
+
+  test('a timeout shorter than the bake time is refused, saying what would do', () => {
+    expect(bakeTimeProblem('api', blueGreen, 15)).toEqual({
+      refusal:
+        'timeout-minutes 15 cannot cover the rollout: ECS service api deploys by BLUE_GREEN with 20 minutes of bake time, so the watch would end while it bakes. Set timeout-minutes to at least 25 (the bake time and 5 minutes for the rest)'
+    })
+  })
+
+  test('a timeout with little room beyond the bake time is a warning', () => {
+    expect(bakeTimeProblem('api', blueGreen, 22).warning).toBe(
+      'ECS service api deploys by BLUE_GREEN with 20 minutes of bake time; timeout-minutes 22 leaves 2 minutes for starting the tasks and shifting the traffic. 25 would be safer.'
+    )
+  })
+
+  test('enough time, or no bake at all: nothing to say', () => {
+    expect(bakeTimeProblem('api', blueGreen, 25)).toEqual({})
+    expect(bakeTimeProblem('api', { deploymentConfiguration: {} }, 1)).toEqual({})
+  })
+})
+
+describe('classifyServiceDeployment', () => {
+  const rollout = { expect: 'rollout' as const, returnsTo: OLD }
+
+  test.each<[ServiceDeployment['status'], string]>([
+    ['PENDING', 'in-progress'],
+    ['IN_PROGRESS', 'in-progress'],
+    ['SUCCESSFUL', 'completed'],
+    ['ROLLBACK_REQUESTED', 'ecs-rolled-back'],
+    ['ROLLBACK_IN_PROGRESS', 'ecs-rolled-back'],
+    ['ROLLBACK_SUCCESSFUL', 'ecs-rolled-back'],
+    ['ROLLBACK_FAILED', 'failed'],
+    ['STOP_REQUESTED', 'failed'],
+    ['STOPPED', 'failed']
+  ])('a rollout %s is %s: every ROLLBACK_ status is a failure, never a success', (status, kind) => {
+    expect(classifyServiceDeployment(deployment({ status }), rollout).kind).toBe(kind)
+  })
+
+  test("ECS's rollback says why, and returns to the revision that ran before", () => {
+    const seen = classifyServiceDeployment(
+      deployment({
+        status: 'ROLLBACK_IN_PROGRESS',
+        lifecycleStage: 'BAKE_TIME',
+        statusReason: 'Alarm babyshield-5xx is in ALARM',
+        alarms: { status: 'TRIGGERED', triggeredAlarmNames: ['babyshield-5xx'] }
+      }),
+      rollout
+    )
+    expect(seen).toMatchObject({
+      kind: 'ecs-rolled-back',
+      reason:
+        'ECS rolled the deployment back (ROLLBACK_IN_PROGRESS, at BAKE_TIME): Alarm babyshield-5xx is in ALARM; alarms in ALARM: babyshield-5xx',
+      deploymentId: ARN,
+      serviceDeploymentArn: ARN,
+      revision: OLD
+    })
+  })
+
+  test("following ECS's rollback: done at ROLLBACK_SUCCESSFUL, failed at ROLLBACK_FAILED", () => {
+    const back = { expect: 'rollback' as const, returnsTo: OLD }
+    expect(
+      classifyServiceDeployment(deployment({ status: 'ROLLBACK_IN_PROGRESS' }), back).kind
+    ).toBe('in-progress')
+    expect(
+      classifyServiceDeployment(deployment({ status: 'ROLLBACK_SUCCESSFUL' }), back).kind
+    ).toBe('completed')
+    expect(classifyServiceDeployment(deployment({ status: 'ROLLBACK_FAILED' }), back).kind).toBe(
+      'failed'
+    )
+  })
+
+  test('not listed yet: still in progress', () => {
+    expect(classifyServiceDeployment(undefined, rollout)).toEqual({
+      kind: 'in-progress',
+      progress: 'the service deployment is not listed yet'
+    })
+  })
+})
+
+test('stageLine says the stage, the new tasks, the traffic and the old tasks', () => {
+  expect(stageLine(deployment({ lifecycleStage: 'BAKE_TIME' }))).toBe(
+    'IN_PROGRESS BAKE_TIME (baking): new revision 2/2 running, 100% of production traffic; old 2 running'
+  )
+})
+
+test('whyItEnded gathers the reason, the rollback, the alarms and the circuit breaker', () => {
+  expect(
+    whyItEnded(
+      deployment({
+        statusReason: 'tasks failed to start',
+        rollback: { reason: 'circuit breaker' },
+        deploymentCircuitBreaker: { status: 'TRIGGERED', failureCount: 3, threshold: 3 }
+      })
+    )
+  ).toBe(
+    'tasks failed to start; rollback: circuit breaker; circuit breaker tripped: 3 failed tasks (threshold 3)'
+  )
+  expect(whyItEnded(deployment({}))).toBe('ECS gave no reason')
+})
