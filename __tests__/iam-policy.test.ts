@@ -22,7 +22,8 @@ const NOT_SDK_COMMANDS: Record<string, string> = {
   'ecr:CompleteLayerUpload': 'docker push: layer upload',
   'ecr:PutImage': 'docker push: the manifest and tag',
   'ecr:BatchGetImage': 'docker push: reads the manifest back',
-  'ecs:TagResource': 'RegisterTaskDefinition with the audit tags (tag-on-create authorization)',
+  'ecs:TagResource':
+    'RegisterTaskDefinition and RunTask with their tags (tag-on-create authorization)',
   'iam:PassRole': "RegisterTaskDefinition passes the revision's task and execution roles"
 }
 
@@ -158,11 +159,29 @@ describe('the README IAM policy', () => {
     })
   })
 
-  test('ecs:TagResource is allowed only while registering a task definition', () => {
+  test('ecs:TagResource is allowed only while registering a task definition or running a task', () => {
     const tag = statements.find(s => list(s.Action).includes('ecs:TagResource'))
     expect(list(tag?.Action ?? [])).toEqual(['ecs:TagResource'])
     expect(tag?.Condition).toEqual({
-      StringEquals: { 'ecs:CreateAction': 'RegisterTaskDefinition' }
+      StringEquals: { 'ecs:CreateAction': ['RegisterTaskDefinition', 'RunTask'] }
+    })
+  })
+
+  test('RunTask and StopTask are scoped to the cluster, RunTask to the family', () => {
+    const cluster = {
+      ArnEquals: { 'ecs:cluster': 'arn:aws:ecs:REGION:ACCOUNT:cluster/babyshield-cluster' }
+    }
+    const run = statements.find(s => list(s.Action).includes('ecs:RunTask'))
+    expect(run).toMatchObject({
+      Action: 'ecs:RunTask',
+      Resource: 'arn:aws:ecs:REGION:ACCOUNT:task-definition/babyshield-backend-task:*',
+      Condition: cluster
+    })
+    const stop = statements.find(s => list(s.Action).includes('ecs:StopTask'))
+    expect(stop).toMatchObject({
+      Action: 'ecs:StopTask',
+      Resource: 'arn:aws:ecs:REGION:ACCOUNT:task/babyshield-cluster/*',
+      Condition: cluster
     })
   })
 

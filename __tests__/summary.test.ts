@@ -185,6 +185,8 @@ test('outputsOf gives every output of action.yml, result as JSON without log lin
     [
       'digest',
       'image',
+      'migration-exit-code',
+      'migration-task-arn',
       'previous-task-definition-arn',
       'result',
       'rolled-back',

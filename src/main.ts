@@ -10,6 +10,7 @@ import {
 } from './github/record.js'
 import { getInputs, type Inputs, type Mode } from './inputs/inputs.js'
 import { recordSettings } from './inputs/policy.js'
+import { stopMigrationOnCancel } from './migration/run.js'
 import { deploy } from './modes/deploy.js'
 import { rollback } from './modes/rollback.js'
 import { verify } from './modes/verify.js'
@@ -60,8 +61,10 @@ export async function run(
       await finishDeploymentRecord(await recordings.get(service.service), result, service)
     }
   }
-  // Cancelled: say what each service was being moved to, and remove the credentials, then exit.
+  // Cancelled: stop a running migration, say what each service was being moved to, and remove
+  // the credentials, then exit.
   const stopCancel = onCancel(async signal => {
+    await stopMigrationOnCancel(deps, result.migration)
     result.status = 'failed'
     result.error = cancelledError(signal, result)
     await deps.docker.cleanup().catch(() => undefined)

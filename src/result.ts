@@ -94,6 +94,32 @@ export interface ServiceResult {
   plan?: string
 }
 
+/** The migration's one-off task: what ran, where, and how it ended. */
+export interface MigrationResult {
+  /** The argv run, as the container override's command. */
+  command: string[]
+  container: string
+  /** The revision it runs: the new one (in dry-run, the revision it is made from). */
+  taskDefinitionArn: string
+  /** Launch type or capacity providers, platform version, subnets: as the service has them. */
+  where: string
+  /** planned (dry-run), running, succeeded, or failed (it did not run, failed, or ran too long). */
+  status: 'planned' | 'running' | 'succeeded' | 'failed'
+  taskArn?: string
+  exitCode?: number
+  stoppedReason?: string
+  stopCode?: string
+  /** Why it failed, in a sentence. */
+  failure?: string
+  /** ISO 8601 times. */
+  startedAt?: string
+  stoppedAt?: string
+  /** The container's log lines, oldest first (at most MIGRATION_LOG_LINES). */
+  logLines: string[]
+  /** Cancelled while it ran: what became of the task. */
+  cancelled?: string
+}
+
 export interface RunResult {
   mode: Mode
   /** succeeded, failed, planned (dry-run), or started (wait: false: not watched, not verified). */
@@ -105,6 +131,8 @@ export interface RunResult {
   audit: Audit
   /** The last lines of a docker build that failed. */
   buildLog?: string[]
+  /** The migration run before the rollout, when migration-command is given. */
+  migration?: MigrationResult
   /** What went wrong and what state each service is in. */
   error?: string
 }
@@ -192,6 +220,10 @@ function serviceJson(service: ServiceResult) {
   }
 }
 
+function migrationJson({ logLines: _logLines, ...migration }: MigrationResult) {
+  return migration
+}
+
 /**
  * The action's outputs, by output name. With one service they describe it; with several, image,
  * digest and tag are what every service shares (empty when they differ), the revisions are one
@@ -220,6 +252,8 @@ export function outputsOf(result: RunResult): Record<string, string> {
       : '',
     verified: String(verified),
     'rolled-back': String(rolledBack),
+    'migration-task-arn': result.migration?.taskArn ?? '',
+    'migration-exit-code': result.migration?.exitCode?.toString() ?? '',
     result: JSON.stringify({
       mode: result.mode,
       status: result.status,
@@ -236,6 +270,7 @@ export function outputsOf(result: RunResult): Record<string, string> {
             rolledBack
           }),
       services: services.map(serviceJson),
+      migration: result.migration ? migrationJson(result.migration) : null,
       error: result.error ?? null
     })
   }

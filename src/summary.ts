@@ -2,7 +2,8 @@
 import * as core from '@actions/core'
 import { errorText } from './errors.js'
 import { familyOf, revisionOf, shortArn } from './names.js'
-import type { Check, RunResult, ServiceResult } from './result.js'
+import { commandLine } from './migration/command.js'
+import type { Check, MigrationResult, RunResult, ServiceResult } from './result.js'
 
 const MARKDOWN_SPECIAL: Record<string, string> = {
   '&': '&amp;',
@@ -118,6 +119,7 @@ export function renderSummary(result: RunResult): string {
       ''
     )
   }
+  if (result.migration) out.push(...migrationSection(result.migration))
   const [only, ...others] = result.services
   if (only && others.length === 0) {
     out.push(...serviceRows(result, only), ...serviceSections(only, '###'))
@@ -154,6 +156,49 @@ export function renderSummary(result: RunResult): string {
     out.push(`**AWS console${which}:** ${consoleLinks(result, service).join(' · ')}`, '')
   }
   return out.join('\n')
+}
+
+const MIGRATION_STATUS: Record<MigrationResult['status'], string> = {
+  planned: '📝 planned (dry run)',
+  running: '▶️ running',
+  succeeded: '✅ exited 0',
+  failed: '❌ failed: nothing was deployed'
+}
+
+/** What the migration ran, where, how it ended, and its log lines. */
+function migrationSection(migration: MigrationResult): string[] {
+  const rows: [string, string][] = [
+    ['Result', MIGRATION_STATUS[migration.status]],
+    ['Command', `<code>${escapeText(commandLine(migration.command))}</code>`],
+    ['Container', escapeText(migration.container)],
+    ['Revision', revisionName(migration.taskDefinitionArn)],
+    ['Where', escapeText(migration.where)]
+  ]
+  if (migration.taskArn) rows.push(['Task', escapeText(shortArn(migration.taskArn))])
+  if (migration.exitCode !== undefined) rows.push(['Exit code', String(migration.exitCode)])
+  if (migration.stoppedReason) {
+    const code = migration.stopCode ? ` — ${escapeText(migration.stopCode)}` : ''
+    rows.push(['Stopped', `${escapeText(migration.stoppedReason)}${code}`])
+  }
+  if (migration.startedAt && migration.stoppedAt) {
+    const seconds = (Date.parse(migration.stoppedAt) - Date.parse(migration.startedAt)) / 1000
+    rows.push(['Ran for', `${Math.max(0, Math.round(seconds))} s`])
+  }
+  if (migration.failure) rows.push(['Why', escapeText(migration.failure)])
+  if (migration.cancelled) rows.push(['Cancelled', escapeText(migration.cancelled)])
+  const out = [
+    '### Migration',
+    '',
+    '| | |',
+    '|---|---|',
+    ...rows.map(([k, v]) => `| ${k} | ${v} |`),
+    ''
+  ]
+  if (migration.status !== 'planned') {
+    const lines = migration.logLines.length > 0 ? migration.logLines : ['(no log lines)']
+    out.push('<pre>', escapeBlock(lines), '</pre>', '')
+  }
+  return out
 }
 
 /** The one-service table: where, what, which revision, verified. */

@@ -177,6 +177,10 @@ export class FakeEcs {
   readonly registeredAt: number[] = []
   /** Seconds at which UpdateService was called, for any service. */
   readonly updatedAt: number[] = []
+  /** Tasks outside the services (one-off tasks), described with theirs. */
+  readonly extraTasks: (() => Task[])[] = []
+  /** Log lines of tasks outside the services, by task id. */
+  readonly extraLogs: Record<string, string[]> = {}
   readonly deps: Deps
 
   constructor(stories: Story | Record<string, Story>) {
@@ -204,10 +208,13 @@ export class FakeEcs {
         }
       })
     this.ecsMock.on(DescribeTasksCommand).callsFake((input: { tasks?: string[] }) => {
-      const all = this.services.flatMap(service => [
-        ...this.state(service).stopped,
-        ...this.running(service)
-      ])
+      const all = [
+        ...this.services.flatMap(service => [
+          ...this.state(service).stopped,
+          ...this.running(service)
+        ]),
+        ...this.extraTasks.flatMap(tasks => tasks())
+      ]
       return { tasks: all.filter(t => input.tasks?.includes(t.taskArn ?? '')), failures: [] }
     })
     this.ecsMock
@@ -280,11 +287,13 @@ export class FakeEcs {
       }
     })
     this.logsMock.on(FilterLogEventsCommand).callsFake((input: FilterLogEventsCommandInput) => ({
-      events: (input.logStreamNames ?? []).flatMap(stream =>
-        this.services
-          .flatMap(service => service.story.logs?.[stream.split('/').pop() ?? ''] ?? [])
-          .map((message, i) => ({ timestamp: T0 + i, logStreamName: stream, message }))
-      )
+      events: (input.logStreamNames ?? []).flatMap(stream => {
+        const id = stream.split('/').pop() ?? ''
+        return [
+          ...this.services.flatMap(service => service.story.logs?.[id] ?? []),
+          ...(this.extraLogs[id] ?? [])
+        ].map((message, i) => ({ timestamp: T0 + i, logStreamName: stream, message }))
+      })
     }))
     this.deps = {
       ecr: {} as Ecr,

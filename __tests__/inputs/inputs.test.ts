@@ -52,7 +52,10 @@ describe('parseInputs defaults', () => {
       deploymentNotes: '',
       dryRun: false,
       githubToken: undefined,
-      environment: 'production'
+      environment: 'production',
+      migrationCommand: undefined,
+      migrationContainer: undefined,
+      migrationTimeoutMinutes: 10
     })
   })
 
@@ -140,7 +143,17 @@ describe('parseInputs accepts', () => {
     [
       { environment: 'staging', 'github-token': 'ghs_abc' },
       { environment: 'staging', githubToken: 'ghs_abc' }
-    ]
+    ],
+    [
+      { 'migration-command': '  alembic upgrade head\n', 'migration-timeout-minutes': '25' },
+      { migrationCommand: ['alembic', 'upgrade', 'head'], migrationTimeoutMinutes: 25 }
+    ],
+    [
+      { 'migration-command': '["python", "manage.py", "migrate"]', 'migration-container': 'api' },
+      { migrationCommand: ['python', 'manage.py', 'migrate'], migrationContainer: 'api' }
+    ],
+    // A reusable workflow passes every input: a time limit without a migration is harmless.
+    [{ 'migration-timeout-minutes': '10' }, { migrationCommand: undefined }]
   ])('%o', (overrides, expected) => {
     expect(parse(overrides)).toMatchObject(expected)
   })
@@ -297,6 +310,72 @@ describe('parseInputs refuses, naming the input and the expected form', () => {
       { context: 'a\nb' },
       {},
       "context 'a b' is not valid: expected a path on one line"
+    ],
+    [
+      'migration in verify mode',
+      { mode: 'verify', 'migration-command': 'alembic upgrade head' },
+      {},
+      "migration-command runs before a deploy's rollout, but mode is verify: leave migration-command empty in verify mode"
+    ],
+    [
+      'migration in rollback mode',
+      { mode: 'rollback', 'migration-command': 'alembic upgrade head' },
+      {},
+      'but mode is rollback: leave migration-command empty in rollback mode'
+    ],
+    [
+      'migration-container alone',
+      { 'migration-container': 'api' },
+      {},
+      'migration-container is given but migration-command is empty: give the command to run, or leave migration-container empty'
+    ],
+    [
+      'migration-container not a name',
+      { 'migration-command': 'migrate', 'migration-container': 'api;rm' },
+      {},
+      "migration-container 'api;rm' is not valid: expected a container name"
+    ],
+    [
+      'an empty JSON argv',
+      { 'migration-command': '[]' },
+      {},
+      "migration-command '[]' names no program"
+    ],
+    [
+      'JSON that is not an array of strings',
+      { 'migration-command': '["alembic", 3]' },
+      {},
+      'migration-command is JSON but not an array of strings: expected e.g. ["python", "manage.py", "migrate"]'
+    ],
+    [
+      'broken JSON',
+      { 'migration-command': '["alembic", "upgrade"' },
+      {},
+      "migration-command starts with '[' but is not JSON"
+    ],
+    [
+      'an unclosed quote',
+      { 'migration-command': "sh -c 'alembic upgrade head" },
+      {},
+      "migration-command has an unclosed ' in"
+    ],
+    [
+      'two lines',
+      { 'migration-command': 'alembic upgrade head\npython seed.py' },
+      {},
+      'migration-command has more than one line: give one command, or run several through a shell'
+    ],
+    [
+      'a zero time limit',
+      { 'migration-command': 'migrate', 'migration-timeout-minutes': '0' },
+      {},
+      "migration-timeout-minutes '0' is not valid"
+    ],
+    [
+      'a time limit shorter than two polls',
+      { 'migration-command': 'migrate', 'migration-timeout-minutes': '0.1', 'poll-seconds': '5' },
+      {},
+      "migration-timeout-minutes '0.1' (6 s) leaves no time to watch a migration polled every 5 s (poll-seconds): expected at least two polls (10 s)"
     ]
   ])('%s', (_name, overrides, env, message) => {
     expect(problemOf(overrides, env)).toContain(message)

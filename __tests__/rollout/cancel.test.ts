@@ -1,5 +1,10 @@
 import { DescribeImagesCommand } from '@aws-sdk/client-ecr'
-import { DescribeServicesCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs'
+import {
+  DescribeServicesCommand,
+  RunTaskCommand,
+  StopTaskCommand,
+  UpdateServiceCommand
+} from '@aws-sdk/client-ecs'
 import { EventEmitter } from 'node:events'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -242,6 +247,33 @@ describe('run() cancelled mid-rollout', () => {
     expect(readFileSync(join(dir, 'summary'), 'utf8')).toContain('## ❌ Deploy failed')
     expect(process.exitCode).toBe(1)
     expect(world.docker.cleanedUp).toBe(true)
+  })
+
+  test('SIGINT during the migration stops its task and says that no service was updated', async () => {
+    const exit = vi.spyOn(process, 'exit').mockImplementation((() => undefined) as never)
+    vi.stubEnv('INPUT_MIGRATION-COMMAND', 'alembic upgrade head')
+    const { world, waited } = stuckWorld()
+    const task = 'arn:aws:ecs:eu-north-1:123456789012:task/babyshield-cluster/migration1'
+    world.ecsMock.on(RunTaskCommand).resolves({
+      tasks: [{ taskArn: task, lastStatus: 'PROVISIONING', containers: [{ name: 'api' }] }],
+      failures: []
+    })
+    void run(() => world.deps)
+    await waited
+    process.emit('SIGINT')
+    await vi.waitFor(() => expect(exit).toHaveBeenCalledWith(1))
+
+    const stops = world.ecsMock.commandCalls(StopTaskCommand).map(c => c.args[0].input)
+    expect(stops).toEqual([
+      { cluster: 'babyshield-cluster', task, reason: 'the deploy step was cancelled' }
+    ])
+    expect(world.ecsMock.commandCalls(UpdateServiceCommand)).toHaveLength(0)
+    const outputs = readFileSync(join(dir, 'output'), 'utf8')
+    const json = /^result<<(\S+)\n(.*)\n\1$/m.exec(outputs)?.[2] ?? '{}'
+    expect((JSON.parse(json) as { error: string }).error).toBe(
+      'The step was cancelled (SIGINT) while the migration task migration1 was running: task migration1 was stopped (the deploy step was cancelled). No service was updated: babyshield-backend-service runs babyshield-backend-task:41; the revision this step registered is left registered, unused. The migration may have changed the database before it stopped: check it before you run it again.'
+    )
+    expect(readFileSync(join(dir, 'summary'), 'utf8')).toContain('### Migration')
   })
 
   test('a run that ends leaves no signal handler behind', async () => {

@@ -9,10 +9,14 @@ import {
   ListTaskDefinitionsCommand,
   ListTasksCommand,
   RegisterTaskDefinitionCommand,
+  RunTaskCommand,
+  StopTaskCommand,
   UpdateServiceCommand,
   type DesiredStatus,
   type ECSClient,
+  type Failure,
   type RegisterTaskDefinitionCommandInput,
+  type RunTaskCommandInput,
   type Service,
   type ServiceDeployment,
   type Tag,
@@ -225,6 +229,23 @@ export class Ecs {
     return arns
   }
 
+  /** Starts one task in the cluster; the answer names the task, or why ECS did not start it. */
+  async runTask(input: Omit<RunTaskCommandInput, 'cluster' | 'count'>): Promise<RunTaskAnswer> {
+    const answer = await attempt(
+      `Could not run a task of ${shortArn(input.taskDefinition)} in cluster ${this.cluster}`,
+      () => this.client.send(new RunTaskCommand({ ...input, cluster: this.cluster, count: 1 }))
+    )
+    const [task] = answer.tasks ?? []
+    if (task?.taskArn) return { task }
+    return { failure: failureText(answer.failures ?? []) }
+  }
+
+  async stopTask(taskArn: string, reason: string): Promise<void> {
+    await attempt(`Could not stop task ${shortArn(taskArn)}`, () =>
+      this.client.send(new StopTaskCommand({ cluster: this.cluster, task: taskArn, reason }))
+    )
+  }
+
   /** The tasks, described 100 at a time (the API's limit). */
   async tasks(arns: string[]): Promise<Task[]> {
     const tasks: Task[] = []
@@ -238,6 +259,19 @@ export class Ecs {
     }
     return tasks
   }
+}
+
+/** What RunTask gave: the task it started, or why ECS started none. */
+export type RunTaskAnswer = { task: Task } | { failure: string }
+
+/** RunTask's failures as one line: `RESOURCE:MEMORY (arn…); AGENT`. Pure. */
+function failureText(failures: Failure[]): string {
+  if (failures.length === 0) return 'ECS answered without a task and without a reason'
+  return failures
+    .map(f =>
+      [f.reason ?? 'no reason', f.detail, f.arn ? `(${f.arn})` : ''].filter(Boolean).join(' ')
+    )
+    .join('; ')
 }
 
 /** A service answers to its name and to its ARN (`…:service/CLUSTER/NAME`). */

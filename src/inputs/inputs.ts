@@ -2,6 +2,7 @@
 // specs (name, default, parser), validated together, and handed on as one typed object.
 import * as core from '@actions/core'
 import { errorText, ReportedError } from '../errors.js'
+import { parseMigrationCommand } from '../migration/command.js'
 import {
   optional,
   parseBoolean,
@@ -58,6 +59,11 @@ export interface Inputs {
   dryRun: boolean
   githubToken: string | undefined
   environment: string
+  /** The one-off task run on the new revision before any service is updated, as an argv. */
+  migrationCommand: string[] | undefined
+  /** Undefined: the container whose image is replaced. */
+  migrationContainer: string | undefined
+  migrationTimeoutMinutes: number
 }
 
 export class InputError extends ReportedError {
@@ -134,7 +140,24 @@ export const INPUT_SPECS: { [K in keyof Inputs]: InputSpec<Inputs[K]> } = {
   },
   dryRun: { name: 'dry-run', default: 'false', parse: v => parseBoolean('dry-run', v) },
   githubToken: { name: 'github-token', default: '', parse: v => v || undefined },
-  environment: { name: 'environment', default: 'production', parse: parseEnvironment }
+  environment: { name: 'environment', default: 'production', parse: parseEnvironment },
+  migrationCommand: {
+    name: 'migration-command',
+    default: '',
+    untrimmed: true,
+    parse: v => optional(v.trim(), parseMigrationCommand)
+  },
+  migrationContainer: {
+    name: 'migration-container',
+    default: '',
+    parse: v => optional(v, c => parseName('migration-container', c, 'a container name'))
+  },
+  migrationTimeoutMinutes: {
+    name: 'migration-timeout-minutes',
+    default: '10',
+    parse: v =>
+      parseNumber('migration-timeout-minutes', v, { min: 0, max: 360, exclusiveMin: true })
+  }
 }
 
 export function getInputs(): Inputs {
@@ -164,7 +187,11 @@ export function parseInputs(read: InputReader, env: NodeJS.ProcessEnv = {}): Inp
 /** Rules between inputs: what one mode or input needs of another. */
 function combinationProblems(inputs: Partial<Inputs>, raw: InputReader): string[] {
   const { mode, tag, ecrRepository, image, rollbackTo, services } = inputs
-  const problems: string[] = [...targetProblems(inputs), ...timeProblems(inputs)]
+  const problems: string[] = [
+    ...targetProblems(inputs),
+    ...timeProblems(inputs),
+    ...migrationProblems(inputs, raw)
+  ]
   if (
     mode === 'rollback' &&
     (services?.length ?? 0) > 1 &&
@@ -232,6 +259,33 @@ function targetProblems({ cluster, services, region }: Partial<Inputs>): string[
     if (parts.cluster && parts.cluster !== clusterName) {
       problems.push(
         `service '${service}' belongs to cluster ${parts.cluster}, but cluster is ${clusterName}: give a service of ${clusterName}, or set cluster to ${parts.cluster}`
+      )
+    }
+  }
+  return problems
+}
+
+/** A migration is a step of deploy, and its container and time limit belong to its command. */
+function migrationProblems(
+  { mode, migrationCommand, migrationTimeoutMinutes, pollSeconds }: Partial<Inputs>,
+  raw: InputReader
+): string[] {
+  const problems: string[] = []
+  if (migrationCommand && mode && mode !== 'deploy') {
+    problems.push(
+      `migration-command runs before a deploy's rollout, but mode is ${mode}: leave migration-command empty in ${mode} mode (run the migration with a deploy)`
+    )
+  }
+  if (!migrationCommand && raw('migration-container')) {
+    problems.push(
+      'migration-container is given but migration-command is empty: give the command to run, or leave migration-container empty'
+    )
+  }
+  if (migrationCommand && migrationTimeoutMinutes !== undefined && pollSeconds !== undefined) {
+    const seconds = migrationTimeoutMinutes * 60
+    if (seconds < 2 * pollSeconds) {
+      problems.push(
+        `migration-timeout-minutes '${migrationTimeoutMinutes}' (${Math.round(seconds * 10) / 10} s) leaves no time to watch a migration polled every ${pollSeconds} s (poll-seconds): expected at least two polls (${2 * pollSeconds} s)`
       )
     }
   }

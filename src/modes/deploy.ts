@@ -16,7 +16,9 @@ import { registerRevision } from '../revision/register.js'
 import { strategyOf } from '../rollout/service-deployments.js'
 import { settleBeforeDeploy } from '../rollout/settle.js'
 import { deregisterUnused } from '../rollout/start.js'
+import type { MigrationPlan } from '../migration/plan.js'
 import { buildAndPush, planImage, type ImagePlan, type Pushed } from './image.js'
+import { migrateFirst, planMigration, planMigrationOnly } from './migrate.js'
 import { rollOut, type RollOut } from './roll-out.js'
 import { readService, type ServiceState } from './service.js'
 import { beforeAnyChange } from './unchanged.js'
@@ -24,6 +26,8 @@ import { beforeAnyChange } from './unchanged.js'
 interface Plan extends ImagePlan {
   /** Each service's state, in the order of the results. */
   states: ServiceState[]
+  /** The migration to run before any service is updated, when migration-command is given. */
+  migration: MigrationPlan | undefined
 }
 
 const PLACEHOLDER_DIGEST = `sha256:${'0'.repeat(64)}`
@@ -72,6 +76,7 @@ export async function deploy(inputs: Inputs, deps: Deps, result: RunResult): Pro
     if (left) core.warning(`${state.name}: ${left}`)
   }
   const units = await registerAll(deps, result, plan, image, digest)
+  if (plan.migration) await migrateFirst(deps, policy, plan.migration, units, result, tag)
   await rollOut(deps, policy, units, { what: 'update', wait: inputs.wait })
   result.status = inputs.wait ? 'succeeded' : 'started'
 }
@@ -92,7 +97,8 @@ async function preflight(inputs: Inputs, deps: Deps, result: RunResult): Promise
       })
     )
   }
-  return { ...(await planImage(inputs, deps, repository)), states }
+  const migration = planMigration(inputs, deps, states)
+  return { ...(await planImage(inputs, deps, repository)), states, migration }
 }
 
 function serviceAt(result: RunResult, i: number): ServiceResult {
@@ -202,5 +208,7 @@ function planOnly(inputs: Inputs, plan: Plan, result: RunResult): void {
       `Planned task definition (diff against ${shortArn(state.current.taskDefinitionArn)}):\n${diff}`
     )
   }
+  const [first] = plan.states
+  if (plan.migration && first) planMigrationOnly(plan.migration, first, result)
   result.status = 'planned'
 }

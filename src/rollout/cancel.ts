@@ -13,6 +13,13 @@ export const REPORT_TIMEOUT_MS = 5000
 /** The error of a cancelled step, from what the mode had recorded when the signal came. Pure. */
 export function cancelledError(signal: CancelSignal, result: RunResult): string {
   const cancelled = `The step was cancelled (${signal})`
+  const migration = result.migration
+  if (migration?.status === 'running' && migration.taskArn) {
+    const runs = result.services.map(
+      s => `${s.service} runs ${shortArn(s.previousTaskDefinitionArn)}`
+    )
+    return `${cancelled} while the migration task ${shortArn(migration.taskArn)} was running: ${migration.cancelled ?? 'it was not stopped'}. No service was updated: ${runs.join(', ')}; the revision${result.services.length > 1 ? 's' : ''} this step registered ${result.services.length > 1 ? 'are' : 'is'} left registered, unused. The migration may have changed the database before it stopped: check it before you run it again.`
+  }
   const [only, ...others] = result.services
   if (only && others.length === 0) return `${cancelled}${serviceState(result, only)}`
   if (result.services.every(s => !s.previousTaskDefinitionArn && s.change === 'none')) {

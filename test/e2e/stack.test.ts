@@ -2,9 +2,13 @@
 // looks. If these fail, the action's e2e failures say nothing about the action.
 import { GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr'
 import {
+  DescribeTasksCommand,
   ListTasksCommand,
   RegisterTaskDefinitionCommand,
+  RunTaskCommand,
+  StopTaskCommand,
   UpdateServiceCommand,
+  type RunTaskCommandInput,
   type Task
 } from '@aws-sdk/client-ecs'
 import { rm } from 'node:fs/promises'
@@ -281,5 +285,64 @@ describe('the ECS layer', () => {
     const failed = (await tasks('STOPPED')).filter(t => t.startedBy === id)
     expect(failed[0]).toMatchObject({ stopCode: 'TaskFailedToStart' })
     expect(failed[0]?.stoppedReason).toMatch(/^CannotPullContainerError: .*no-such-tag.*not found/)
+  })
+
+  test('RunTask: checked as ECS checks it, run, logged, exited with the scripted code, idempotent by clientToken', async () => {
+    const current = await service()
+    const run = (fields: Partial<RunTaskCommandInput> = {}) =>
+      ecs.send(
+        new RunTaskCommand({
+          cluster: CLUSTER,
+          taskDefinition: seeded.taskDefinitionArn,
+          launchType: 'FARGATE',
+          networkConfiguration: current.networkConfiguration,
+          overrides: { containerOverrides: [{ name: APP_CONTAINER, command: ['migrate'] }] },
+          ...fields
+        })
+      )
+    await expect(run({ networkConfiguration: undefined })).rejects.toThrow(
+      "Network Configuration must be provided when networkMode 'awsvpc' is specified."
+    )
+    await expect(
+      run({ capacityProviderStrategy: [{ capacityProvider: 'FARGATE', weight: 1 }] })
+    ).rejects.toThrow('Specifying both a launch type and capacity provider strategy')
+    await expect(
+      run({ overrides: { containerOverrides: [{ name: 'migrate', command: ['x'] }] } })
+    ).rejects.toThrow('Override for container named migrate is not a container')
+
+    await stackControl.nextTask({ outcome: 'exit', exitCode: 3, logLines: ['ERROR no table'] })
+    const started = await run({ clientToken: 'token-1', startedBy: 'deploy-action/local' })
+    const arn = started.tasks?.[0]?.taskArn ?? ''
+    expect((await run({ clientToken: 'token-1' })).tasks?.[0]?.taskArn).toBe(arn)
+    const describe = async () =>
+      (await ecs.send(new DescribeTasksCommand({ cluster: CLUSTER, tasks: [arn] }))).tasks?.[0]
+    const stopped = await pollUntil(describe, t => t?.lastStatus === 'STOPPED')
+    expect(stopped).toMatchObject({
+      startedBy: 'deploy-action/local',
+      stopCode: 'EssentialContainerExited',
+      taskDefinitionArn: seeded.taskDefinitionArn
+    })
+    expect(stopped?.containers?.find(c => c.name === APP_CONTAINER)).toMatchObject({
+      exitCode: 3,
+      imageDigest: seeded.seedImage.digest
+    })
+    const id = arn.split('/').pop() ?? ''
+    expect(await logLines(LOG_GROUP, `ecs/${APP_CONTAINER}/${id}`)).toEqual(['ERROR no table'])
+
+    await stackControl.nextTask({ outcome: 'hang' })
+    const hanging = (await run()).tasks?.[0]?.taskArn ?? ''
+    const byArn = async () =>
+      (await ecs.send(new DescribeTasksCommand({ cluster: CLUSTER, tasks: [hanging] }))).tasks?.[0]
+    await pollUntil(byArn, t => t?.lastStatus === 'RUNNING')
+    await ecs.send(new StopTaskCommand({ cluster: CLUSTER, task: hanging, reason: 'time limit' }))
+    expect(await byArn()).toMatchObject({
+      lastStatus: 'STOPPED',
+      stopCode: 'UserInitiated',
+      stoppedReason: 'time limit'
+    })
+    expect((await byArn())?.containers?.find(c => c.name === APP_CONTAINER)?.exitCode).toBe(143)
+
+    await stackControl.nextTask({ outcome: 'refused' })
+    expect((await run()).failures).toEqual([{ reason: 'RESOURCE:ENI' }])
   })
 })

@@ -63,7 +63,7 @@ export class StackEffects implements RolloutEffects {
   }
 
   async writeLogs(
-    service: SimService,
+    region: string,
     task: Task,
     container: ContainerDefinition,
     lines: string[]
@@ -73,7 +73,7 @@ export class StackEffects implements RolloutEffects {
     const logGroupName = options['awslogs-group']
     const prefix = options['awslogs-stream-prefix']
     const logStreamName = `${prefix ? `${prefix}/` : ''}${container.name}/${taskId(task)}`
-    const logs = this.moto.logs(options['awslogs-region'] ?? service.region)
+    const logs = this.moto.logs(options['awslogs-region'] ?? region)
     try {
       await logs
         .send(new CreateLogStreamCommand({ logGroupName, logStreamName }))

@@ -6,6 +6,7 @@ import { REGION } from '../stack/config.js'
 import type { RegistryBridge } from './bridge.js'
 import { EcsLayer, HANDLED_OPS, type Answer, type LayerConfig } from './ecs/api.js'
 import type { RolloutScript } from './ecs/model.js'
+import type { TaskScript } from './ecs/one-off.js'
 import { toJson } from './ecs/present.js'
 import { regionOf, type IncomingCall, type Moto } from './moto.js'
 
@@ -150,6 +151,9 @@ export class LayerServer {
       case 'POST /_stack/next-rollout':
         this.ecs.nextRollout(input as unknown as RolloutScript)
         return json(200, { scripts: this.ecs.scripts })
+      case 'POST /_stack/next-task':
+        this.ecs.oneOff.next(input as unknown as TaskScript)
+        return json(200, {})
       case 'POST /_stack/settle':
         await this.ecs.settle()
         return json(200, {})

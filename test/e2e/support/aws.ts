@@ -52,7 +52,17 @@ export interface NextRollout {
   errorLogLine?: string
 }
 
+/** How the next one-off task (RunTask) goes; see test/e2e/layer/ecs/one-off.ts. */
+export interface NextTask {
+  outcome: 'exit' | 'refused' | 'hang'
+  exitCode?: number
+  logLines?: string[]
+  runTicks?: number
+  reason?: string
+}
+
 export const stackControl = {
+  nextTask: (script: NextTask) => sendJson(`${ENDPOINT_URL}/_stack/next-task`, script),
   reset: (config: { stepMs?: number } = {}) => sendJson(`${ENDPOINT_URL}/_stack/reset`, { config }),
   nextRollout: (script: NextRollout) => sendJson(`${ENDPOINT_URL}/_stack/next-rollout`, script),
   settle: () => sendJson(`${ENDPOINT_URL}/_stack/settle`, {}),

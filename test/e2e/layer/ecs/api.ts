@@ -27,6 +27,7 @@ import {
   presentServiceDeploymentBrief,
   toJson
 } from './present.js'
+import { InvalidRunTask, OneOffTasks } from './one-off.js'
 import { say, step, stopTask, type RolloutEffects } from './rollout.js'
 import { TaskDefinitionStore } from './task-definitions.js'
 
@@ -67,6 +68,7 @@ export const HANDLED_OPS = new Set([
   'ListTasks',
   'DescribeTasks',
   'StopTask',
+  'RunTask',
   'RegisterTaskDefinition',
   'DescribeTaskDefinition',
   'ListServiceDeployments',
@@ -158,6 +160,8 @@ export class EcsLayer {
   readonly services = new Map<string, SimService>()
   /** What moto drops of task definitions, kept and put back. */
   readonly taskDefinitions = new TaskDefinitionStore()
+  /** Tasks started with RunTask. */
+  readonly oneOff = new OneOffTasks()
   scripts: RolloutScript[] = []
   config: LayerConfig = { ...DEFAULT_CONFIG }
   private locks = new Map<string, Promise<unknown>>()
@@ -187,6 +191,7 @@ export class EcsLayer {
   reset(config: Partial<LayerConfig> = {}): void {
     this.generation++
     this.taskDefinitions.reset()
+    this.oneOff.reset()
     this.services.clear()
     this.locks.clear()
     this.scripts = []
@@ -214,6 +219,8 @@ export class EcsLayer {
       if (generation !== this.generation) return
       await this.locked(service.arn, () => step(service, this.fx))
     }
+    if (generation === this.generation)
+      await this.locked('one-off', () => this.oneOff.step(this.fx))
   }
 
   private locked<T>(key: string, work: () => Promise<T>): Promise<T> {
@@ -303,7 +310,7 @@ export class EcsLayer {
   }
 
   private allTasks(): Task[] {
-    return [...this.services.values()].flatMap(s => s.tasks)
+    return [...[...this.services.values()].flatMap(s => s.tasks), ...this.oneOff.all()]
   }
 
   // --- operations ------------------------------------------------------------------------------
@@ -325,6 +332,8 @@ export class EcsLayer {
           return await this.describeTasks(call)
         case 'StopTask':
           return await this.stopTask(call)
+        case 'RunTask':
+          return await this.runTask(call)
         case 'RegisterTaskDefinition':
           return await this.taskDefinitions.register(call.body, call.forward)
         case 'DescribeTaskDefinition':
@@ -566,8 +575,42 @@ export class EcsLayer {
     return { status: 200, body: toJson({ tasks, failures }) }
   }
 
+  private async runTask(call: EcsCall): Promise<Answer> {
+    const reference = str(call.body.taskDefinition)
+    if (!reference)
+      throw new ApiError('InvalidParameterException', 'TaskDefinition can not be blank.')
+    const definition = await this.taskDefinition(call.region, reference).catch(() => {
+      throw new ApiError('ClientException', 'Unable to describe task definition.')
+    })
+    if (definition.status === 'INACTIVE') {
+      throw new ApiError('ClientException', `TaskDefinition is inactive: ${reference}`)
+    }
+    const cluster = str(call.body.cluster)
+    const where = {
+      region: call.region,
+      accountId: accountOf(cluster),
+      clusterArn: `arn:aws:ecs:${call.region}:${accountOf(cluster)}:cluster/${clusterName(cluster)}`,
+      clusterName: clusterName(cluster)
+    }
+    try {
+      const answer = await this.locked('one-off', async () =>
+        this.oneOff.run(call.body, definition, where, this.fx.now())
+      )
+      return { status: 200, body: toJson(answer) }
+    } catch (error) {
+      if (error instanceof InvalidRunTask)
+        throw new ApiError('InvalidParameterException', error.message)
+      throw error
+    }
+  }
+
   private async stopTask(call: EcsCall): Promise<Answer> {
-    const task = this.findTask(str(call.body.task) ?? '')
+    const reference = str(call.body.task) ?? ''
+    const oneOff = await this.locked('one-off', async () =>
+      this.oneOff.stop(reference, str(call.body.reason), this.fx.now())
+    )
+    if (oneOff) return { status: 200, body: toJson({ task: oneOff }) }
+    const task = this.findTask(reference)
     if (!task) return upstreamAnswer(await call.forward())
     const service = [...this.services.values()].find(s => s.tasks.includes(task))
     const stop = (): void => {
@@ -598,7 +641,8 @@ export class EcsLayer {
           lastStatus: t.lastStatus
         })),
         events: s.events.slice(0, 10).map(e => e.message)
-      }))
+      })),
+      oneOffTasks: this.oneOff.status()
     }
   }
 

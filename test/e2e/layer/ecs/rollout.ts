@@ -21,8 +21,9 @@ export interface RolloutEffects {
   now(): Date
   /** The digest `image` runs as, or why it cannot be pulled. */
   resolveDigest(image: string): Promise<{ digest: string } | { error: string }>
+  /** Writes the container's lines to its awslogs stream (its awslogs-region, else `region`). */
   writeLogs(
-    service: SimService,
+    region: string,
     task: Task,
     container: ContainerDefinition,
     lines: string[]
@@ -157,7 +158,7 @@ export async function startTask(
     const isApp = container.name === crashingContainer(deployment)
     const lines = isApp ? [...RUNNING_LOG] : [...SIDECAR_LOG]
     if (isApp && deployment.script.errorLogLine) lines.push(deployment.script.errorLogLine)
-    await fx.writeLogs(service, task, definition, lines)
+    await fx.writeLogs(service.region, task, definition, lines)
   }
   return true
 }
@@ -175,7 +176,7 @@ async function crash(
   // The container writes its last lines before it exits, so they are in CloudWatch by the
   // time anyone can see the task STOPPED (the API answers while this step awaits).
   const definition = definitionOf(deployment, name)
-  if (definition) await fx.writeLogs(service, task, definition, script.logLines ?? CRASH_LOG)
+  if (definition) await fx.writeLogs(service.region, task, definition, script.logLines ?? CRASH_LOG)
   stopTask(
     task,
     fx.now(),
