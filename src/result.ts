@@ -46,6 +46,8 @@ export interface LogExcerpt {
   group: string
   lines: string[]
   errorCount: number
+  /** Lines are marked `[task ID]` (the service's running tasks) or `[other]`. */
+  marked?: boolean
 }
 
 /** One task definition revision, as the outputs describe it. */
@@ -60,6 +62,33 @@ export interface Revision {
 
 /** How far this step has moved a service: not at all, to the new revision, or back again. */
 export type Change = 'none' | 'rolling-out' | 'returning'
+
+/** The bake after a rollout: what was watched, and what it found. */
+export interface BakeResult {
+  /** How long it was to last, in ms. */
+  bakeMs: number
+  /** baking (under way), passed, regressed (this service tripped it), stopped (another did, or the step ended). */
+  status: 'baking' | 'passed' | 'regressed' | 'stopped'
+  watchedMs: number
+  polls: number
+  health?: { url: string; asked: number; ok: number; bad: string[] }
+  errors: {
+    /** False when the container's lines cannot be read: the reason is in `why`. */
+    counted: boolean
+    why?: string
+    /** Error lines of the new revision's tasks, since they started. */
+    lines: number
+    taskMinutes: number
+    /** The old revision's error lines in the minutes before the deploy. */
+    before: { lines: number; tasks: number; minutes: number; unknown?: string }
+    /** The newest error lines of the new tasks (at most 5). */
+    last: string[]
+  }
+  /** New tasks that stopped as failures during the bake. */
+  failedTasks: number
+  /** Why it regressed: the signal and what tripped it. */
+  regression?: string
+}
 
 /** One service's part of the step. */
 export interface ServiceResult {
@@ -92,6 +121,8 @@ export interface ServiceResult {
   logs?: LogExcerpt
   /** Dry-run: the planned task definition as a diff against the current one. */
   plan?: string
+  /** The bake after the rollout (deploy with bake-minutes above 0). */
+  bake?: BakeResult
 }
 
 /** The migration's one-off task: what ran, where, and how it ended. */

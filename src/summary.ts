@@ -3,7 +3,8 @@ import * as core from '@actions/core'
 import { errorText } from './errors.js'
 import { familyOf, revisionOf, shortArn } from './names.js'
 import { commandLine } from './migration/command.js'
-import type { Check, MigrationResult, RunResult, ServiceResult } from './result.js'
+import { baselineRate, minutesSeconds, perMinute } from './bake/rules.js'
+import type { BakeResult, Check, MigrationResult, RunResult, ServiceResult } from './result.js'
 
 const MARKDOWN_SPECIAL: Record<string, string> = {
   '&': '&amp;',
@@ -201,6 +202,55 @@ function migrationSection(migration: MigrationResult): string[] {
   return out
 }
 
+const BAKE_STATUS: Record<BakeResult['status'], string> = {
+  baking: '▶️ baking',
+  passed: '✅ passed',
+  regressed: '❌ regressed: rolled back',
+  stopped: '⏹️ stopped early'
+}
+
+/** What the bake watched and found. */
+function bakeSection(bake: BakeResult, level: string): string[] {
+  const errors = bake.errors
+  const before = errors.before
+  const rows: [string, string][] = [
+    ['Result', BAKE_STATUS[bake.status]],
+    [
+      'Watched',
+      `${minutesSeconds(bake.watchedMs)} of ${minutesSeconds(bake.bakeMs)}, ${bake.polls} polls`
+    ]
+  ]
+  if (bake.regression) rows.push(['Why', escapeText(bake.regression)])
+  rows.push([
+    'Error lines, new tasks',
+    errors.counted
+      ? `${errors.lines} over ${errors.taskMinutes.toFixed(1)} task-minutes (${perMinute(errors.lines / Math.max(errors.taskMinutes, 1))})`
+      : `not counted: ${escapeText(errors.why ?? 'no log stream')}`
+  ])
+  rows.push([
+    'Error lines before the deploy',
+    before.unknown
+      ? `not known: ${escapeText(before.unknown)}`
+      : `${before.lines} in ${before.minutes} min over ${before.tasks} tasks (${perMinute(baselineRate(before))})`
+  ])
+  if (bake.health) {
+    const bad =
+      bake.health.bad.length > 0 ? ` (not 2xx: ${escapeText(bake.health.bad.join(', '))})` : ''
+    rows.push(['Health', `${bake.health.ok} of ${bake.health.asked} answers 2xx${bad}`])
+  }
+  rows.push(['New tasks stopped', String(bake.failedTasks)])
+  const out = [
+    `${level} Bake`,
+    '',
+    '| | |',
+    '|---|---|',
+    ...rows.map(([k, v]) => `| ${k} | ${v} |`),
+    ''
+  ]
+  if (errors.last.length > 0) out.push('<pre>', escapeBlock(errors.last), '</pre>', '')
+  return out
+}
+
 /** The one-service table: where, what, which revision, verified. */
 function serviceRows(result: RunResult, service: ServiceResult): string[] {
   const rows: [string, string][] = [
@@ -236,6 +286,8 @@ function serviceSections(service: ServiceResult, level: string): string[] {
     out.push('</pre>', '')
   }
 
+  if (service.bake) out.push(...bakeSection(service.bake, level))
+
   if (service.stoppedTasks.length > 0) {
     out.push(`${level} Stopped tasks`, '')
     for (const task of service.stoppedTasks) {
@@ -257,9 +309,18 @@ function serviceSections(service: ServiceResult, level: string): string[] {
   }
 
   if (service.logs) {
+    const errors = service.logs.marked
+      ? `${service.logs.errorCount} ERROR lines in the running tasks`
+      : `${service.logs.errorCount} ERROR lines`
     out.push(
-      `${level} Recent logs: ${escapeText(service.logs.group)} (${service.logs.errorCount} ERROR lines)`,
+      `${level} Recent logs: ${escapeText(service.logs.group)} (${errors})`,
       '',
+      ...(service.logs.marked
+        ? [
+            "Lines of the service's running tasks are marked with their task; `[other]`: older tasks and other services that log to the group.",
+            ''
+          ]
+        : []),
       '<pre>',
       escapeBlock(service.logs.lines.length > 0 ? service.logs.lines : ['(no log lines)']),
       '</pre>',

@@ -105,6 +105,18 @@ export interface Story {
   serviceFields?: Partial<Service>
   /** UpdateService calls (1 = the first) that ECS refuses, changing nothing. */
   refusedUpdates?: number[]
+  /**
+   * Log lines that appear at a second of the story (negative: before it began), in the stream
+   * of container app of a task (`ecs/app/<task id>`). FilterLogEvents honours their time, the
+   * stream names or prefix asked, and a pattern (the line contains its term).
+   */
+  timedLogs?: TimedLog[]
+}
+
+export interface TimedLog {
+  at: number
+  task: string
+  message: string
 }
 
 interface State {
@@ -287,13 +299,16 @@ export class FakeEcs {
       }
     })
     this.logsMock.on(FilterLogEventsCommand).callsFake((input: FilterLogEventsCommandInput) => ({
-      events: (input.logStreamNames ?? []).flatMap(stream => {
-        const id = stream.split('/').pop() ?? ''
-        return [
-          ...this.services.flatMap(service => service.story.logs?.[id] ?? []),
-          ...(this.extraLogs[id] ?? [])
-        ].map((message, i) => ({ timestamp: T0 + i, logStreamName: stream, message }))
-      })
+      events: [
+        ...(input.logStreamNames ?? []).flatMap(stream => {
+          const id = stream.split('/').pop() ?? ''
+          return [
+            ...this.services.flatMap(service => service.story.logs?.[id] ?? []),
+            ...(this.extraLogs[id] ?? [])
+          ].map((message, i) => ({ timestamp: T0 + i, logStreamName: stream, message }))
+        }),
+        ...this.timedLogEvents(input)
+      ]
     }))
     this.deps = {
       ecr: {} as Ecr,
@@ -303,6 +318,35 @@ export class FakeEcs {
       clock: this.clock,
       env: {}
     }
+  }
+
+  /** The timed log lines FilterLogEvents would find now. */
+  private timedLogEvents(input: FilterLogEventsCommandInput) {
+    const term = (input.filterPattern ?? '').replace(/^"|"$/g, '')
+    return this.services.flatMap(service =>
+      (service.story.timedLogs ?? []).flatMap((line, i) => {
+        const stream = `ecs/app/${line.task}`
+        const timestamp = T0 + line.at * 1000
+        const wanted =
+          line.at <= this.clock.seconds &&
+          timestamp >= (input.startTime ?? -Infinity) &&
+          timestamp <= (input.endTime ?? Infinity) &&
+          (input.logStreamNames
+            ? input.logStreamNames.includes(stream)
+            : stream.startsWith(input.logStreamNamePrefix ?? '')) &&
+          line.message.includes(term)
+        return wanted
+          ? [
+              {
+                timestamp,
+                logStreamName: stream,
+                message: line.message,
+                eventId: `${service.name}-${i}`
+              }
+            ]
+          : []
+      })
+    )
   }
 
   calls(command: 'DescribeServices' | 'ListTasks' | 'DescribeTasks' | 'UpdateService'): number {
@@ -515,12 +559,14 @@ export function throttling(): Error {
   })
 }
 
+/** Inputs of a deploy to the fake; it bakes only when a test gives bake-minutes. */
 export function inputsFor(values: Record<string, string> = {}): Inputs {
   const all: Record<string, string> = {
     cluster: CLUSTER,
     service: SERVICE,
     'ecr-repository': 'babyshield-backend',
     'aws-region': 'eu-north-1',
+    'bake-minutes': '0',
     ...values
   }
   return parseInputs(name => all[name] ?? '')

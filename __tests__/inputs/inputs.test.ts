@@ -55,7 +55,11 @@ describe('parseInputs defaults', () => {
       environment: 'production',
       migrationCommand: undefined,
       migrationContainer: undefined,
-      migrationTimeoutMinutes: 10
+      migrationTimeoutMinutes: 10,
+      bakeMinutes: 5,
+      bakeErrorPatterns: ['ERROR'],
+      bakeErrorMin: 5,
+      bakeErrorRatio: 3
     })
   })
 
@@ -151,6 +155,13 @@ describe('parseInputs accepts', () => {
     [
       { 'migration-command': '["python", "manage.py", "migrate"]', 'migration-container': 'api' },
       { migrationCommand: ['python', 'manage.py', 'migrate'], migrationContainer: 'api' }
+    ],
+    // wait: false or another mode watches no bake: its length is not checked against the job.
+    [{ 'bake-minutes': '120', 'timeout-minutes': '120', wait: 'false' }, { bakeMinutes: 120 }],
+    [{ 'bake-minutes': '0', 'poll-seconds': '60' }, { bakeMinutes: 0 }],
+    [
+      { 'bake-error-patterns': '?ERROR ?Traceback\n"HTTP 500"', 'bake-error-ratio': '2.5' },
+      { bakeErrorPatterns: ['?ERROR ?Traceback', '"HTTP 500"'], bakeErrorRatio: 2.5 }
     ],
     // A reusable workflow passes every input: a time limit without a migration is harmless.
     [{ 'migration-timeout-minutes': '10' }, { migrationCommand: undefined }]
@@ -310,6 +321,48 @@ describe('parseInputs refuses, naming the input and the expected form', () => {
       { context: 'a\nb' },
       {},
       "context 'a b' is not valid: expected a path on one line"
+    ],
+    [
+      'bake shorter than two polls',
+      { 'bake-minutes': '0.1', 'poll-seconds': '5' },
+      {},
+      "bake-minutes '0.1' (6 s) is shorter than two polls of 5 s (poll-seconds): expected 0 (no bake) or at least 0.2 minutes"
+    ],
+    [
+      'bake too long for a job',
+      { 'bake-minutes': '120', 'timeout-minutes': '120' },
+      {},
+      "bake-minutes '120' leaves no room to roll back: the rollout (timeout-minutes 120), the bake and a rollback after it (120) with the build would need 380 minutes, and a GitHub job runs at most 360"
+    ],
+    [
+      'bake-minutes over 120',
+      { 'bake-minutes': '121' },
+      {},
+      "bake-minutes '121' is not valid: expected a number at least 0 and at most 120"
+    ],
+    [
+      'bake-error-min zero',
+      { 'bake-error-min': '0' },
+      {},
+      "bake-error-min '0' is not valid: expected a whole number from 1 to 100000"
+    ],
+    [
+      'bake-error-min a fraction',
+      { 'bake-error-min': '2.5' },
+      {},
+      "bake-error-min '2.5' is not valid: expected a whole number from 1 to 100000"
+    ],
+    [
+      'bake-error-ratio below 1',
+      { 'bake-error-ratio': '0.5' },
+      {},
+      "bake-error-ratio '0.5' is not valid: expected a number at least 1 and at most 1000"
+    ],
+    [
+      'a bake pattern with an open quote',
+      { 'bake-error-patterns': 'ERROR\n"HTTP 5' },
+      {},
+      "bake-error-patterns line '\"HTTP 5' is not a CloudWatch filter pattern: a double quote is not closed"
     ],
     [
       'migration in verify mode',

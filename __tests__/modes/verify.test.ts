@@ -98,14 +98,15 @@ describe('verify', () => {
     expect(flat(result).logs).toEqual({
       group: '/ecs/babyshield-backend',
       lines: [],
-      errorCount: 0
+      errorCount: 0,
+      marked: true
     })
-    // verify runs after every deploy: its calls stay few.
+    // verify runs after every deploy: its calls stay few (logs: the excerpt, the running tasks' ERRORs, the group's ERRORs).
     expect(w.ecsMock.commandCalls(DescribeServicesCommand)).toHaveLength(2)
     expect(w.ecsMock.commandCalls(DescribeTaskDefinitionCommand)).toHaveLength(1)
     expect(w.ecsMock.commandCalls(ListTasksCommand)).toHaveLength(1)
     expect(w.ecsMock.commandCalls(DescribeTasksCommand)).toHaveLength(1)
-    expect(w.logsMock.commandCalls(FilterLogEventsCommand)).toHaveLength(2)
+    expect(w.logsMock.commandCalls(FilterLogEventsCommand)).toHaveLength(3)
   })
 
   test("with a tag, the tag's digest in ECR is what must run", async () => {
@@ -195,11 +196,52 @@ describe('verify', () => {
     expect(w.clock.now() - started).toBeLessThanOrEqual(60_000)
   })
 
+  test('ERROR lines of other streams (an older task) are counted apart and do not warn', async () => {
+    const w = verifyWorld()
+    const at = Date.parse('2026-11-26T09:59:00Z')
+    w.logsMock
+      .on(FilterLogEventsCommand)
+      .callsFake((input: { filterPattern?: string; logStreamNames?: string[] }) => {
+        const lines = [
+          { timestamp: at, logStreamName: 'ecs/api/t0', message: 'INFO ready' },
+          {
+            timestamp: at + 1,
+            logStreamName: 'ecs/api/0ld7a5k',
+            message: 'ERROR shutting down: pool closed'
+          }
+        ]
+        return {
+          events: lines.filter(
+            l =>
+              (!input.filterPattern || l.message.includes(input.filterPattern)) &&
+              (!input.logStreamNames || input.logStreamNames.includes(l.logStreamName))
+          )
+        }
+      })
+    const i = inputs()
+    const result = freshResult(i)
+    await verify(i, w.deps, result)
+    expect(flat(result).checks.at(-1)).toEqual({
+      name: 'recent ERROR logs',
+      status: 'pass',
+      detail:
+        "no ERROR lines in the 2 log streams of the service's running tasks in /ecs/babyshield-backend in the last 10 minutes; 1 more in other streams of the group (older tasks, other services), not counted"
+    })
+    expect(flat(result).logs?.lines).toEqual([
+      '09:59:00 [task t0] INFO ready',
+      '09:59:00 [other] ERROR shutting down: pool closed'
+    ])
+  })
+
   test('recent ERROR lines warn and are shown, without failing the step', async () => {
     const w = verifyWorld()
     w.logsMock.on(FilterLogEventsCommand, { filterPattern: 'ERROR' }).resolves({
       events: [
-        { timestamp: Date.parse('2026-11-26T09:59:00Z'), message: 'ERROR recall feed timeout' }
+        {
+          timestamp: Date.parse('2026-11-26T09:59:00Z'),
+          logStreamName: 'ecs/api/t0',
+          message: 'ERROR recall feed timeout'
+        }
       ]
     })
     const i = inputs()

@@ -83,6 +83,31 @@ describe('cancelledError', () => {
       'The step was cancelled (SIGTERM) before anything was changed.'
     ],
     [
+      'deploy during the bake',
+      'SIGINT',
+      {
+        mode: 'deploy',
+        previousTaskDefinitionArn: OLD,
+        taskDefinitionArn: NEW,
+        change: 'rolling-out',
+        bake: {
+          bakeMs: 300_000,
+          status: 'baking',
+          watchedMs: 130_000,
+          polls: 27,
+          errors: {
+            counted: true,
+            lines: 0,
+            taskMinutes: 4,
+            before: { lines: 0, tasks: 2, minutes: 10 },
+            last: []
+          },
+          failedTasks: 0
+        }
+      },
+      'The step was cancelled (SIGINT) during the bake, 2:10 into 5:00: the rollout had completed and was verified, and nothing was rolled back: api runs babyshield-backend-task:42 (it ran babyshield-backend-task:41 before this step). Run verify, or rollback to return to what ran before.'
+    ],
+    [
       'verify',
       'SIGTERM',
       { mode: 'verify', previousTaskDefinitionArn: OLD, taskDefinitionArn: OLD },

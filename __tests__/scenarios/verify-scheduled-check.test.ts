@@ -49,7 +49,11 @@ describe('verify as a workflow step', () => {
     const w = verifyWorld({ count: 3 })
     w.logsMock.on(FilterLogEventsCommand, { filterPattern: 'ERROR' }).resolves({
       events: [
-        { timestamp: Date.parse('2026-11-26T09:55:00Z'), message: 'ERROR retrying recall sync' }
+        {
+          timestamp: Date.parse('2026-11-26T09:55:00Z'),
+          logStreamName: 'ecs/api/t1',
+          message: 'ERROR retrying recall sync'
+        }
       ]
     })
     inputs()
@@ -86,7 +90,9 @@ describe('verify as a workflow step', () => {
     expect(text).toContain(
       '| ⚠️ | recent ERROR logs | 1 ERROR line in the 3 log streams of the service&#39;s running tasks in /ecs/babyshield-backend in the last 10 minutes; the last: ERROR retrying recall sync |'
     )
-    expect(text).toContain('### Recent logs: /ecs/babyshield-backend (1 ERROR lines)')
+    expect(text).toContain(
+      '### Recent logs: /ecs/babyshield-backend (1 ERROR lines in the running tasks)'
+    )
   })
 
   test('one drifted task among 120 fails the step, naming the task and the digest it runs', async () => {

@@ -67,12 +67,12 @@ describe('verifyRunning', () => {
     expect(ecs.tasks).toHaveBeenCalledWith(['t1', 't2'])
     expect(ecs.taskDefinition).toHaveBeenCalledWith(REV)
     const since = Date.parse('2026-11-26T10:00:00Z') - 10 * 60_000
-    // Only the service's own tasks' streams: another service sharing the group is not counted.
+    // ERRORs counted in the service's own tasks' streams: another service sharing the group is
+    // not counted; the excerpt is the group's, its lines marked.
     const streams = ['ecs/api/t1', 'ecs/api/t2']
     expect(logs.recent).toHaveBeenCalledWith({
       group: '/ecs/babyshield-backend',
       since,
-      streams,
       limit: 20
     })
     expect(logs.recent).toHaveBeenCalledWith({
@@ -82,10 +82,17 @@ describe('verifyRunning', () => {
       pattern: 'ERROR',
       limit: 1000
     })
+    expect(logs.recent).toHaveBeenCalledWith({
+      group: '/ecs/babyshield-backend',
+      since,
+      pattern: 'ERROR',
+      limit: 1000
+    })
     expect(verification.logs).toEqual({
       group: '/ecs/babyshield-backend',
-      lines: ['00:00:00 hello'],
-      errorCount: 1
+      lines: ['00:00:00 [other] hello'],
+      errorCount: 1,
+      marked: true
     })
   })
 

@@ -6,6 +6,8 @@ export interface LogLine {
   timestamp: number
   stream: string
   message: string
+  /** CloudWatch's id of the event: the same line read twice has the same id. */
+  id?: string
 }
 
 export interface LogQuery {
@@ -13,6 +15,10 @@ export interface LogQuery {
   since: number
   /** Only these streams (at most 100). */
   streams?: string[]
+  /** Only streams whose name starts so (not with `streams`). */
+  streamPrefix?: string
+  /** Epoch ms; lines after it are left out. */
+  until?: number
   /** A CloudWatch filter pattern, e.g. `ERROR`. */
   pattern?: string
   /** Keep at most this many lines: the newest. */
@@ -34,6 +40,10 @@ export class Logs {
             logGroupName: query.group,
             startTime: query.since,
             ...(query.streams ? { logStreamNames: query.streams.slice(0, 100) } : {}),
+            ...(query.streamPrefix && !query.streams
+              ? { logStreamNamePrefix: query.streamPrefix }
+              : {}),
+            ...(query.until !== undefined ? { endTime: query.until } : {}),
             ...(query.pattern ? { filterPattern: query.pattern } : {}),
             ...(nextToken ? { nextToken } : {})
           })
@@ -43,7 +53,8 @@ export class Logs {
         lines.push({
           timestamp: event.timestamp ?? 0,
           stream: event.logStreamName ?? '',
-          message: (event.message ?? '').replace(/\s+$/, '')
+          message: (event.message ?? '').replace(/\s+$/, ''),
+          ...(event.eventId ? { id: event.eventId } : {})
         })
       }
       nextToken = answer.nextToken

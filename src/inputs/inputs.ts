@@ -2,6 +2,7 @@
 // specs (name, default, parser), validated together, and handed on as one typed object.
 import * as core from '@actions/core'
 import { errorText, ReportedError } from '../errors.js'
+import { parseErrorPatterns } from '../bake/patterns.js'
 import { parseMigrationCommand } from '../migration/command.js'
 import {
   optional,
@@ -12,6 +13,7 @@ import {
   parseEnvironment,
   parseImage,
   parseLogGroup,
+  parseInteger,
   parseMode,
   parseName,
   parseNotes,
@@ -64,6 +66,11 @@ export interface Inputs {
   /** Undefined: the container whose image is replaced. */
   migrationContainer: string | undefined
   migrationTimeoutMinutes: number
+  /** How long the new revision is watched after its rollout completes; 0: not at all. */
+  bakeMinutes: number
+  bakeErrorPatterns: string[]
+  bakeErrorMin: number
+  bakeErrorRatio: number
 }
 
 export class InputError extends ReportedError {
@@ -157,6 +164,27 @@ export const INPUT_SPECS: { [K in keyof Inputs]: InputSpec<Inputs[K]> } = {
     default: '10',
     parse: v =>
       parseNumber('migration-timeout-minutes', v, { min: 0, max: 360, exclusiveMin: true })
+  },
+  bakeMinutes: {
+    name: 'bake-minutes',
+    default: '5',
+    parse: v => parseNumber('bake-minutes', v, { min: 0, max: 120 })
+  },
+  bakeErrorPatterns: {
+    name: 'bake-error-patterns',
+    default: 'ERROR',
+    untrimmed: true,
+    parse: parseErrorPatterns
+  },
+  bakeErrorMin: {
+    name: 'bake-error-min',
+    default: '5',
+    parse: v => parseInteger('bake-error-min', v, { min: 1, max: 100_000 })
+  },
+  bakeErrorRatio: {
+    name: 'bake-error-ratio',
+    default: '3',
+    parse: v => parseNumber('bake-error-ratio', v, { min: 1, max: 1000 })
   }
 }
 
@@ -190,7 +218,8 @@ function combinationProblems(inputs: Partial<Inputs>, raw: InputReader): string[
   const problems: string[] = [
     ...targetProblems(inputs),
     ...timeProblems(inputs),
-    ...migrationProblems(inputs, raw)
+    ...migrationProblems(inputs, raw),
+    ...bakeProblems(inputs)
   ]
   if (
     mode === 'rollback' &&
@@ -288,6 +317,44 @@ function migrationProblems(
         `migration-timeout-minutes '${migrationTimeoutMinutes}' (${Math.round(seconds * 10) / 10} s) leaves no time to watch a migration polled every ${pollSeconds} s (poll-seconds): expected at least two polls (${2 * pollSeconds} s)`
       )
     }
+  }
+  return problems
+}
+
+/** The shortest watch of a way back (the rollback after a failure), whatever timeout-minutes says. */
+export const WAY_BACK_MINUTES = 10
+
+/** The longest a GitHub Actions job runs; a step that outlasts it is killed, rollback or not. */
+const JOB_LIMIT_MINUTES = 360
+/** What the build, the push and the checks take besides the watches, at most. */
+const STEP_OVERHEAD_MINUTES = 20
+
+/**
+ * A bake must last at least two polls, and the rollout, the bake and a rollback after it must fit
+ * in one GitHub job: a regression found at the end of a bake must still be rolled back.
+ */
+function bakeProblems({
+  bakeMinutes,
+  timeoutMinutes,
+  pollSeconds,
+  wait
+}: Partial<Inputs>): string[] {
+  if (!bakeMinutes || timeoutMinutes === undefined || pollSeconds === undefined || wait === false) {
+    return []
+  }
+  const problems: string[] = []
+  const seconds = bakeMinutes * 60
+  if (seconds < 2 * pollSeconds) {
+    problems.push(
+      `bake-minutes '${bakeMinutes}' (${Math.round(seconds * 10) / 10} s) is shorter than two polls of ${pollSeconds} s (poll-seconds): expected 0 (no bake) or at least ${Math.ceil((2 * pollSeconds) / 6) / 10} minutes`
+    )
+  }
+  const wayBack = Math.max(timeoutMinutes, WAY_BACK_MINUTES)
+  const total = timeoutMinutes + bakeMinutes + wayBack + STEP_OVERHEAD_MINUTES
+  if (total > JOB_LIMIT_MINUTES) {
+    problems.push(
+      `bake-minutes '${bakeMinutes}' leaves no room to roll back: the rollout (timeout-minutes ${timeoutMinutes}), the bake and a rollback after it (${wayBack}) with the build would need ${total} minutes, and a GitHub job runs at most ${JOB_LIMIT_MINUTES}: give a shorter bake-minutes or timeout-minutes`
+    )
   }
   return problems
 }

@@ -234,6 +234,16 @@ export function parseNumber(name: string, value: string, range: Range): number {
   return number
 }
 
+export function parseInteger(name: string, value: string, range: Range): number {
+  const number = /^\d+$/.test(value) ? Number(value) : NaN
+  if (Number.isNaN(number) || number < range.min || number > range.max) {
+    throw new Error(
+      `${name} '${show(value)}' is not valid: expected a whole number from ${range.min} to ${range.max}`
+    )
+  }
+  return number
+}
+
 export function parseRollbackTo(target: string): RollbackTarget {
   if (target === 'previous') return { kind: 'previous' }
   const numeric = /^\d+$/.test(target)

@@ -1,7 +1,8 @@
 // What the stages after the build need from the inputs, built once: a stage receives its policy,
 // never the whole Inputs.
+import type { BakeRules } from '../bake/rules.js'
 import type { RecordSettings } from '../github/record.js'
-import type { Inputs } from './inputs.js'
+import { WAY_BACK_MINUTES, type Inputs } from './inputs.js'
 
 /** How what runs is checked: after a rollout, after a rollback, and in verify mode. */
 export interface CheckPolicy {
@@ -21,10 +22,9 @@ export interface RolloutPolicy extends CheckPolicy {
    * than WAY_BACK_MINUTES, so a rollback after a timeout can finish.
    */
   wayBackMs: number
+  /** What the bake after a completed rollout watches for; bakeMs 0: no bake. */
+  bake: BakeRules
 }
-
-/** The shortest watch of a way back, whatever timeout-minutes says. */
-export const WAY_BACK_MINUTES = 10
 
 export function checkPolicy(inputs: Inputs): CheckPolicy {
   return {
@@ -40,7 +40,13 @@ export function rolloutPolicy(inputs: Inputs): RolloutPolicy {
     timeoutMs: inputs.timeoutMinutes * 60_000,
     pollMs: inputs.pollSeconds * 1000,
     rollbackOnFailure: inputs.rollbackOnFailure,
-    wayBackMs: Math.max(inputs.timeoutMinutes, WAY_BACK_MINUTES) * 60_000
+    wayBackMs: Math.max(inputs.timeoutMinutes, WAY_BACK_MINUTES) * 60_000,
+    bake: {
+      bakeMs: inputs.mode === 'deploy' && inputs.wait ? inputs.bakeMinutes * 60_000 : 0,
+      patterns: inputs.bakeErrorPatterns,
+      minErrors: inputs.bakeErrorMin,
+      ratio: inputs.bakeErrorRatio
+    }
   }
 }
 

@@ -16,6 +16,8 @@ import { registerRevision } from '../revision/register.js'
 import { strategyOf } from '../rollout/service-deployments.js'
 import { settleBeforeDeploy } from '../rollout/settle.js'
 import { deregisterUnused } from '../rollout/start.js'
+import { minutesSeconds, type Baseline } from '../bake/rules.js'
+import { logTarget, readBaseline } from '../bake/signals.js'
 import type { MigrationPlan } from '../migration/plan.js'
 import { buildAndPush, planImage, type ImagePlan, type Pushed } from './image.js'
 import { migrateFirst, planMigration, planMigrationOnly } from './migrate.js'
@@ -28,6 +30,8 @@ interface Plan extends ImagePlan {
   states: ServiceState[]
   /** The migration to run before any service is updated, when migration-command is given. */
   migration: MigrationPlan | undefined
+  /** Each service's error lines before the deploy, for the bake (none without a bake). */
+  baselines: (Baseline | undefined)[]
 }
 
 const PLACEHOLDER_DIGEST = `sha256:${'0'.repeat(64)}`
@@ -98,7 +102,25 @@ async function preflight(inputs: Inputs, deps: Deps, result: RunResult): Promise
     )
   }
   const migration = planMigration(inputs, deps, states)
-  return { ...(await planImage(inputs, deps, repository)), states, migration }
+  const baselines = await baselinesOf(inputs, deps, states)
+  return { ...(await planImage(inputs, deps, repository)), states, migration, baselines }
+}
+
+/** The old revisions' error lines in the minutes before now, read once, before anything changes. */
+async function baselinesOf(
+  inputs: Inputs,
+  deps: Deps,
+  states: ServiceState[]
+): Promise<(Baseline | undefined)[]> {
+  const rules = rolloutPolicy(inputs).bake
+  if (rules.bakeMs <= 0 || inputs.dryRun) return states.map(() => undefined)
+  const baselines: Baseline[] = []
+  for (const state of states) {
+    const target = logTarget(state.current, state.containerName, inputs.logGroup)
+    const tasks = state.service.runningCount ?? state.service.desiredCount ?? 0
+    baselines.push(await readBaseline(deps, target, rules, tasks))
+  }
+  return baselines
 }
 
 function serviceAt(result: RunResult, i: number): ServiceResult {
@@ -155,7 +177,8 @@ async function registerAll(
       before: state.before,
       containerName: state.containerName,
       strategy: strategyOf(state.service),
-      registered: !shared
+      registered: !shared,
+      ...(plan.baselines[i] ? { baseline: plan.baselines[i] } : {})
     })
   }
   return units
@@ -210,5 +233,11 @@ function planOnly(inputs: Inputs, plan: Plan, result: RunResult): void {
   }
   const [first] = plan.states
   if (plan.migration && first) planMigrationOnly(plan.migration, first, result)
+  const bake = rolloutPolicy(inputs).bake
+  if (bake.bakeMs > 0) {
+    core.info(
+      `dry-run: after the rollout, would bake ${minutesSeconds(bake.bakeMs)}: the new tasks must keep running, their lines matching ${bake.patterns.join(' or ')} stay under ${bake.ratio}× the rate before the deploy (and ${bake.minErrors} lines)${inputs.healthCheckUrl ? `, and ${inputs.healthCheckUrl} answer 2xx` : ''}.`
+    )
+  }
   result.status = 'planned'
 }

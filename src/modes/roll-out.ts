@@ -2,6 +2,7 @@
 // revision, then watch and verify them together (unless wait is false). Several services are one
 // unit: when one cannot be updated, those already started go back.
 import * as core from '@actions/core'
+import type { Baseline } from '../bake/rules.js'
 import type { Deps } from '../deps.js'
 import { errorText } from '../errors.js'
 import type { RolloutPolicy } from '../inputs/policy.js'
@@ -24,6 +25,8 @@ export interface RollOut {
   strategy: Strategy
   /** The commit the revision was deployed from, when known: a rollback's GitHub record names it. */
   commit?: string
+  /** The old revision's error lines before the deploy, for the bake. */
+  baseline?: Baseline
   /**
    * This step registered the revision for this service: it is deregistered when no service took
    * it. False for a second service that shares the revision.
@@ -44,7 +47,10 @@ export async function rollOut(
   how: RollOutHow
 ): Promise<void> {
   // A rollback that fails is reported as it is; rolling it back in turn would hide what happened.
-  const watching = how.what === 'rollback' ? { ...policy, rollbackOnFailure: false } : policy
+  const watching =
+    how.what === 'rollback'
+      ? { ...policy, rollbackOnFailure: false, bake: { ...policy.bake, bakeMs: 0 } }
+      : policy
   const started: Supervised[] = []
   for (const [i, unit] of units.entries()) {
     const { result, attempted, before } = unit
@@ -82,6 +88,7 @@ export async function rollOut(
     result.change = 'rolling-out'
     runs(result, attempted)
     started.push({
+      ...(unit.baseline ? { baseline: unit.baseline } : {}),
       result,
       rollout: {
         service,

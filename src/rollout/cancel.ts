@@ -1,6 +1,7 @@
 // A cancelled workflow stops the action with a signal (the runner sends SIGINT, then SIGTERM).
 // The step must still say what it leaves behind: which revision the service was being moved
 // to and what it ran before, because ECS goes on with a started deployment on its own.
+import { minutesSeconds } from '../bake/rules.js'
 import { shortArn } from '../names.js'
 import type { RunResult, ServiceResult } from '../result.js'
 
@@ -19,6 +20,15 @@ export function cancelledError(signal: CancelSignal, result: RunResult): string 
       s => `${s.service} runs ${shortArn(s.previousTaskDefinitionArn)}`
     )
     return `${cancelled} while the migration task ${shortArn(migration.taskArn)} was running: ${migration.cancelled ?? 'it was not stopped'}. No service was updated: ${runs.join(', ')}; the revision${result.services.length > 1 ? 's' : ''} this step registered ${result.services.length > 1 ? 'are' : 'is'} left registered, unused. The migration may have changed the database before it stopped: check it before you run it again.`
+  }
+  const baking = result.services.filter(s => s.bake?.status === 'baking')
+  if (baking.length > 0) {
+    const each = result.services.map(
+      s =>
+        `${s.service} runs ${shortArn(s.taskDefinitionArn)} (it ran ${shortArn(s.previousTaskDefinitionArn)} before this step)`
+    )
+    const elapsed = baking[0]?.bake?.watchedMs ?? 0
+    return `${cancelled} during the bake, ${minutesSeconds(elapsed)} into ${minutesSeconds(baking[0]?.bake?.bakeMs ?? 0)}: the rollout had completed and was verified, and nothing was rolled back: ${each.join('; ')}. Run verify, or rollback to return to what ran before.`
   }
   const [only, ...others] = result.services
   if (only && others.length === 0) return `${cancelled}${serviceState(result, only)}`

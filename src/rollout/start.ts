@@ -1,6 +1,7 @@
 // Pointing the service at a revision. UpdateService can be applied while its answer is lost (a
 // dropped connection on the last attempt), so a failed call is judged by what the service shows,
 // never assumed to have changed nothing.
+import type { Baseline } from '../bake/rules.js'
 import * as core from '@actions/core'
 import type { Service } from '@aws-sdk/client-ecs'
 import type { Deps } from '../deps.js'
@@ -33,6 +34,8 @@ export interface StartedRollout {
 export interface Supervised {
   result: ServiceResult
   rollout: StartedRollout
+  /** The old revision's error lines before the deploy, read for the bake. */
+  baseline?: Baseline
 }
 
 export type ServiceUpdate =

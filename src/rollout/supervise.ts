@@ -7,6 +7,7 @@ import { shortArn } from '../names.js'
 import type { ServiceResult } from '../result.js'
 import { allPassed, failedChecks, reportChecks } from '../verify/checks.js'
 import { verifyRunning } from '../verify/running.js'
+import { bakeAll } from '../bake/bake.js'
 import { recover } from './recovery.js'
 import type { StartedRollout, Supervised } from './start.js'
 import { clockTime, labelOf, watchStarted } from './watch.js'
@@ -97,4 +98,28 @@ export async function superviseRollouts(
     }
   }
   if (unverified.length > 0) throw new Error(unverified.join(' '))
+
+  if (policy.bake.bakeMs <= 0) return
+  const regression = await core.group(many ? 'Bake the new revisions' : 'Bake', () =>
+    bakeAll(
+      deps,
+      policy,
+      units.map((unit, i) => ({
+        result: unit.result,
+        rollout: unit.rollout,
+        baseline: unit.baseline,
+        since: watched[i]?.startedAt ?? deps.clock.now()
+      }))
+    )
+  )
+  if (!regression) return
+  // A release that regressed is a failed rollout: every service goes back, verified.
+  await recover(
+    deps,
+    policy,
+    units,
+    watched.map((w, i) =>
+      i === regression.index ? { ...w, outcome: { kind: 'failed', reason: regression.reason } } : w
+    )
+  )
 }

@@ -66,7 +66,7 @@ export async function checkHealth(
   const attempts: HealthAttempt[] = []
   for (;;) {
     const remaining = policy.budgetMs - (clock.now() - started)
-    const attempt = await ask(url, fetcher, Math.min(policy.attemptTimeoutMs, remaining))
+    const attempt = await askOnce(url, fetcher, Math.min(policy.attemptTimeoutMs, remaining))
     attempts.push(attempt)
     if (isHealthy(attempt) || attempts.length >= policy.attempts) break
     const delay = backoffDelay(attempts.length, policy)
@@ -77,7 +77,12 @@ export async function checkHealth(
   return healthCheck(url, attempts, clock.now() - started)
 }
 
-async function ask(url: string, fetcher: Fetch, timeoutMs: number): Promise<HealthAttempt> {
+/** One GET of the URL: its status, or why there was none. Never throws. */
+export async function askOnce(
+  url: string,
+  fetcher: Fetch,
+  timeoutMs: number
+): Promise<HealthAttempt> {
   try {
     const response = await fetcher(url, { signal: AbortSignal.timeout(Math.max(timeoutMs, 1)) })
     // The body is not needed; dropping it frees the connection.

@@ -25,6 +25,17 @@ export function awslogsGroup(
   return config?.logDriver === 'awslogs' ? config.options?.['awslogs-group'] : undefined
 }
 
+/**
+ * The running tasks' streams among a group's lines: their lines are marked with their task, the
+ * others (older tasks, other services sharing the group) with `[other]`, and the ERROR lines of
+ * the others are counted apart.
+ */
+export interface Ours {
+  streams: Set<string>
+  /** ERROR lines of the group outside those streams, in the same minutes. */
+  otherErrors: number
+}
+
 /** The excerpt and its check from the group's recent lines and its recent ERROR lines. Pure. */
 export function logFindings(
   group: string,
@@ -32,7 +43,8 @@ export function logFindings(
   recent: LogLine[],
   errors: LogLine[],
   /** The streams read, when not the whole group. */
-  streams?: number
+  streams?: number,
+  ours?: Ours
 ): { check: Check; logs: LogExcerpt } {
   const count = errors.length >= COUNTED_ERRORS ? `at least ${errors.length}` : `${errors.length}`
   const where =
@@ -41,16 +53,24 @@ export function logFindings(
       : `the ${streams} log stream${streams === 1 ? '' : 's'} of the service's running tasks in ${group}`
   const window = `${where} in the last ${sinceMinutes} minutes`
   const quoted = errors.slice(-QUOTED_ERRORS).map(e => oneLine(e.message, 200))
+  const others = ours?.otherErrors
+    ? `; ${ours.otherErrors >= COUNTED_ERRORS ? `at least ${ours.otherErrors}` : ours.otherErrors} more in other streams of the group (older tasks, other services), not counted`
+    : ''
   return {
     check: {
       name: 'recent ERROR logs',
       status: errors.length === 0 ? 'pass' : 'warn',
       detail:
         errors.length === 0
-          ? `no ERROR lines in ${window}`
-          : `${count} ERROR ${errors.length === 1 ? 'line' : 'lines'} in ${window}; the last: ${quoted.join(' | ')}`
+          ? `no ERROR lines in ${window}${others}`
+          : `${count} ERROR ${errors.length === 1 ? 'line' : 'lines'} in ${window}; the last: ${quoted.join(' | ')}${others}`
     },
-    logs: { group, lines: recent.map(logLine), errorCount: errors.length }
+    logs: {
+      group,
+      lines: recent.map(line => logLine(line, ours)),
+      errorCount: errors.length,
+      ...(ours ? { marked: true } : {})
+    }
   }
 }
 
@@ -117,20 +137,27 @@ export async function recentLogs(
       .flatMap(task => logStreams(taskDefinition, task, policy.logGroup))
       .filter(stream => stream.group === inGroup)
       .map(stream => stream.stream)
-    // Without stream names (no awslogs-stream-prefix, or no task), the whole group is read.
-    const only = streams.length > 0 ? { streams } : {}
     const since = deps.clock.now() - policy.logsSinceMinutes * 60_000
-    const [recent, errors] = await Promise.all([
-      deps.logs.recent({ group, since, ...only, limit: EXCERPT_LINES }),
-      deps.logs.recent({ group, since, ...only, pattern: 'ERROR', limit: COUNTED_ERRORS })
+    if (streams.length === 0) {
+      // Without stream names (no awslogs-stream-prefix, or no task), the whole group is read.
+      const [recent, errors] = await Promise.all([
+        deps.logs.recent({ group, since, limit: EXCERPT_LINES }),
+        deps.logs.recent({ group, since, pattern: 'ERROR', limit: COUNTED_ERRORS })
+      ])
+      return logFindings(group, policy.logsSinceMinutes, recent, errors)
+    }
+    // The excerpt is the group's; the running tasks' lines are marked and their ERRORs counted.
+    const [recent, errors, everyError] = await Promise.all([
+      deps.logs.recent({ group, since, limit: EXCERPT_LINES }),
+      deps.logs.recent({ group, since, streams, pattern: 'ERROR', limit: COUNTED_ERRORS }),
+      deps.logs.recent({ group, since, pattern: 'ERROR', limit: COUNTED_ERRORS })
     ])
-    return logFindings(
-      group,
-      policy.logsSinceMinutes,
-      recent,
-      errors,
-      streams.length > 0 ? streams.length : undefined
-    )
+    const ours = new Set(streams)
+    const otherErrors = everyError.filter(line => !ours.has(line.stream)).length
+    return logFindings(group, policy.logsSinceMinutes, recent, errors, streams.length, {
+      streams: ours,
+      otherErrors
+    })
   } catch (error) {
     return {
       check: {
@@ -147,6 +174,11 @@ function oneLine(text: string, max: number): string {
   return line.length > max ? `${line.slice(0, max - 1)}…` : line
 }
 
-function logLine(line: LogLine): string {
-  return `${new Date(line.timestamp).toISOString().slice(11, 19)} ${line.message}`
+function logLine(line: LogLine, ours: Ours | undefined): string {
+  const time = new Date(line.timestamp).toISOString().slice(11, 19)
+  if (!ours) return `${time} ${line.message}`
+  const from = ours.streams.has(line.stream)
+    ? `task ${(line.stream.split('/').pop() ?? '').slice(0, 8)}`
+    : 'other'
+  return `${time} [${from}] ${line.message}`
 }

@@ -85,8 +85,8 @@ async function main(): Promise<number> {
     console.log(`    image ${seeded.seedImage.reference}`)
 
     const deploy = await step(
-      '1/3  deploy: build, push, pin the digest, roll out, verify',
-      ACTION_INPUTS,
+      '1/3  deploy: build, push, pin the digest, roll out, verify, bake 15 s',
+      { ...ACTION_INPUTS, 'bake-minutes': '0.25', 'health-check-url': healthUrl(SERVICE) },
       workspace
     )
     if (deploy.exitCode !== 0) failures.push('deploy')

@@ -163,11 +163,17 @@ export class LayerServer {
     }
     const health = /^GET \/_stack\/app\/([^/]+)\/health$/.exec(route)
     if (health) {
-      const running = this.ecs.runningTasks(decodeURIComponent(health[1]!))
+      const name = decodeURIComponent(health[1]!)
+      const running = this.ecs.runningTasks(name)
       const digests = [
         ...new Set(running.flatMap(t => (t.containers ?? []).map(c => c.imageDigest)))
       ]
-      return json(running.length > 0 ? 200 : 503, { running: running.length, digests })
+      const unhealthy = this.ecs.unhealthy(name)
+      return json(running.length > 0 && !unhealthy ? 200 : 503, {
+        running: running.length,
+        digests,
+        ...(unhealthy ? { error: 'scripted: unhealthy after steady' } : {})
+      })
     }
     return json(404, { message: `no such control route: ${route}` })
   }

@@ -39,7 +39,14 @@ export async function queryApi(service: string, params: Record<string, string>):
 }
 
 // The layer's control API (see test/e2e/README.md).
-export type Outcome = 'success' | 'crashloop' | 'circuit-breaker' | 'stuck' | 'bake-rollback'
+export type Outcome =
+  | 'success'
+  | 'crashloop'
+  | 'circuit-breaker'
+  | 'stuck'
+  | 'bake-rollback'
+  | 'errors-after-steady'
+  | 'unhealthy-after-steady'
 
 export interface NextRollout {
   outcome: Outcome
@@ -50,6 +57,8 @@ export interface NextRollout {
   logLines?: string[]
   failureThreshold?: number
   errorLogLine?: string
+  afterSteps?: number
+  errorSteps?: number
 }
 
 /** How the next one-off task (RunTask) goes; see test/e2e/layer/ecs/one-off.ts. */

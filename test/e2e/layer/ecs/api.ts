@@ -409,6 +409,7 @@ export class EcsLayer {
         )
         service.deployments.unshift(next)
         service.saidUnableToStart = false
+        service.unhealthy = false
         this.log(
           `${service.name}: new deployment ${next.deployment.id} (${next.script.outcome}) of ${next.deployment.taskDefinition}`
         )
@@ -644,6 +645,11 @@ export class EcsLayer {
       })),
       oneOffTasks: this.oneOff.status()
     }
+  }
+
+  /** Whether a service of this name was scripted to turn unhealthy (for the stand-in health URL). */
+  unhealthy(serviceName: string): boolean {
+    return [...this.services.values()].some(s => s.name === serviceName && s.unhealthy === true)
   }
 
   /** Running tasks of services with this name (for the stand-in health URL). */

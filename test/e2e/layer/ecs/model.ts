@@ -18,7 +18,9 @@ export const OUTCOMES = [
   'crashloop',
   'circuit-breaker',
   'stuck',
-  'bake-rollback'
+  'bake-rollback',
+  'errors-after-steady',
+  'unhealthy-after-steady'
 ] as const
 export type Outcome = (typeof OUTCOMES)[number]
 
@@ -39,6 +41,10 @@ export interface RolloutScript {
   failureThreshold?: number
   /** Running tasks of this rollout also log this line (e.g. an ERROR for verify to count). */
   errorLogLine?: string
+  /** errors-after-steady / unhealthy-after-steady: steps after COMPLETED until the trouble (default 4). */
+  afterSteps?: number
+  /** errors-after-steady: steps during which the tasks log `logLines` (default 3). */
+  errorSteps?: number
 }
 
 export interface SimDeployment {
@@ -48,6 +54,8 @@ export interface SimDeployment {
   taskDefinition: TaskDefinition
   /** The service deployment it belongs to (a circuit breaker's rollback shares the failed one's). */
   serviceDeployment: SimServiceDeployment
+  /** Steps since it COMPLETED, for the outcomes that go bad after steady. */
+  stepsSinceCompleted?: number
 }
 
 /**
@@ -102,6 +110,8 @@ export interface SimService {
   deploymentController: { type: string }
   /** Newest first. */
   serviceDeployments: SimServiceDeployment[]
+  /** The stand-in health URL answers 503 (unhealthy-after-steady), until the next deployment. */
+  unhealthy?: boolean
 }
 
 export const DEFAULT_DEPLOYMENT_CONFIGURATION: DeploymentConfiguration = {

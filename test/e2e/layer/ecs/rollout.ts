@@ -4,6 +4,7 @@
 // tasks that crash, a circuit breaker that fails and rolls back, a rollout that never ends.
 import { randomUUID } from 'node:crypto'
 import type { ContainerDefinition, Task } from '@aws-sdk/client-ecs'
+import { afterSteady } from './after-steady.js'
 import { blueGreenStep } from './blue-green.js'
 import {
   isLive,
@@ -335,6 +336,7 @@ async function healthyStep(
     complete(service, primary, now)
     return true
   }
+  await afterSteady(service, primary, fx, d => definitionOf(d, crashingContainer(d)))
   return false
 }
 

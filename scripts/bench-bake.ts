@@ -1,0 +1,144 @@
+// Benchmark, not a test: how soon the bake decides once a release goes bad after ECS called it
+// steady. Each run deploys to the scripted ECS of the scenario tests on virtual time (poll 5 s,
+// bake 5 min): a burst of ERROR lines becomes readable in the new tasks' streams, or the health
+// URL starts answering 503, at a random second of the bake. It prints the seconds from that
+// moment to the decision (the rollback's UpdateService). No assertions: the figures are for the
+// README.
+//
+//   npm run bench:bake            (RUNS=200 by default)
+import { deploy } from '../src/modes/deploy.js'
+import {
+  digestOf,
+  FakeEcs,
+  freshRun,
+  inputsFor,
+  SERVICE,
+  settled,
+  withImageInEcr,
+  type TimedLog
+} from '../__tests__/helpers/scripted-ecs.js'
+
+const RUNS = Number(process.env.RUNS ?? 200)
+const POLL_SECONDS = 5
+const BAKE_MINUTES = 5
+/** The rollout of the scripted ECS completes 20 s after the update; the bake follows. */
+const ROLLOUT_SECONDS = 20
+
+/** A small seeded generator (mulberry32), so every run prints the same figures. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN
+}
+
+async function quietly<T>(work: () => Promise<T>): Promise<T> {
+  const write = process.stdout.write.bind(process.stdout)
+  process.stdout.write = () => true
+  try {
+    return await work()
+  } finally {
+    process.stdout.write = write
+  }
+}
+
+interface Outcome {
+  /** Seconds from the trouble becoming visible to the rollback's UpdateService; undefined: missed. */
+  lag: number | undefined
+}
+
+/** One deploy whose new tasks log 12 ERROR lines at `at` seconds (readable from then on). */
+async function errorBurst(at: number): Promise<Outcome> {
+  const burst: TimedLog[] = Array.from({ length: 12 }, (_, i) => ({
+    at,
+    task: `update-1-${i % 2}`,
+    message: `ERROR KeyError: recall_severity #${i}`
+  }))
+  const ecs = withImageInEcr(new FakeEcs(settled(SERVICE, { timedLogs: burst })))
+  await runDeploy(ecs, {})
+  const rollback = ecs.updatedAt[1]
+  return { lag: rollback === undefined ? undefined : rollback - at }
+}
+
+/** One deploy whose health URL answers 503 from `at` seconds on. */
+async function healthTurns(at: number): Promise<Outcome & { firstBad?: number }> {
+  const ecs = withImageInEcr(new FakeEcs(settled(SERVICE)))
+  let firstBad: number | undefined
+  const fetchBefore = globalThis.fetch
+  globalThis.fetch = (() => {
+    const bad = ecs.clock.seconds >= at
+    if (bad) firstBad ??= ecs.clock.seconds
+    return Promise.resolve(new Response(null, { status: bad ? 503 : 200 }))
+  })
+  try {
+    await runDeploy(ecs, { 'health-check-url': 'https://api.babyshield.example/healthz' })
+  } finally {
+    globalThis.fetch = fetchBefore
+  }
+  const rollback = ecs.updatedAt[1]
+  return {
+    lag: rollback === undefined ? undefined : rollback - at,
+    ...(firstBad !== undefined ? { firstBad: (rollback ?? NaN) - firstBad } : {})
+  }
+}
+
+async function runDeploy(ecs: FakeEcs, values: Record<string, string>): Promise<void> {
+  const inputs = inputsFor({
+    image: digestOf(13),
+    'bake-minutes': String(BAKE_MINUTES),
+    'poll-seconds': String(POLL_SECONDS),
+    ...values
+  })
+  await quietly(() => deploy(inputs, ecs.deps, freshRun()).catch(() => undefined))
+}
+
+function row(name: string, lags: (number | undefined)[]): string {
+  const caught = lags.filter((l): l is number => l !== undefined)
+  const within = caught.filter(l => l <= POLL_SECONDS).length
+  return `| ${name.padEnd(58)} | ${`${caught.length}/${lags.length}`.padStart(7)} | ${percentile(caught, 50).toFixed(1).padStart(5)} | ${percentile(caught, 95).toFixed(1).padStart(5)} | ${Math.max(
+    ...caught
+  )
+    .toFixed(1)
+    .padStart(5)} | ${`${within}/${caught.length}`.padStart(13)} |`
+}
+
+async function main(): Promise<void> {
+  const random = seeded(12)
+  const start = ROLLOUT_SECONDS + 10
+  const span = BAKE_MINUTES * 60 - 30
+  const bursts: (number | undefined)[] = []
+  const health: (number | undefined)[] = []
+  const healthFromFirstBad: (number | undefined)[] = []
+  for (let i = 0; i < RUNS; i++) {
+    // Any second of the bake, with any phase against the polls.
+    const at = Math.round((start + random() * span) * 10) / 10
+    bursts.push((await errorBurst(at)).lag)
+    const turned = await healthTurns(at)
+    health.push(turned.lag)
+    healthFromFirstBad.push(turned.firstBad)
+  }
+  console.log(
+    `Bake decisions: ${RUNS} runs each, poll ${POLL_SECONDS} s, bake ${BAKE_MINUTES} min, the trouble at a random second of the bake (virtual time).\n`
+  )
+  console.log(
+    `| ${'what went bad, measured from'.padEnd(58)} | caught  |   p50 |   p95 |   max | within 1 poll |`
+  )
+  console.log(`|${'-'.repeat(60)}|---------|-------|-------|-------|---------------|`)
+  console.log(row('12 ERROR lines in the new tasks, from readable', bursts))
+  console.log(row('health URL answers 503, from the first 503 it would give', health))
+  console.log(row('health URL answers 503, from the first 503 answer seen', healthFromFirstBad))
+  console.log(
+    '\nSeconds to the decision (the rollback is started at once). Without a bake, as with the other tools, none of these is caught: the deploy has already reported success.'
+  )
+}
+
+await main()
