@@ -1,7 +1,8 @@
-import { readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
 import { parse } from 'yaml'
+import { anchorOf, brokenLinks } from '../scripts/doc-links.js'
 import { inputsOf, pinProblems, usesProblems, type KnownInputs } from '../scripts/lint-workflows.js'
 import {
   cell,
@@ -111,4 +112,46 @@ describe('the usage examples', () => {
       expect(pinProblems('README.md', block)).toEqual([])
     }
   )
+})
+
+describe('the links between the README and docs/', () => {
+  test('every relative link leads to a file that exists and to a heading it has', () => {
+    const paths = ['README.md', ...readdirSync(join(ROOT, 'docs')).map(name => `docs/${name}`)]
+    const files = new Map(paths.filter(p => p.endsWith('.md')).map(p => [p, read(p)]))
+    expect(files.size).toBeGreaterThanOrEqual(4)
+    expect(brokenLinks(files, path => existsSync(join(ROOT, path)))).toEqual([])
+  })
+
+  test('the README links each file moved to docs/', () => {
+    const readme = read('README.md')
+    for (const file of ['docs/errors.md', 'docs/reliability.md', 'docs/benchmarks.md']) {
+      expect(readme).toContain(`](${file})`)
+    }
+  })
+
+  test('a link to a missing file, a missing heading or a renamed one is found', () => {
+    const files = new Map([
+      [
+        'README.md',
+        '# Top\n\n## The bake: watching after steady\n\nSee [a](docs/x.md#the-rollout-watch), [b](#the-bake-watching-after-steady), [c](#the-bake), [d](docs/gone.md), [e](https://example.com/#nothing), [f](SECURITY.md)\n'
+      ],
+      [
+        'docs/x.md',
+        '# X\n\n## The rollout watch\n\n[back](../README.md#top) [bad](../README.md#bottom)\n```\n[not a link](#inside-code)\n```\n'
+      ]
+    ])
+    expect(brokenLinks(files, path => path === 'SECURITY.md')).toEqual([
+      'README.md: [c](#the-bake): README.md has no heading #the-bake',
+      'README.md: [d](docs/gone.md) points at docs/gone.md, which does not exist',
+      'docs/x.md: [bad](../README.md#bottom): README.md has no heading #bottom'
+    ])
+  })
+
+  test('anchors are made as GitHub makes them', () => {
+    expect(anchorOf('The bake: watching after steady')).toBe('the-bake-watching-after-steady')
+    expect(anchorOf('From another repository: the reusable workflow')).toBe(
+      'from-another-repository-the-reusable-workflow'
+    )
+    expect(anchorOf('`npm run bench:bake`')).toBe('npm-run-benchbake')
+  })
 })

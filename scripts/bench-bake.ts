@@ -74,11 +74,11 @@ async function healthTurns(at: number): Promise<Outcome & { firstBad?: number }>
   const ecs = withImageInEcr(new FakeEcs(settled(SERVICE)))
   let firstBad: number | undefined
   const fetchBefore = globalThis.fetch
-  globalThis.fetch = (() => {
+  globalThis.fetch = () => {
     const bad = ecs.clock.seconds >= at
     if (bad) firstBad ??= ecs.clock.seconds
     return Promise.resolve(new Response(null, { status: bad ? 503 : 200 }))
-  })
+  }
   try {
     await runDeploy(ecs, { 'health-check-url': 'https://api.babyshield.example/healthz' })
   } finally {

@@ -5,7 +5,12 @@
 //   npm run bench:rollout            (RUNS=200 by default; RUNS=50 npm run bench:rollout)
 //
 // The other tools are the AWS SDK's real `waitUntilServicesStable` (@aws-sdk/client-ecs), run
-// against a fake ECS client whose answers follow the simulated clock. Its sleep is virtual:
+// against a fake ECS client whose answers follow the simulated clock, with the settings each tool
+// passes: aws-actions/amazon-ecs-deploy-task-definition v2.6.3 (minDelay 15 s, maxDelay its
+// `wait-max-delay-seconds` or the waiter's 600 s, maxWaitTime `wait-for-minutes`, 30 by default;
+// after the waiter, one DescribeServices that fails the step when its deployment is gone or
+// FAILED — a circuit-breaker rollback) and ecspresso (maxDelay 15 s, its 10-minute default
+// timeout; its progress display's own DescribeServices every 10 s is not counted). Its sleep is virtual:
 // while it runs, global setTimeout and Date.now are replaced by a scheduler that jumps to the
 // next timer, and Math.random is seeded, so its jittered backoff runs exactly as it would.
 import {
@@ -29,7 +34,10 @@ import { watchRollout, watchRollouts } from '../src/rollout/watch.js'
 const RUNS = Number(process.env.RUNS ?? 200)
 const POLL_SECONDS = 5
 const OUR_TIMEOUT_MINUTES = 15
-const WAITER_MAX_WAIT_SECONDS = 30 * 60
+/** The official action's default `wait-for-minutes`. */
+const OFFICIAL_MAX_WAIT_SECONDS = 30 * 60
+/** ecspresso's default `timeout`. */
+const ECSPRESSO_MAX_WAIT_SECONDS = 10 * 60
 /** Spread of the moment the watch starts relative to ECS's events, so poll phase varies. */
 const PHASE_SPREAD_SECONDS = 10
 /** Assumed time ECS's circuit breaker needs to finish its rollback once it trips. */
@@ -392,7 +400,14 @@ async function ours(timeline: Timeline, phase: number): Promise<Run> {
 async function sdkWaiter(
   timeline: Timeline,
   phase: number,
-  options: { minDelay: number; maxDelay?: number }
+  options: {
+    minDelay: number
+    maxDelay?: number
+    maxWaitSeconds: number
+    /** Like the official action since v2.6.2: once stable, read the service once more and
+     * fail when our deployment is gone (rolled back) or FAILED. */
+    checkDeployment?: boolean
+  }
 ): Promise<Run> {
   const counts: Counts = { DescribeServices: 0, other: 0 }
   const timers: { at: number; seq: number; fire: () => void }[] = []
@@ -408,11 +423,19 @@ async function sdkWaiter(
   try {
     const client = fakeEcsClient(timeline, phase, () => now, counts) as unknown as ECSClient
     let outcome: Run['verdict'] | undefined
+    const { minDelay, maxDelay, maxWaitSeconds, checkDeployment } = options
     void waitUntilServicesStable(
-      { client, maxWaitTime: WAITER_MAX_WAIT_SECONDS, ...options },
+      { client, minDelay, maxWaitTime: maxWaitSeconds, ...(maxDelay ? { maxDelay } : {}) },
       { cluster: CLUSTER, services: [SERVICE] }
     ).then(
-      () => (outcome = 'success'),
+      async () => {
+        if (!checkDeployment) return (outcome = 'success')
+        const answer = (await client.send(
+          new DescribeServicesCommand({ cluster: CLUSTER, services: [SERVICE] })
+        )) as { services?: Service[] }
+        const ours = answer.services?.[0]?.deployments?.find(d => d.id === OURS)
+        outcome = !ours || ours.rolloutState === 'FAILED' ? 'failure' : 'success'
+      },
       (error: unknown) =>
         (outcome = error instanceof Error && error.name === 'TimeoutError' ? 'timeout' : 'failure')
     )
@@ -435,14 +458,33 @@ async function sdkWaiter(
 const TOOLS: { name: string; run: (timeline: Timeline, phase: number) => Promise<Run> }[] = [
   { name: `ours (poll ${POLL_SECONDS} s)`, run: ours },
   {
-    name: 'official action (SDK waiter, min 15 s, max 600 s)',
-    // aws-actions/amazon-ecs-deploy-task-definition passes minDelay 15 and maxWaitTime only;
-    // the ECS waiter's own default maxDelay (600 s) applies.
-    run: (timeline, phase) => sdkWaiter(timeline, phase, { minDelay: 15 })
+    name: 'official v2.6.3, defaults (waiter 15–600 s, 30 min)',
+    // Without wait-max-delay-seconds the ECS waiter's own maxDelay (600 s) applies.
+    run: (timeline, phase) =>
+      sdkWaiter(timeline, phase, {
+        minDelay: 15,
+        maxWaitSeconds: OFFICIAL_MAX_WAIT_SECONDS,
+        checkDeployment: true
+      })
   },
   {
-    name: 'ecspresso-style (SDK waiter, max 15 s)',
-    run: (timeline, phase) => sdkWaiter(timeline, phase, { minDelay: 15, maxDelay: 15 })
+    name: 'official v2.6.3, wait-max-delay-seconds: 15',
+    run: (timeline, phase) =>
+      sdkWaiter(timeline, phase, {
+        minDelay: 15,
+        maxDelay: 15,
+        maxWaitSeconds: OFFICIAL_MAX_WAIT_SECONDS,
+        checkDeployment: true
+      })
+  },
+  {
+    name: 'ecspresso (waiter max 15 s, 10 min)',
+    run: (timeline, phase) =>
+      sdkWaiter(timeline, phase, {
+        minDelay: 15,
+        maxDelay: 15,
+        maxWaitSeconds: ECSPRESSO_MAX_WAIT_SECONDS
+      })
   }
 ]
 
@@ -732,7 +774,7 @@ function printTargets(rows: Row[], timelines: Timeline[]): void {
   const tripped = mine.find(r => r.timeline === 'circuit-breaker rollback')
   if (tripped) {
     console.log(
-      `- circuit-breaker rollback: ours reports it within ${fmt(tripped.lagP95 + BREAKER_ROLLBACK_SECONDS)} s (p95) of ECS marking the rollout FAILED, ${fmt(-tripped.lagP95)} s before ECS's rollback completes; the SDK waiters report success once it has — ${mark(tripped.lagP95 + BREAKER_ROLLBACK_SECONDS <= POLL_SECONDS)}`
+      `- circuit-breaker rollback: ours reports it within ${fmt(tripped.lagP95 + BREAKER_ROLLBACK_SECONDS)} s (p95) of ECS marking the rollout FAILED, ${fmt(-tripped.lagP95)} s before ECS's rollback completes; the waiters answer only once it has (the official action then fails, ecspresso reports success) — ${mark(tripped.lagP95 + BREAKER_ROLLBACK_SECONDS <= POLL_SECONDS)}`
     )
   }
   for (const r of mine) {

@@ -34,7 +34,7 @@ export function createDeps(
   cluster: string,
   env: NodeJS.ProcessEnv = process.env
 ): Deps {
-  const clients = createClients(region)
+  const clients = createClients(region, env)
   return {
     ecr: new Ecr(clients.ecr),
     ecs: new Ecs(clients.ecs, cluster),

@@ -94,6 +94,11 @@ async function readConfig(dir: string): Promise<Record<string, unknown>> {
   }
 }
 
+/** The state through which the post step finds a private config the main step did not remove. */
+export const DOCKER_CONFIG_STATE = 'docker-config'
+/** The name every private config directory starts with. */
+export const DOCKER_CONFIG_PREFIX = 'deploy-action-docker-'
+
 /**
  * Docker through the CLI. Credentials go to a private DOCKER_CONFIG directory that starts
  * as a copy of the user's config (so their other registry logins and buildx builders still
@@ -183,6 +188,7 @@ export class DockerCli implements Docker {
     const dir = this.configDir
     this.configDir = undefined
     await rm(dir, { recursive: true, force: true })
+    core.saveState(DOCKER_CONFIG_STATE, '')
   }
 
   private async hasBuildx(): Promise<boolean> {
@@ -200,8 +206,10 @@ export class DockerCli implements Docker {
   private async privateConfig(): Promise<string> {
     if (this.configDir) return this.configDir
     const userDir = this.env.DOCKER_CONFIG || join(homedir(), '.docker')
-    const dir = await mkdtemp(join(this.env.RUNNER_TEMP || tmpdir(), 'deploy-action-docker-'))
+    const dir = await mkdtemp(join(this.env.RUNNER_TEMP || tmpdir(), DOCKER_CONFIG_PREFIX))
     this.configDir = dir
+    // Should this step be killed before cleanup(), the post step removes it.
+    core.saveState(DOCKER_CONFIG_STATE, dir)
     await writeFile(join(dir, 'config.json'), privateConfigJson(await readConfig(userDir)), {
       mode: 0o600
     })

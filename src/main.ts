@@ -15,6 +15,7 @@ import { deploy } from './modes/deploy.js'
 import { rollback } from './modes/rollback.js'
 import { verify } from './modes/verify.js'
 import { newResult, outputsOf, type RunResult } from './result.js'
+import { maskProxyPasswords } from './proxy.js'
 import { cancelledError, onCancel } from './rollout/cancel.js'
 import { writeSummary } from './summary.js'
 
@@ -25,6 +26,7 @@ const MODE_RUNNERS: Record<Mode, ModeRunner> = { deploy, verify, rollback }
 export async function run(
   makeDeps: (inputs: Inputs) => Deps = inputs => createDeps(inputs.region, inputs.cluster)
 ): Promise<void> {
+  maskProxyPasswords()
   let inputs: Inputs
   try {
     inputs = getInputs()

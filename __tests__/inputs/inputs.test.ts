@@ -583,3 +583,51 @@ describe('contradictions in the target and settings that cannot work', () => {
     expect(() => parse(overrides)).not.toThrow()
   })
 })
+
+describe('booleans and build-args read as @actions/core reads them', () => {
+  // The runner's own readers, run on the same text: our parsers accept what they accept and
+  // refuse what they refuse, with a message that names the input and the expected form.
+  function withInput<T>(name: string, value: string, read: () => T): T {
+    const key = `INPUT_${name.replace(/ /g, '_').toUpperCase()}`
+    process.env[key] = value
+    try {
+      return read()
+    } finally {
+      delete process.env[key]
+    }
+  }
+
+  test.each(['true', 'True', 'TRUE', 'false', 'False', 'FALSE', 'yes', '1', 'tRUE', 'on', 'no'])(
+    "wait '%s' is what core.getBooleanInput makes of it",
+    async value => {
+      const core = await import('@actions/core')
+      let expected: boolean | 'refused'
+      try {
+        expected = withInput('wait', value, () => core.getBooleanInput('wait'))
+      } catch {
+        expected = 'refused'
+      }
+      if (expected === 'refused') {
+        expect(problemOf({ wait: value })).toContain(
+          `wait '${value}' is not a boolean: expected true or false`
+        )
+      } else {
+        expect(parse({ wait: value }).wait).toBe(expected)
+      }
+    }
+  )
+
+  test('build-args lines are the lines core.getMultilineInput gives, blank ones dropped', async () => {
+    const core = await import('@actions/core')
+    const text = 'PYTHON_VERSION=3.12\n\nGIT_SHA=abc123\r\nEMPTY=\n  FLAG=on  '
+    const lines = withInput('build-args', text, () => core.getMultilineInput('build-args'))
+    expect(lines).toEqual(['PYTHON_VERSION=3.12', 'GIT_SHA=abc123', 'EMPTY=', 'FLAG=on'])
+    // Ours keeps a value's own spaces (core would trim them); the keys agree.
+    expect(parse({ 'build-args': text }).buildArgs).toEqual([
+      'PYTHON_VERSION=3.12',
+      'GIT_SHA=abc123',
+      'EMPTY=',
+      'FLAG=on  '
+    ])
+  })
+})

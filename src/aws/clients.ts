@@ -4,6 +4,7 @@ import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs'
 import { ECRClient } from '@aws-sdk/client-ecr'
 import { ECSClient } from '@aws-sdk/client-ecs'
 import { errorText, ReportedError } from '../errors.js'
+import { proxyAgents } from '../proxy.js'
 
 export interface AwsClients {
   ecr: ECRClient
@@ -14,8 +15,15 @@ export interface AwsClients {
 /** Throttling and 5xx answers are retried with the SDK's adaptive mode, a bounded number of times. */
 export const RETRY = { retryMode: 'adaptive', maxAttempts: 6 } as const
 
-export function createClients(region: string): AwsClients {
-  const config = { region, ...RETRY, customUserAgent: 'babyshield-deploy-action' }
+export function createClients(region: string, env: NodeJS.ProcessEnv = process.env): AwsClients {
+  // Behind a proxy, every connection tunnels through it (unless NO_PROXY says otherwise).
+  const agents = proxyAgents(env)
+  const config = {
+    region,
+    ...RETRY,
+    customUserAgent: 'babyshield-deploy-action',
+    ...(agents ? { requestHandler: agents } : {})
+  }
   return {
     ecr: new ECRClient(config),
     ecs: new ECSClient(config),

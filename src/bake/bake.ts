@@ -23,6 +23,7 @@ import {
   type Baseline,
   type HealthTally
 } from './rules.js'
+import { healthFetch } from '../proxy.js'
 import { askHealth, logTarget, NewErrors } from './signals.js'
 
 export interface BakeUnit {
@@ -72,6 +73,7 @@ export async function bakeAll(
   for (const unit of units) bakings.push(await begin(deps, policy, unit, many))
   const url = policy.healthCheckUrl
   let health: HealthTally | undefined = url ? newHealthTally() : undefined
+  const fetcher = healthFetch(deps.env)
   let printed = -Infinity
   let said = ''
   core.info(
@@ -81,11 +83,8 @@ export async function bakeAll(
     const now = deps.clock.now()
     for (const baking of bakings) await look(deps, baking, now)
     if (url && health) {
-      for (const { answer, at } of await askHealth(
-        url,
-        deps.clock,
-        Math.min(10_000, policy.pollMs)
-      )) {
+      const asked = await askHealth(url, deps.clock, Math.min(10_000, policy.pollMs), fetcher)
+      for (const { answer, at } of asked) {
         health = tallyHealth(health, answer, new Date(at).toISOString().slice(11, 19))
       }
     }

@@ -4,7 +4,8 @@ import type { Deps } from '../deps.js'
 import type { CheckPolicy } from '../inputs/policy.js'
 import type { Check, LogExcerpt } from '../result.js'
 import { serviceChecks, taskChecks, type Expectation } from './checks.js'
-import { checkHealth } from './health.js'
+import { healthFetch } from '../proxy.js'
+import { checkHealth, HEALTH_POLICY } from './health.js'
 import { recentLogs } from './logs.js'
 
 export interface Verification {
@@ -23,7 +24,7 @@ export async function verifyRunning(
   // The slow part (a health URL that needs a few attempts) overlaps with reading the logs.
   const [health, logs] = await Promise.all([
     policy.healthCheckUrl
-      ? checkHealth(policy.healthCheckUrl, deps.clock)
+      ? checkHealth(policy.healthCheckUrl, deps.clock, HEALTH_POLICY, healthFetch(deps.env))
       : Promise.resolve<Check>({
           name: 'health check',
           status: 'skip',

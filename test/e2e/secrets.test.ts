@@ -4,7 +4,7 @@ import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { beforeAll, expect, test } from 'vitest'
 import { ECR_TOKEN, ECR_USER } from './stack/config.js'
-import { runAction, type ActionRun } from './support/run-action.js'
+import { runAction, runPost, type ActionRun } from './support/run-action.js'
 import { ACTION_INPUTS, seed } from './seed.js'
 
 const SECRETS = [ECR_TOKEN, Buffer.from(`${ECR_USER}:${ECR_TOKEN}`).toString('base64')]
@@ -50,4 +50,35 @@ test('no file in RUNNER_TEMP or HOME holds the token or a registry login', async
     for (const secret of SECRETS) expect(text, file).not.toContain(secret)
     if (file.endsWith('config.json')) expect(text, file).not.toMatch(/"auth"\s*:/)
   }
+})
+
+test('a step killed mid-deploy leaves its login behind, and the post step removes it', async () => {
+  await seed()
+  // SIGKILL once the rollout is being watched: logged in and pushed, no cleanup ran.
+  const killed = await runAction(
+    ACTION_INPUTS,
+    {},
+    { killWhen: line => line.startsWith('rollout ') }
+  )
+  expect(killed.exitCode).toBe(-1)
+  const dir = killed.state['docker-config'] ?? ''
+  expect(dir.startsWith(join(killed.runnerTemp, 'deploy-action-docker-'))).toBe(true)
+  expect(await readFile(join(dir, 'config.json'), 'utf8')).toMatch(/"auth"\s*:/)
+
+  const post = runPost(killed)
+
+  expect(post.exitCode).toBe(0)
+  expect(post.stdout).toContain(
+    `Docker credentials: removed ${dir}, which the main step left behind`
+  )
+  const files = [...(await filesUnder(killed.runnerTemp)), ...(await filesUnder(killed.home))]
+  for (const file of files) {
+    const text = await readFile(file, 'utf8')
+    for (const secret of SECRETS) expect(text, file).not.toContain(secret)
+  }
+})
+
+test('after a step that cleaned up, the post step has nothing to remove', () => {
+  expect(run.state['docker-config']).toBe('')
+  expect(runPost(run).stdout).toContain('Docker credentials: none left to remove')
 })

@@ -2,7 +2,7 @@
 // INPUT_<NAME> (defaults from action.yml filled in), file commands for outputs and the job
 // summary, the GITHUB_* and RUNNER_* variables, and the stack's AWS endpoint and Docker engine.
 import { DescribeTaskDefinitionCommand } from '@aws-sdk/client-ecs'
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
@@ -20,6 +20,8 @@ export interface ActionRun {
   stderr: string
   outputs: Record<string, string>
   summary: string
+  /** What the step saved for its post step (GITHUB_STATE). */
+  state: Record<string, string>
   /** The directories the run was given, for checks of what it left behind. */
   runnerTemp: string
   home: string
@@ -30,6 +32,8 @@ export interface RunOptions {
   /** Called with each line of the action's log (stdout and stderr) as it comes. */
   onLine?: (line: string) => void
   timeoutMs?: number
+  /** SIGKILL the step at the first line this is true of: a runner that dies, no cleanup. */
+  killWhen?: (line: string) => boolean
 }
 
 /** Splits chunks into lines for onLine, holding back a line until its end arrives. */
@@ -117,10 +121,12 @@ export async function runAction(
   await mkdir(commands, { recursive: true })
   const outputFile = join(commands, `set_output_${randomUUID()}`)
   const summaryFile = join(commands, `step_summary_${randomUUID()}`)
+  const stateFile = join(commands, `save_state_${randomUUID()}`)
   const eventFile = join(runnerTemp, 'event.json')
   await Promise.all([
     writeFile(outputFile, ''),
     writeFile(summaryFile, ''),
+    writeFile(stateFile, ''),
     writeFile(eventFile, '{}\n')
   ])
 
@@ -152,6 +158,7 @@ export async function runAction(
     GITHUB_API_URL: 'https://api.github.com',
     GITHUB_WORKSPACE: workspace,
     GITHUB_OUTPUT: outputFile,
+    GITHUB_STATE: stateFile,
     GITHUB_STEP_SUMMARY: summaryFile,
     RUNNER_TEMP: runnerTemp,
     RUNNER_OS: 'Linux',
@@ -173,8 +180,12 @@ export async function runAction(
     const child = spawn(process.execPath, [ACTION_ENTRY], { cwd: workspace, env: childEnv })
     let stdout = ''
     let stderr = ''
-    const outLines = lineSplitter(options.onLine)
-    const errLines = lineSplitter(options.onLine)
+    const onLine = (line: string): void => {
+      options.onLine?.(line)
+      if (options.killWhen?.(line)) child.kill('SIGKILL')
+    }
+    const outLines = lineSplitter(onLine)
+    const errLines = lineSplitter(onLine)
     child.stdout.on('data', (chunk: Buffer) => {
       stdout += chunk.toString()
       outLines(chunk.toString())
@@ -201,10 +212,24 @@ export async function runAction(
     stderr,
     outputs,
     summary: await readIfExists(summaryFile),
+    state: parseOutputFile(await readIfExists(stateFile)),
     runnerTemp,
     home,
     workspace
   }
+}
+
+/** Runs dist/index.js as the runner runs the post step after `run`: with its state as STATE_*. */
+export function runPost(run: ActionRun): { exitCode: number | null; stdout: string } {
+  const stateEnv = Object.fromEntries(
+    Object.entries(run.state).map(([name, value]) => [`STATE_${name}`, value])
+  )
+  const post = spawnSync(process.execPath, [ACTION_ENTRY], {
+    cwd: run.workspace,
+    env: { PATH: process.env.PATH ?? '', HOME: run.home, RUNNER_TEMP: run.runnerTemp, ...stateEnv },
+    encoding: 'utf8'
+  })
+  return { exitCode: post.status, stdout: post.stdout }
 }
 
 /**

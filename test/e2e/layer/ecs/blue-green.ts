@@ -31,6 +31,9 @@ export interface Moves {
 /** The alarm the scripted bake rollback trips. */
 export const BAKE_ALARM = 'babyshield-api-5xx'
 
+/** Steps ECS's rollback stays ROLLBACK_IN_PROGRESS (traffic back, old tasks confirmed) before it ends. */
+const ROLLBACK_STEPS = 4
+
 /** Moves a blue/green rollout one stage on; false when it rests (baking, or done). */
 export async function blueGreenStep(
   service: SimService,
@@ -40,8 +43,11 @@ export async function blueGreenStep(
 ): Promise<boolean> {
   const serviceDeployment = primary.serviceDeployment
   const now = fx.now()
-  if (serviceDeployment.status === 'ROLLBACK_IN_PROGRESS')
+  if (serviceDeployment.status === 'ROLLBACK_IN_PROGRESS') {
+    serviceDeployment.rollbackSteps = (serviceDeployment.rollbackSteps ?? 0) + 1
+    if (serviceDeployment.rollbackSteps < ROLLBACK_STEPS) return true
     return finishRollback(service, primary, fx)
+  }
   if (serviceDeployment.status !== 'IN_PROGRESS') return false
   const desired = primary.deployment.desiredCount ?? 0
   const live = tasksOf(service, primary).filter(isLive)

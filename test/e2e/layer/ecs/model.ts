@@ -80,6 +80,8 @@ export interface SimServiceDeployment {
   bakeMs: number
   bakeEndsAt?: Date
   rollback?: { reason: string; startedAt: Date; serviceRevisionArn: string }
+  /** Steps spent ROLLBACK_IN_PROGRESS so far (blue/green). */
+  rollbackSteps?: number
   alarms?: { status: 'TRIGGERED'; alarmNames: string[]; triggeredAlarmNames: string[] }
 }
 
