@@ -56,9 +56,7 @@ describe('post()', () => {
   test('after a main step that cleaned up, there is nothing to do', async () => {
     vi.stubEnv('STATE_docker-config', '')
     await post({ RUNNER_TEMP: runnerTemp })
-    expect(vi.mocked(core.info).mock.calls).toEqual([
-      ['Docker credentials: none left to remove (the main step removed its own).']
-    ])
+    expect(vi.mocked(core.info).mock.calls).toEqual([['Docker credentials: none left to remove.']])
   })
 
   test('a path that is not one of its own is left alone, with a warning, not a failure', async () => {

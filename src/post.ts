@@ -16,7 +16,7 @@ export async function post(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   try {
     const dir = core.getState(DOCKER_CONFIG_STATE)
     if (!dir || !existsSync(dir)) {
-      core.info('Docker credentials: none left to remove (the main step removed its own).')
+      core.info('Docker credentials: none left to remove.')
       return
     }
     // Only a directory this action makes: a child of RUNNER_TEMP named deploy-action-docker-….

@@ -71,7 +71,9 @@ const INPUTS = {
   service: SERVICE,
   'ecr-repository': REPOSITORY,
   'poll-seconds': '1',
-  'timeout-minutes': '2'
+  'timeout-minutes': '2',
+  // The bench is about the rollout under faults; the bake has its own bench (bench:bake).
+  'bake-minutes': '0'
 }
 
 /** A preload that tells the bench the action's pid, so it can be signalled like the runner does. */
