@@ -17,39 +17,13 @@ import {
   withImageInEcr,
   type TimedLog
 } from '../__tests__/helpers/scripted-ecs.js'
+import { percentile, quietly, seeded } from './bench-support.js'
 
 const RUNS = Number(process.env.RUNS ?? 200)
 const POLL_SECONDS = 5
 const BAKE_MINUTES = 5
 /** The rollout of the scripted ECS completes 20 s after the update; the bake follows. */
 const ROLLOUT_SECONDS = 20
-
-/** A small seeded generator (mulberry32), so every run prints the same figures. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN
-}
-
-async function quietly<T>(work: () => Promise<T>): Promise<T> {
-  const write = process.stdout.write.bind(process.stdout)
-  process.stdout.write = () => true
-  try {
-    return await work()
-  } finally {
-    process.stdout.write = write
-  }
-}
 
 interface Outcome {
   /** Seconds from the trouble becoming visible to the rollback's UpdateService; undefined: missed. */

@@ -30,6 +30,7 @@ import { Logs } from '../src/aws/logs.js'
 import type { Clock } from '../src/clock.js'
 import { explainFailure } from '../src/rollout/diagnostics.js'
 import { watchRollout, watchRollouts } from '../src/rollout/watch.js'
+import { percentile, quietly, seeded } from './bench-support.js'
 
 const RUNS = Number(process.env.RUNS ?? 200)
 const POLL_SECONDS = 5
@@ -489,34 +490,6 @@ const TOOLS: { name: string; run: (timeline: Timeline, phase: number) => Promise
 ]
 
 // ---------------------------------------------------------------- running and printing
-
-/** A small seeded generator (mulberry32), so every run of the bench prints the same figures. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
-/** Nearest-rank percentile. */
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN
-}
-
-async function quietly<T>(work: () => Promise<T>): Promise<T> {
-  const write = process.stdout.write.bind(process.stdout)
-  process.stdout.write = () => true
-  try {
-    return await work()
-  } finally {
-    process.stdout.write = write
-  }
-}
 
 interface Row {
   timeline: string

@@ -1,5 +1,5 @@
 import * as core from '@actions/core'
-import type { Task, TaskDefinition } from '@aws-sdk/client-ecs'
+import type { TaskDefinition } from '@aws-sdk/client-ecs'
 import { describe, expect, test, vi } from 'vitest'
 import type { Ecs } from '../../src/aws/ecs.js'
 import type { Logs, LogQuery } from '../../src/aws/logs.js'
@@ -14,38 +14,9 @@ import {
   type Explanation
 } from '../../src/rollout/diagnostics.js'
 import { StoppedTaskReader } from '../../src/rollout/stopped-tasks.js'
+import { T0, REV, ARN, task, crashed, query } from '../helpers/rollout-shapes.js'
 
 vi.mock('@actions/core')
-
-const T0 = Date.parse('2026-11-26T12:00:00Z')
-const REV = (n: number): string =>
-  `arn:aws:ecs:eu-north-1:123456789012:task-definition/babyshield-backend-task:${n}`
-const ARN = (id: string): string => `arn:aws:ecs:eu-north-1:123456789012:task/cluster/${id}`
-
-function task(id: string, extra: Partial<Task> = {}): Task {
-  return {
-    taskArn: ARN(id),
-    taskDefinitionArn: REV(13),
-    startedBy: 'ecs-svc/new',
-    lastStatus: 'STOPPED',
-    createdAt: new Date(T0 + 1000),
-    stoppedAt: new Date(T0 + 20_000),
-    ...extra
-  }
-}
-
-const crashed = (id: string, exitCode = 1, extra: Partial<Task> = {}): Task =>
-  task(id, {
-    stopCode: 'EssentialContainerExited',
-    stoppedReason: 'Essential container in task exited',
-    containers: [
-      { name: 'app', exitCode },
-      { name: 'log-router', exitCode: 0 }
-    ],
-    ...extra
-  })
-
-const query = { service: 's', deploymentId: 'ecs-svc/new', revision: REV(13), since: T0 }
 
 describe('failureEvents', () => {
   const event = (seconds: number, message: string) => ({

@@ -1,42 +1,11 @@
-import type { Deployment, Service } from '@aws-sdk/client-ecs'
+import type { Service } from '@aws-sdk/client-ecs'
 import { describe, expect, test, vi } from 'vitest'
 import { AwsError } from '../../src/aws/clients.js'
 import type { Ecs } from '../../src/aws/ecs.js'
 import { clockTime, watchRollout } from '../../src/rollout/watch.js'
+import { T0, REV, dep, svc } from '../helpers/rollout-shapes.js'
 
 vi.mock('@actions/core')
-
-const T0 = Date.parse('2026-11-26T12:00:00Z')
-const REV = (n: number): string =>
-  `arn:aws:ecs:eu-north-1:123456789012:task-definition/babyshield-backend-task:${n}`
-
-function dep(
-  id: string,
-  status: 'PRIMARY' | 'ACTIVE',
-  revision: number,
-  rolloutState: 'IN_PROGRESS' | 'COMPLETED' | 'FAILED',
-  counts: { running?: number; desired?: number; pending?: number; failed?: number } = {},
-  extra: Partial<Deployment> = {}
-): Deployment {
-  return {
-    id,
-    status,
-    taskDefinition: REV(revision),
-    runningCount: counts.running ?? 0,
-    desiredCount: counts.desired ?? 2,
-    pendingCount: counts.pending ?? 0,
-    failedTasks: counts.failed ?? 0,
-    rolloutState,
-    createdAt: new Date(T0),
-    ...extra
-  }
-}
-
-const svc = (deployments: Deployment[], events: string[] = []): Service => ({
-  status: 'ACTIVE',
-  deployments,
-  events: events.map((message, i) => ({ id: String(i), message, createdAt: new Date(T0 + 1000) }))
-})
 
 test('clockTime is minutes:seconds', () => {
   expect([0, 5_000, 65_000, 725_999].map(clockTime)).toEqual(['0:00', '0:05', '1:05', '12:05'])

@@ -1,27 +1,11 @@
-import type { Task, TaskDefinition } from '@aws-sdk/client-ecs'
+import type { TaskDefinition } from '@aws-sdk/client-ecs'
 import { describe, expect, test, vi } from 'vitest'
 import type { LogLine } from '../../src/aws/logs.js'
 import { awslogsGroup, logFindings, logStreams } from '../../src/verify/logs.js'
 import { babyshield } from '../fixtures/task-definitions.js'
+import { task } from '../helpers/rollout-shapes.js'
 
 vi.mock('@actions/core')
-
-const T0 = Date.parse('2026-11-26T12:00:00Z')
-const REV = (n: number): string =>
-  `arn:aws:ecs:eu-north-1:123456789012:task-definition/babyshield-backend-task:${n}`
-const ARN = (id: string): string => `arn:aws:ecs:eu-north-1:123456789012:task/cluster/${id}`
-
-function task(id: string, extra: Partial<Task> = {}): Task {
-  return {
-    taskArn: ARN(id),
-    taskDefinitionArn: REV(13),
-    startedBy: 'ecs-svc/new',
-    lastStatus: 'STOPPED',
-    createdAt: new Date(T0 + 1000),
-    stoppedAt: new Date(T0 + 20_000),
-    ...extra
-  }
-}
 
 describe('logStreams', () => {
   const definition = (

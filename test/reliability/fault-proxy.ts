@@ -11,6 +11,7 @@ import {
   type ServerResponse
 } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
+import { seeded } from '../../scripts/bench-support.js'
 
 export const FAULTS = ['throttle', '500', '503', 'drop', 'drop-after'] as const
 /**
@@ -42,17 +43,8 @@ export function operationOf(headers: IncomingHttpHeaders): string {
   return value.slice(value.lastIndexOf('.') + 1)
 }
 
-/** mulberry32: small, fast, and the same numbers for the same seed everywhere. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** The bench's seeded randomness (mulberry32). */
+export const seededRandom = seeded
 
 /**
  * Which fault, if any, the next call of an operation gets: a pending burst first, else the
