@@ -36,23 +36,13 @@ export interface WatchRequest extends Watch {
   serviceDeployment?: ServiceDeploymentWatch
 }
 
+/** What classify concluded, once the rollout is no longer in progress. */
+type Verdict = Exclude<Observation, { kind: 'in-progress' }>
+type WithoutProgress<T> = T extends unknown ? Omit<T, 'progress'> : never
+
+/** How a watch ended: classify's verdict without its progress line, or the watch's own end. */
 export type RolloutOutcome =
-  | { kind: 'completed' }
-  | { kind: 'failed'; reason: string }
-  | { kind: 'tasks-failing'; reason: string }
-  | {
-      kind: 'ecs-rolled-back'
-      reason: string
-      deploymentId: string
-      revision: string
-      serviceDeploymentArn?: string
-    }
-  | {
-      kind: 'replaced'
-      reason: string
-      deploymentId: string | undefined
-      revision: string | undefined
-    }
+  | WithoutProgress<Verdict>
   | { kind: 'timeout'; reason: string }
   /** Still rolling out when a watch of several ended at another's failure. */
   | { kind: 'unfinished'; reason: string }
@@ -351,31 +341,9 @@ async function lookAtStoppedTasks(
   return failing
 }
 
-function outcomeOf(observation: Exclude<Observation, { kind: 'in-progress' }>): RolloutOutcome {
-  switch (observation.kind) {
-    case 'completed':
-      return { kind: 'completed' }
-    case 'failed':
-    case 'tasks-failing':
-      return { kind: observation.kind, reason: observation.reason }
-    case 'ecs-rolled-back':
-      return {
-        kind: 'ecs-rolled-back',
-        reason: observation.reason,
-        deploymentId: observation.deploymentId,
-        revision: observation.revision,
-        ...(observation.serviceDeploymentArn
-          ? { serviceDeploymentArn: observation.serviceDeploymentArn }
-          : {})
-      }
-    case 'replaced':
-      return {
-        kind: 'replaced',
-        reason: observation.reason,
-        deploymentId: observation.deploymentId,
-        revision: observation.revision
-      }
-  }
+function outcomeOf(verdict: Verdict): RolloutOutcome {
+  const { progress: _progress, ...outcome } = verdict
+  return outcome
 }
 
 export function minutes(ms: number): string {
