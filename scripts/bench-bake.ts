@@ -2,8 +2,8 @@
 // steady. Each run deploys to the scripted ECS of the scenario tests on virtual time (poll 5 s,
 // bake 5 min): a burst of ERROR lines becomes readable in the new tasks' streams, or the health
 // URL starts answering 503, at a random second of the bake. It prints the seconds from that
-// moment to the decision (the rollback's UpdateService). No assertions: the figures are for the
-// README.
+// moment to the decision (the rollback's UpdateService). No assertions: the figures are for
+// docs/benchmarks.md.
 //
 //   npm run bench:bake            (RUNS=200 by default)
 import { deploy } from '../src/modes/deploy.js'
