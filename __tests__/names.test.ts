@@ -7,7 +7,7 @@ import {
   shortArn,
   shortDigest,
   taskId
-} from '../src/names.js'
+} from '../src/model/names.js'
 import { OLD_DIGEST, REPOSITORY_URI } from './fixtures/task-definitions.js'
 
 test.each([

@@ -7,7 +7,7 @@ import { connect, type AddressInfo, type Socket } from 'node:net'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test, vi } from 'vitest'
 import { createClients } from '../src/aws/clients.js'
 import { GitHubApi } from '../src/github/api.js'
-import { healthFetch, maskProxyPasswords, proxyFor } from '../src/proxy.js'
+import { healthFetch, maskProxyPasswords, proxyFor } from '../src/net/proxy.js'
 
 vi.mock('@actions/core')
 

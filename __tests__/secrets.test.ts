@@ -17,7 +17,7 @@ import {
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test, vi } from 'vitest'
-import { DockerCli } from '../src/docker.js'
+import { DockerCli } from '../src/docker/docker.js'
 import { run } from '../src/main.js'
 import { NEW_DIGEST, REPOSITORY_URI, arn, babyshield } from './fixtures/task-definitions.js'
 import {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest'
-import { newResult, outputsOf, type RunResult, type ServiceResult } from '../src/result.js'
-import { consoleLinks, escapeBlock, escapeText, renderSummary } from '../src/summary.js'
+import { newResult, outputsOf, type RunResult, type ServiceResult } from '../src/model/result.js'
+import { consoleLinks, escapeBlock, escapeText, renderSummary } from '../src/report/summary.js'
 
 type Fields = Partial<Omit<RunResult, 'services'>> & Partial<ServiceResult>
 

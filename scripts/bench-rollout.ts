@@ -27,7 +27,7 @@ import {
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs'
 import { Ecs } from '../src/aws/ecs.js'
 import { Logs } from '../src/aws/logs.js'
-import type { Clock } from '../src/clock.js'
+import type { Clock } from '../src/model/clock.js'
 import { explainFailure } from '../src/rollout/diagnostics.js'
 import { watchRollout, watchRollouts } from '../src/rollout/watch.js'
 import { percentile, quietly, seeded } from './bench-support.js'

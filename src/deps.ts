@@ -3,9 +3,9 @@ import { createClients } from './aws/clients.js'
 import { Ecr } from './aws/ecr.js'
 import { Ecs } from './aws/ecs.js'
 import { Logs } from './aws/logs.js'
-import { systemClock, type Clock } from './clock.js'
-import { DockerCli, type Docker } from './docker.js'
-import type { Revision } from './result.js'
+import { systemClock, type Clock } from './model/clock.js'
+import { DockerCli, type Docker } from './docker/docker.js'
+import type { Revision } from './model/result.js'
 
 /** A rollout about to start: the revision a service is pointed at, and what it ran before. */
 export interface RollingOut extends Revision {

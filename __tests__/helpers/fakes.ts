@@ -7,9 +7,9 @@ import { mockClient } from 'aws-sdk-client-mock'
 import { Ecr } from '../../src/aws/ecr.js'
 import { Ecs } from '../../src/aws/ecs.js'
 import { Logs } from '../../src/aws/logs.js'
-import type { Clock } from '../../src/clock.js'
+import type { Clock } from '../../src/model/clock.js'
 import type { Deps } from '../../src/deps.js'
-import type { BuildRequest, Docker } from '../../src/docker.js'
+import type { BuildRequest, Docker } from '../../src/docker/docker.js'
 
 /** A clock whose sleep moves time forward at once. */
 export class FakeClock implements Clock {

@@ -1,7 +1,7 @@
 // Results as the tests read them: a one-service run's step fields and its service's fields as one
 // record, and fresh results for a set of inputs.
 import type { Inputs } from '../../src/inputs/inputs.js'
-import { newResult, type RunResult, type ServiceResult } from '../../src/result.js'
+import { newResult, type RunResult, type ServiceResult } from '../../src/model/result.js'
 
 /** The step's fields and the one service's, together; throws unless there is one service. */
 export function flat(result: RunResult): RunResult & ServiceResult {

@@ -28,14 +28,14 @@ import { Ecr } from '../../src/aws/ecr.js'
 import { Ecs } from '../../src/aws/ecs.js'
 import { Logs } from '../../src/aws/logs.js'
 import type { Deps } from '../../src/deps.js'
-import type { Docker } from '../../src/docker.js'
+import type { Docker } from '../../src/docker/docker.js'
 import { parseInputs, type Inputs } from '../../src/inputs/inputs.js'
 import {
   newResult,
   newServiceResult,
   type RunResult,
   type ServiceResult
-} from '../../src/result.js'
+} from '../../src/model/result.js'
 import { FakeClock } from './fakes.js'
 import type { StartedRollout } from '../../src/rollout/start.js'
 

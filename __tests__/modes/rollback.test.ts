@@ -11,7 +11,7 @@ import { beforeEach, describe, expect, test, vi } from 'vitest'
 import { flat } from '../helpers/results.js'
 import { parseInputs, type Inputs } from '../../src/inputs/inputs.js'
 import { rollback } from '../../src/modes/rollback.js'
-import { newResult, type RunResult } from '../../src/result.js'
+import { newResult, type RunResult } from '../../src/model/result.js'
 import {
   NEW_DIGEST,
   OLD_DIGEST,

@@ -17,7 +17,7 @@ import {
   type SignalSource
 } from '../../src/rollout/cancel.js'
 import { run } from '../../src/main.js'
-import { newResult, type RunResult, type ServiceResult } from '../../src/result.js'
+import { newResult, type RunResult, type ServiceResult } from '../../src/model/result.js'
 import { NEW_DIGEST } from '../fixtures/task-definitions.js'
 import { deployment, service } from '../helpers/ecs-answers.js'
 import { DEPLOY_INPUTS, NEW, OLD, deployWorld } from '../helpers/deploy-world.js'

@@ -2,9 +2,9 @@ import { rolloutPolicy } from '../../src/inputs/policy.js'
 import * as core from '@actions/core'
 import { DescribeTasksCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs'
 import { describe, expect, test, vi } from 'vitest'
-import { recoveryPlan, type Recovery } from '../../src/rollout/recovery.js'
+import { recoveryPlan, type Recovery } from '../../src/supervise/recovery.js'
 import type { RolloutOutcome } from '../../src/rollout/watch.js'
-import { superviseRollout } from '../../src/rollout/supervise.js'
+import { superviseRollout } from '../../src/supervise/supervise.js'
 import {
   digestOf,
   FakeEcs,

@@ -2,7 +2,7 @@ import { rolloutPolicy } from '../../src/inputs/policy.js'
 import * as core from '@actions/core'
 import { DescribeServicesCommand, DescribeTasksCommand } from '@aws-sdk/client-ecs'
 import { beforeEach, describe, expect, test, vi } from 'vitest'
-import { superviseRollout } from '../../src/rollout/supervise.js'
+import { superviseRollout } from '../../src/supervise/supervise.js'
 import {
   digestOf,
   FakeEcs,

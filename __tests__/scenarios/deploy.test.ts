@@ -16,7 +16,7 @@ import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest'
 import { flat } from '../helpers/results.js'
 import { parseInputs, type Inputs } from '../../src/inputs/inputs.js'
 import { deploy } from '../../src/modes/deploy.js'
-import { newResult, type RunResult } from '../../src/result.js'
+import { newResult, type RunResult } from '../../src/model/result.js'
 import { NEW_DIGEST, OLD_DIGEST, REPOSITORY_URI, babyshield } from '../fixtures/task-definitions.js'
 import { CLUSTER, SERVICE, deployment, service } from '../helpers/ecs-answers.js'
 import {

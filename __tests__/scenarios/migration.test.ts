@@ -9,8 +9,8 @@ import {
 } from '@aws-sdk/client-ecs'
 import { beforeEach, describe, expect, test, vi } from 'vitest'
 import { deploy } from '../../src/modes/deploy.js'
-import { outputsOf } from '../../src/result.js'
-import { renderSummary } from '../../src/summary.js'
+import { outputsOf } from '../../src/model/result.js'
+import { renderSummary } from '../../src/report/summary.js'
 import { OneOffTasks, type OneOffStory } from '../helpers/one-off-tasks.js'
 import {
   digestOf,

@@ -7,7 +7,7 @@ import { FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs'
 import { beforeEach, describe, expect, test, vi } from 'vitest'
 import { FAILED_TASKS_LIMIT } from '../../src/rollout/classify.js'
 import { rollOut } from '../../src/modes/roll-out.js'
-import { superviseRollout } from '../../src/rollout/supervise.js'
+import { superviseRollout } from '../../src/supervise/supervise.js'
 import {
   digestOf,
   FakeEcs,

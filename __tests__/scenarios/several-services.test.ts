@@ -11,7 +11,7 @@ import { beforeEach, describe, expect, test, vi } from 'vitest'
 import { deploy } from '../../src/modes/deploy.js'
 import { rollback } from '../../src/modes/rollback.js'
 import { verify } from '../../src/modes/verify.js'
-import { outputsOf } from '../../src/result.js'
+import { outputsOf } from '../../src/model/result.js'
 import {
   completesAfter,
   digestOf,

@@ -6,13 +6,13 @@
 import type { TaskDefinition } from '@aws-sdk/client-ecs'
 import { afterEach, beforeEach, expect, vi } from 'vitest'
 import { Ecs } from '../../src/aws/ecs.js'
-import type { RunResult, ServiceResult } from '../../src/result.js'
+import type { RunResult, ServiceResult } from '../../src/model/result.js'
 
 const made: (RunResult | ServiceResult)[] = []
 let seen = new Map<string, TaskDefinition>()
 
-vi.mock('../../src/result.js', async importOriginal => {
-  const actual = await importOriginal<typeof import('../../src/result.js')>()
+vi.mock('../../src/model/result.js', async importOriginal => {
+  const actual = await importOriginal<typeof import('../../src/model/result.js')>()
   return {
     ...actual,
     newResult: (...args: Parameters<typeof actual.newResult>) => {

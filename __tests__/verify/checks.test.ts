@@ -1,6 +1,6 @@
 import type { ContainerDefinition, Service, Task } from '@aws-sdk/client-ecs'
 import { describe, expect, test } from 'vitest'
-import type { Check } from '../../src/result.js'
+import type { Check } from '../../src/model/result.js'
 import {
   allPassed,
   failedChecks,

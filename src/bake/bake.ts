@@ -5,10 +5,10 @@
 import * as core from '@actions/core'
 import type { Task } from '@aws-sdk/client-ecs'
 import type { Deps } from '../deps.js'
-import { errorText } from '../errors.js'
+import { errorText } from '../model/errors.js'
 import type { RolloutPolicy } from '../inputs/policy.js'
-import { shortArn, taskId } from '../names.js'
-import { noteOn, type BakeResult, type ServiceResult } from '../result.js'
+import { shortArn, taskId } from '../model/names.js'
+import { noteOn, type BakeResult, type ServiceResult } from '../model/result.js'
 import { taskFailure } from '../rollout/stopped-tasks.js'
 import type { StartedRollout } from '../rollout/start.js'
 import {
@@ -23,7 +23,7 @@ import {
   type Baseline,
   type HealthTally
 } from './rules.js'
-import { healthFetch } from '../proxy.js'
+import { healthFetch } from '../net/proxy.js'
 import { askHealth, logTarget, NewErrors } from './signals.js'
 
 export interface BakeUnit {

@@ -1,11 +1,11 @@
 // A deploy or rollback as a GitHub deployment with statuses, so the repository's Environments page
 // shows what runs where. Optional work: a token without rights or an unreachable API only warns.
 import * as core from '@actions/core'
-import { errorText } from '../errors.js'
-import { shortArn, shortDigest } from '../names.js'
+import { errorText } from '../model/errors.js'
+import { shortArn, shortDigest } from '../model/names.js'
 import type { Mode } from '../inputs/inputs.js'
 import type { RollingOut } from '../deps.js'
-import type { RunResult, ServiceResult } from '../result.js'
+import type { RunResult, ServiceResult } from '../model/result.js'
 import { GitHubApi, GitHubApiError, TimeoutError } from './api.js'
 import { auditFromEnv } from './context.js'
 

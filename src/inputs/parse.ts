@@ -1,6 +1,6 @@
 // How each input's text becomes a value: one parser an input, each throwing a message that names
 // the input and the form it expects. Pure.
-import { isDigest, tagProblem } from '../tags.js'
+import { isDigest, tagProblem } from '../model/tags.js'
 
 export type Mode = 'deploy' | 'verify' | 'rollback'
 

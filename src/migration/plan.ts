@@ -1,8 +1,8 @@
 // The migration's one-off task, planned: which container of which revision runs what, and
 // where, all read from the service so that nothing is copied by hand. Pure.
 import type { RunTaskCommandInput, Service, Tag, TaskDefinition } from '@aws-sdk/client-ecs'
-import { shortArn } from '../names.js'
-import type { Audit } from '../result.js'
+import { shortArn } from '../model/names.js'
+import type { Audit } from '../model/result.js'
 import { AUDIT_TAG, tagValue } from '../revision/audit.js'
 import { commandLine } from './command.js'
 

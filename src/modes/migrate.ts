@@ -4,7 +4,7 @@
 // the revisions this step registered for it: a revision that never ran is no rollback target.
 import * as core from '@actions/core'
 import type { Deps } from '../deps.js'
-import { errorText, NothingChangedError } from '../errors.js'
+import { errorText, NothingChangedError } from '../model/errors.js'
 import type { Inputs } from '../inputs/inputs.js'
 import type { RolloutPolicy } from '../inputs/policy.js'
 import { MigrationError, runMigration } from '../migration/run.js'
@@ -17,8 +17,8 @@ import {
   startedByOf,
   type MigrationPlan
 } from '../migration/plan.js'
-import { shortArn } from '../names.js'
-import type { RunResult } from '../result.js'
+import { shortArn } from '../model/names.js'
+import type { RunResult } from '../model/result.js'
 import { deregisterUnused } from '../rollout/start.js'
 import type { RollOut } from './roll-out.js'
 import type { ServiceState } from './service.js'

@@ -4,14 +4,14 @@
 import * as core from '@actions/core'
 import type { Baseline } from '../bake/rules.js'
 import type { Deps } from '../deps.js'
-import { errorText } from '../errors.js'
+import { errorText } from '../model/errors.js'
 import type { RolloutPolicy } from '../inputs/policy.js'
-import { shortArn } from '../names.js'
-import { runs, type Revision, type ServiceResult } from '../result.js'
-import { recover } from '../rollout/recovery.js'
+import { shortArn } from '../model/names.js'
+import { runs, type Revision, type ServiceResult } from '../model/result.js'
+import { recover } from '../supervise/recovery.js'
 import { deregisterUnused, startDeployment, type Supervised } from '../rollout/start.js'
 import type { Strategy } from '../rollout/service-deployments.js'
-import { superviseRollouts } from '../rollout/supervise.js'
+import { superviseRollouts } from '../supervise/supervise.js'
 
 /** One service to point at a revision. */
 export interface RollOut {

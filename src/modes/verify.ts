@@ -5,8 +5,8 @@ import * as core from '@actions/core'
 import type { Deps } from '../deps.js'
 import type { Inputs } from '../inputs/inputs.js'
 import { checkPolicy } from '../inputs/policy.js'
-import { pinnedDigest, shortArn } from '../names.js'
-import type { Check, RunResult, ServiceResult } from '../result.js'
+import { pinnedDigest, shortArn } from '../model/names.js'
+import type { Check, RunResult, ServiceResult } from '../model/result.js'
 import {
   allPassed,
   failedChecks,

@@ -1,7 +1,7 @@
 // The audit trail a revision carries in its tags: who registered it, from which commit and run,
 // with which image tag and notes. Earlier runs' audit tags are never inherited.
 import type { Tag } from '@aws-sdk/client-ecs'
-import type { Audit } from '../result.js'
+import type { Audit } from '../model/result.js'
 
 /** The audit tag keys, each written once. */
 export const AUDIT_TAG = {

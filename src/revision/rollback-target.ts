@@ -3,8 +3,8 @@
 import type { RegisterTaskDefinitionCommandInput, Tag, TaskDefinition } from '@aws-sdk/client-ecs'
 import type { EcrImage } from '../aws/ecr.js'
 import type { RollbackTarget } from '../inputs/inputs.js'
-import { familyOf, pinnedDigest, revisionOf, shortArn } from '../names.js'
-import type { Audit } from '../result.js'
+import { familyOf, pinnedDigest, revisionOf, shortArn } from '../model/names.js'
+import type { Audit } from '../model/result.js'
 import { AUDIT_TAG, auditTags, tagOf } from './audit.js'
 import { nextRevision } from './next.js'
 

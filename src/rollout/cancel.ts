@@ -2,8 +2,8 @@
 // The step must still say what it leaves behind: which revision the service was being moved
 // to and what it ran before, because ECS goes on with a started deployment on its own.
 import { minutesSeconds } from '../bake/rules.js'
-import { shortArn } from '../names.js'
-import type { RunResult, ServiceResult } from '../result.js'
+import { shortArn } from '../model/names.js'
+import type { RunResult, ServiceResult } from '../model/result.js'
 
 export const CANCEL_SIGNALS = ['SIGINT', 'SIGTERM'] as const
 export type CancelSignal = (typeof CANCEL_SIGNALS)[number]

@@ -4,9 +4,9 @@
 import * as core from '@actions/core'
 import type { Service, ServiceEvent, Task, TaskDefinition } from '@aws-sdk/client-ecs'
 import type { Deps } from '../deps.js'
-import { errorText } from '../errors.js'
-import { shortArn, taskId } from '../names.js'
-import type { ServiceResult, StoppedContainer, StoppedTask } from '../result.js'
+import { errorText } from '../model/errors.js'
+import { shortArn, taskId } from '../model/names.js'
+import type { ServiceResult, StoppedContainer, StoppedTask } from '../model/result.js'
 import { logStreams, type LogStream } from '../verify/logs.js'
 import { failingTasks, StoppedTaskReader, type StoppedTaskQuery } from './stopped-tasks.js'
 

@@ -5,7 +5,7 @@ import * as core from '@actions/core'
 import type { Service, ServiceDeployment } from '@aws-sdk/client-ecs'
 import { transientProblem } from '../aws/clients.js'
 import type { Deps } from '../deps.js'
-import { errorText } from '../errors.js'
+import { errorText } from '../model/errors.js'
 import { classify, type Observation, type Watch } from './classify.js'
 import {
   classifyServiceDeployment,

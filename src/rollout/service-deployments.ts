@@ -4,7 +4,7 @@
 // DescribeServiceDeployments): its status says how a deployment ended, rolled back included, and
 // its lifecycle stage where it is. Pure judgements of its answers.
 import type { DeploymentConfiguration, Service, ServiceDeployment } from '@aws-sdk/client-ecs'
-import { shortArn } from '../names.js'
+import { shortArn } from '../model/names.js'
 import type { Observation } from './classify.js'
 
 export type Strategy = 'ROLLING' | 'BLUE_GREEN' | 'LINEAR' | 'CANARY'

@@ -5,9 +5,9 @@ import type { Baseline } from '../bake/rules.js'
 import * as core from '@actions/core'
 import type { Service } from '@aws-sdk/client-ecs'
 import type { Deps } from '../deps.js'
-import { errorText } from '../errors.js'
-import { shortArn } from '../names.js'
-import type { Revision, ServiceResult } from '../result.js'
+import { errorText } from '../model/errors.js'
+import { shortArn } from '../model/names.js'
+import type { Revision, ServiceResult } from '../model/result.js'
 import { currentServiceDeployment, type Strategy } from './service-deployments.js'
 
 /** A deployment this step started: what the watch, the verification and the way back need. */

@@ -5,9 +5,9 @@ import type { Service, ServiceDeployment, Task } from '@aws-sdk/client-ecs'
 import { transientProblem } from '../aws/clients.js'
 import type { Deps } from '../deps.js'
 import type { RolloutPolicy } from '../inputs/policy.js'
-import { errorText } from '../errors.js'
-import { noteOn, type TimelineEntry } from '../result.js'
-import { shortArn, taskId } from '../names.js'
+import { errorText } from '../model/errors.js'
+import { noteOn, type TimelineEntry } from '../model/result.js'
+import { shortArn, taskId } from '../model/names.js'
 import {
   FAILED_TASKS_LIMIT,
   shouldLookAtStoppedTasks,

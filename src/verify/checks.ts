@@ -2,8 +2,8 @@
 // answered, and how they are reported.
 import * as core from '@actions/core'
 import type { ContainerDefinition, Service, Task, TaskDefinition } from '@aws-sdk/client-ecs'
-import { pinnedDigest, shortArn, taskId } from '../names.js'
-import type { Check, LogExcerpt, ServiceResult } from '../result.js'
+import { pinnedDigest, shortArn, taskId } from '../model/names.js'
+import type { Check, LogExcerpt, ServiceResult } from '../model/result.js'
 
 /** What must run: the revision, and the digest of the chosen container. */
 export interface Expectation {

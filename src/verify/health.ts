@@ -1,7 +1,7 @@
 // The health-check URL, asked a few times with growing pauses: a service that has just rolled
 // over may need a moment before its load balancer routes to healthy targets.
-import type { Clock } from '../clock.js'
-import type { Check } from '../result.js'
+import type { Clock } from '../model/clock.js'
+import type { Check } from '../model/result.js'
 
 export interface HealthPolicy {
   attempts: number

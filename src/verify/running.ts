@@ -2,9 +2,9 @@
 // the recent logs.
 import type { Deps } from '../deps.js'
 import type { CheckPolicy } from '../inputs/policy.js'
-import type { Check, LogExcerpt } from '../result.js'
+import type { Check, LogExcerpt } from '../model/result.js'
 import { serviceChecks, taskChecks, type Expectation } from './checks.js'
-import { healthFetch } from '../proxy.js'
+import { healthFetch } from '../net/proxy.js'
 import { checkHealth, HEALTH_POLICY } from './health.js'
 import { recentLogs } from './logs.js'
 

@@ -1,10 +1,16 @@
 // The job summary: rendered from the run's result (pure), then written once.
 import * as core from '@actions/core'
-import { errorText } from './errors.js'
-import { familyOf, revisionOf, shortArn } from './names.js'
-import { commandLine } from './migration/command.js'
-import { baselineRate, minutesSeconds, perMinute } from './bake/rules.js'
-import type { BakeResult, Check, MigrationResult, RunResult, ServiceResult } from './result.js'
+import { errorText } from '../model/errors.js'
+import { familyOf, revisionOf, shortArn } from '../model/names.js'
+import { commandLine } from '../migration/command.js'
+import { baselineRate, minutesSeconds, perMinute } from '../bake/rules.js'
+import type {
+  BakeResult,
+  Check,
+  MigrationResult,
+  RunResult,
+  ServiceResult
+} from '../model/result.js'
 
 const MARKDOWN_SPECIAL: Record<string, string> = {
   '&': '&amp;',

@@ -1,6 +1,6 @@
 // The result of a run: built up by a mode as it goes, then turned into outputs and the job summary.
 import type { Clock } from './clock.js'
-import type { Mode } from './inputs/inputs.js'
+import type { Mode } from '../inputs/inputs.js'
 
 export type CheckStatus = 'pass' | 'fail' | 'warn' | 'skip'
 

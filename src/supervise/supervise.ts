@@ -3,14 +3,14 @@
 import * as core from '@actions/core'
 import type { Deps } from '../deps.js'
 import type { RolloutPolicy } from '../inputs/policy.js'
-import { shortArn } from '../names.js'
-import type { ServiceResult } from '../result.js'
+import { shortArn } from '../model/names.js'
+import type { ServiceResult } from '../model/result.js'
 import { allPassed, failedChecks, reportChecks } from '../verify/checks.js'
 import { verifyRunning } from '../verify/running.js'
 import { bakeAll } from '../bake/bake.js'
 import { recover } from './recovery.js'
-import type { StartedRollout, Supervised } from './start.js'
-import { clockTime, labelOf, watchStarted } from './watch.js'
+import type { StartedRollout, Supervised } from '../rollout/start.js'
+import { clockTime, labelOf, watchStarted } from '../rollout/watch.js'
 
 /** Watches and verifies a started rollout; throws, saying what the service runs, when it fails. */
 export async function superviseRollout(

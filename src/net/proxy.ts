@@ -9,7 +9,7 @@ import type { Socket } from 'node:net'
 import * as tls from 'node:tls'
 import * as core from '@actions/core'
 import { getProxyUrl } from '@actions/http-client'
-import type { Fetch } from './verify/health.js'
+import type { Fetch } from '../verify/health.js'
 
 const PROXY_VARIABLES = ['https_proxy', 'HTTPS_PROXY', 'http_proxy', 'HTTP_PROXY']
 

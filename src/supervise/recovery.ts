@@ -3,17 +3,22 @@
 // rolled out together are one unit: when one fails, every one this step changed goes back.
 import * as core from '@actions/core'
 import type { Deps } from '../deps.js'
-import { errorText } from '../errors.js'
+import { errorText } from '../model/errors.js'
 import type { RolloutPolicy } from '../inputs/policy.js'
-import { shortArn } from '../names.js'
-import { noteOn, runs, type Check, type Revision } from '../result.js'
+import { shortArn } from '../model/names.js'
+import { noteOn, runs, type Check, type Revision } from '../model/result.js'
 import { asRevision } from '../revision/next.js'
 import { allPassed, failedChecks, reportChecks } from '../verify/checks.js'
 import { verifyRunning } from '../verify/running.js'
-import { explainFailure, reportFailure } from './diagnostics.js'
-import type { ServiceDeploymentWatch } from './observe.js'
-import { appliedAllTheSame, startUpdate, type StartedRollout, type Supervised } from './start.js'
-import { labelOf, watchStarted, type RolloutOutcome, type Watched } from './watch.js'
+import { explainFailure, reportFailure } from '../rollout/diagnostics.js'
+import type { ServiceDeploymentWatch } from '../rollout/observe.js'
+import {
+  appliedAllTheSame,
+  startUpdate,
+  type StartedRollout,
+  type Supervised
+} from '../rollout/start.js'
+import { labelOf, watchStarted, type RolloutOutcome, type Watched } from '../rollout/watch.js'
 
 export type Recovery =
   | { kind: 'roll-back'; to: string }

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs'
 import { mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises'
 import { homedir, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { ReportedError } from './errors.js'
+import { ReportedError } from '../model/errors.js'
 
 export interface BuildRequest {
   /** Full image reference to tag the build with, `URI:tag`. */
