@@ -441,9 +441,7 @@ describe('free text is accepted and escaped', () => {
 
   test.each(NOTES)('notes with %s: a task definition tag value ECS accepts', (_what, text) => {
     const [tag] = auditTags(
-      {
-        audit: { commit: '', actor: '', repository: '', runUrl: '', notes: text }
-      },
+      { commit: '', actor: '', repository: '', runUrl: '', notes: text },
       'production-fixed-20261126'
     ).filter(t => t.key === 'deploy:notes')
     expect(tag?.value).toMatch(/^[\p{L}\p{N}\s_.:/=+\-@]{1,256}$/u)

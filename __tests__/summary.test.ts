@@ -1,8 +1,9 @@
 import { describe, expect, test } from 'vitest'
-import { newResult, outputsOf, type RunResult, type ServiceResult } from '../src/model/result.js'
+import { newResult, outputsOf, type RunResult } from '../src/model/result.js'
 import { consoleLinks, escapeBlock, escapeText, renderSummary } from '../src/report/summary.js'
+import { fromFlat, type FlatService } from './helpers/results.js'
 
-type Fields = Partial<Omit<RunResult, 'services'>> & Partial<ServiceResult>
+type Fields = Partial<Omit<RunResult, 'services'>> & Partial<FlatService>
 
 /** A one-service result; step fields and service fields given together. */
 function result(overrides: Fields = {}): RunResult {
@@ -22,7 +23,7 @@ function result(overrides: Fields = {}): RunResult {
       notes: ''
     }
   )
-  base.services = base.services.map(s => ({ ...s, ...service }))
+  base.services = base.services.map(s => fromFlat(s, service))
   return {
     ...base,
     ...(status ? { status } : {}),
@@ -222,17 +223,15 @@ describe('renderSummary of several services', () => {
       status: 'failed',
       error: 'ECS service worker: The rollout of worker-task:8 failed',
       services: [
-        {
-          ...web!,
+        fromFlat(web!, {
           previousTaskDefinitionArn: arn('web-task', 3),
           attempted: { taskDefinitionArn: arn('web-task', 4) },
           taskDefinitionArn: arn('web-task', 3),
           image: 'repo@sha256:aaa',
           rolledBack: true,
           checks: [{ name: 'after rollback: service active', status: 'pass', detail: 'ACTIVE' }]
-        },
-        {
-          ...worker!,
+        }),
+        fromFlat(worker!, {
           previousTaskDefinitionArn: arn('worker-task', 7),
           failedTaskDefinitionArn: arn('worker-task', 8),
           taskDefinitionArn: arn('worker-task', 7),
@@ -246,7 +245,7 @@ describe('renderSummary of several services', () => {
               logLines: ['KeyError: QUEUE_URL']
             }
           ]
-        }
+        })
       ]
     }
   }

@@ -16,7 +16,8 @@ import { rollback } from './modes/rollback.js'
 import { verify } from './modes/verify.js'
 import { newResult, outputsOf, type RunResult } from './model/result.js'
 import { maskProxyPasswords } from './net/proxy.js'
-import { cancelledError, onCancel } from './rollout/cancel.js'
+import { onCancel } from './cancel.js'
+import { cancelledError } from './report/cancelled.js'
 import { writeSummary } from './report/summary.js'
 
 export type ModeRunner = (inputs: Inputs, deps: Deps, result: RunResult) => Promise<void>
@@ -66,7 +67,8 @@ export async function run(
   // Cancelled: stop a running migration, say what each service was being moved to, and remove
   // the credentials, then exit.
   const stopCancel = onCancel(async signal => {
-    await stopMigrationOnCancel(deps, result.migration)
+    const stopped = await stopMigrationOnCancel(deps, result.migration)
+    if (stopped && result.migration) result.migration.cancelled = stopped
     result.status = 'failed'
     result.error = cancelledError(signal, result)
     await deps.docker.cleanup().catch(() => undefined)

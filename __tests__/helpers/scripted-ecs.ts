@@ -37,7 +37,11 @@ import {
   type ServiceResult
 } from '../../src/model/result.js'
 import { FakeClock } from './fakes.js'
-import type { StartedRollout } from '../../src/rollout/start.js'
+import { flatService, type FlatService } from './results.js'
+import type { Move } from '../../src/model/move.js'
+import { watchOver } from '../../src/modes/release.js'
+import { Reporter } from '../../src/report/report.js'
+import type { RolloutPolicy } from '../../src/supervise/supervise.js'
 
 export const CLUSTER = 'babyshield-cluster'
 export const SERVICE = 'babyshield-backend-service'
@@ -589,13 +593,28 @@ export const OURS = 'ecs-svc/new'
 export const OLD = 'ecs-svc/old'
 
 /** Our deployment: revision 13 replaces revision 12. */
-export const ROLLOUT: StartedRollout = {
+export const ROLLOUT: Move = {
   service: SERVICE,
-  deploymentId: OURS,
-  revision: rev(13),
-  previousRevision: rev(12),
   containerName: 'app',
-  digest: digestOf(13)
+  from: { taskDefinitionArn: rev(12) },
+  to: { taskDefinitionArn: rev(13), digest: digestOf(13) },
+  strategy: 'ROLLING',
+  deploymentId: OURS
+}
+
+/**
+ * Supervises a started move as deploy and rollback do, reporting into `result` (the service's
+ * part of a run); throws the step's error when it fails.
+ */
+export async function superviseRollout(
+  deps: Deps,
+  policy: RolloutPolicy,
+  result: ServiceResult,
+  move: Move
+): Promise<void> {
+  const run = freshRun([result.service])
+  run.services = [result]
+  await watchOver(deps, policy, new Reporter(run, deps.clock), [{ move }])
 }
 
 /** A deploy's result for the service of these stories, or for the services named. */
@@ -615,11 +634,11 @@ export function freshResult(): ServiceResult {
   return newServiceResult(SERVICE)
 }
 
-/** The one service's part of a run's result. */
-export function only(result: RunResult): ServiceResult {
+/** The one service's part of a run's result, as the outputs name its fields. */
+export function only(result: RunResult): FlatService {
   const [service, ...others] = result.services
   if (!service || others.length > 0) throw new Error('expected a result of one service')
-  return service
+  return flatService(service)
 }
 
 /** A rolling update of two tasks that ECS finishes `seconds` after the start. */

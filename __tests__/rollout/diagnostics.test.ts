@@ -201,10 +201,8 @@ describe('rendering', () => {
     )
   })
 
-  test('reportFailure fills the result and raises one titled error annotation', () => {
-    const result = { stoppedTasks: [], events: [] }
-    reportFailure(result, explanation, 'Rollout of x failed', 'why')
-    expect(result).toEqual(explanation)
+  test('reportFailure raises one titled error annotation', () => {
+    reportFailure(explanation, 'Rollout of x failed', 'why')
     expect(vi.mocked(core.error)).toHaveBeenCalledWith(annotationText('why', explanation), {
       title: 'Rollout of x failed'
     })

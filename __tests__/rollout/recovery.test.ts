@@ -4,7 +4,6 @@ import { DescribeTasksCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs'
 import { describe, expect, test, vi } from 'vitest'
 import { recoveryPlan, type Recovery } from '../../src/supervise/recovery.js'
 import type { RolloutOutcome } from '../../src/rollout/watch.js'
-import { superviseRollout } from '../../src/supervise/supervise.js'
 import {
   digestOf,
   FakeEcs,
@@ -15,8 +14,9 @@ import {
   REPOSITORY_URI,
   rev,
   ROLLOUT,
-  taskArn,
-  type Step
+  type Step,
+  superviseRollout,
+  taskArn
 } from '../helpers/scripted-ecs.js'
 
 vi.mock('@actions/core')
@@ -37,7 +37,8 @@ const replaced: Failure = {
   deploymentId: 'ecs-svc/x',
   revision: rev(14)
 }
-const ours = { revision: rev(13), previousRevision: rev(12) }
+/** Our move: revision 13 replaces revision 12. */
+const ours = { to: { taskDefinitionArn: rev(13) }, from: { taskDefinitionArn: rev(12) } }
 
 describe('recoveryPlan', () => {
   test.each<[string, Failure, typeof ours, boolean, Recovery]>([
@@ -63,14 +64,14 @@ describe('recoveryPlan', () => {
     [
       'no previous revision: leave',
       failed,
-      { revision: rev(13), previousRevision: '' },
+      { to: { taskDefinitionArn: rev(13) }, from: { taskDefinitionArn: '' } },
       true,
       { kind: 'leave', why: 'no-previous' }
     ],
     [
       'the previous revision is the one that failed: leave',
       failed,
-      { revision: rev(13), previousRevision: rev(13) },
+      { to: { taskDefinitionArn: rev(13) }, from: { taskDefinitionArn: rev(13) } },
       true,
       { kind: 'leave', why: 'no-previous' }
     ]
@@ -122,8 +123,8 @@ describe('rolling back', () => {
         `babyshield-backend-task:12 names its image as ${REPOSITORY_URI}:production-fixed-20261101, not by digest`
       ) as unknown
     })
-    expect(result.image).toBe(`${REPOSITORY_URI}:production-fixed-20261101`)
-    expect(result.digest).toBeUndefined()
+    expect(result.runs?.image).toBe(`${REPOSITORY_URI}:production-fixed-20261101`)
+    expect(result.runs?.digest).toBeUndefined()
   })
 
   test('a rollback whose tasks run another image says the verification failed', async () => {
@@ -145,7 +146,7 @@ describe('rolling back', () => {
       /Rolled back: the service was returned to babyshield-backend-task:12 \(.*\), but its verification failed: tasks run the expected digest/
     )
     expect(result.rolledBack).toBe(true)
-    expect(result.taskDefinitionArn).toBe(rev(12))
+    expect(result.runs?.taskDefinitionArn).toBe(rev(12))
     expect(result.verified).toBe(false)
   })
 

@@ -2,14 +2,14 @@ import { rolloutPolicy } from '../../src/inputs/policy.js'
 import * as core from '@actions/core'
 import { DescribeServicesCommand, DescribeTasksCommand } from '@aws-sdk/client-ecs'
 import { beforeEach, describe, expect, test, vi } from 'vitest'
-import { superviseRollout } from '../../src/supervise/supervise.js'
 import {
   digestOf,
   FakeEcs,
   freshResult,
   inputsFor,
-  ROLLOUT,
   rollingUpdate,
+  ROLLOUT,
+  superviseRollout,
   taskArn,
   throttling
 } from '../helpers/scripted-ecs.js'
@@ -41,7 +41,7 @@ describe('superviseRollout', () => {
       tasks: [
         {
           taskArn: taskArn('x'),
-          taskDefinitionArn: ROLLOUT.revision,
+          taskDefinitionArn: ROLLOUT.to.taskDefinitionArn,
           lastStatus: 'RUNNING',
           containers: [{ name: 'app', imageDigest: digestOf(99) }]
         }

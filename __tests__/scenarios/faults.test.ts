@@ -10,12 +10,11 @@ import {
   UpdateServiceCommand
 } from '@aws-sdk/client-ecs'
 import { beforeEach, describe, expect, test, vi } from 'vitest'
-import { flat } from '../helpers/results.js'
+import { flat, flatService } from '../helpers/results.js'
 import { parseInputs } from '../../src/inputs/inputs.js'
 import { deploy } from '../../src/modes/deploy.js'
 import { rollback } from '../../src/modes/rollback.js'
 import { newResult } from '../../src/model/result.js'
-import { superviseRollout } from '../../src/supervise/supervise.js'
 import { NEW_DIGEST, arn } from '../fixtures/task-definitions.js'
 import { DEPLOY_INPUTS, NEW, OLD, deployWorld } from '../helpers/deploy-world.js'
 import { deployment, service } from '../helpers/ecs-answers.js'
@@ -28,13 +27,14 @@ import {
 } from '../helpers/verify-rollback-world.js'
 import {
   FakeEcs,
-  OLD as OLD_DEPLOYMENT,
-  OURS,
-  ROLLOUT,
   freshResult,
   inputsFor,
+  OLD as OLD_DEPLOYMENT,
+  OURS,
   rev,
-  type Step
+  ROLLOUT,
+  type Step,
+  superviseRollout
 } from '../helpers/scripted-ecs.js'
 
 const LOST = Object.assign(new Error('socket hang up'), { name: 'TimeoutError' })
@@ -248,7 +248,7 @@ describe('the rollback after a failed rollout, an UpdateService whose answer is 
       superviseRollout(ecs.deps, rolloutPolicy(inputs), result, ROLLOUT)
     ).rejects.toThrow('Rolled back: the service runs babyshield-backend-task:12')
     expect(ecs.updatedTo()).toEqual([rev(12)])
-    expect(result).toMatchObject({ rolledBack: true, taskDefinitionArn: rev(12) })
+    expect(flatService(result)).toMatchObject({ rolledBack: true, taskDefinitionArn: rev(12) })
     expect(result.timeline.map(e => e.message)).toContain(
       'rollback started: deployment ecs-svc/update-1 → babyshield-backend-task:12'
     )

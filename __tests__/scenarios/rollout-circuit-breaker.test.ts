@@ -3,7 +3,6 @@
 import { rolloutPolicy } from '../../src/inputs/policy.js'
 import * as core from '@actions/core'
 import { describe, expect, test, vi } from 'vitest'
-import { superviseRollout } from '../../src/supervise/supervise.js'
 import {
   digestOf,
   FakeEcs,
@@ -16,7 +15,8 @@ import {
   ROLLOUT,
   SERVICE,
   type Step,
-  type StoppedSpec
+  type StoppedSpec,
+  superviseRollout
 } from '../helpers/scripted-ecs.js'
 
 vi.mock('@actions/core')
@@ -86,7 +86,7 @@ describe("ECS's circuit breaker rolls back", () => {
     // Followed until ECS's rollback completed.
     expect(ecs.clock.seconds).toBe(120)
     expect(result.rolledBack).toBe(true)
-    expect(result.taskDefinitionArn).toBe(rev(12))
+    expect(result.runs?.taskDefinitionArn).toBe(rev(12))
     expect(result.checks.filter(c => c.status === 'fail')).toEqual([])
 
     expect(result.stoppedTasks.map(t => t.taskId)).toEqual(['b3', 'b2', 'b1'])
@@ -121,6 +121,6 @@ describe("ECS's circuit breaker rolls back", () => {
       )
     ).rejects.toThrow('this step did not start a second rollback')
     expect(ecs.calls('UpdateService')).toBe(0)
-    expect(result.taskDefinitionArn).toBe(rev(12))
+    expect(result.runs?.taskDefinitionArn).toBe(rev(12))
   })
 })

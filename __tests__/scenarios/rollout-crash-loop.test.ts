@@ -6,21 +6,24 @@ import * as core from '@actions/core'
 import { FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs'
 import { beforeEach, describe, expect, test, vi } from 'vitest'
 import { FAILED_TASKS_LIMIT } from '../../src/rollout/classify.js'
-import { rollOut } from '../../src/modes/roll-out.js'
-import { superviseRollout } from '../../src/supervise/supervise.js'
+import { rollOut } from '../../src/modes/release.js'
+import { Reporter } from '../../src/report/report.js'
 import {
   digestOf,
   FakeEcs,
   freshResult,
+  freshRun,
   inputsFor,
   OLD,
+  only,
   OURS,
   REPOSITORY_URI,
   rev,
   ROLLOUT,
   SERVICE,
   type Step,
-  type StoppedSpec
+  type StoppedSpec,
+  superviseRollout
 } from '../helpers/scripted-ecs.js'
 
 vi.mock('@actions/core')
@@ -115,8 +118,8 @@ describe('a crash loop', () => {
     expect(ecs.stoppedLooks()).toBe(FAILED_TASKS_LIMIT + 1)
 
     expect(result.rolledBack).toBe(true)
-    expect(result.taskDefinitionArn).toBe(rev(12))
-    expect(result.digest).toBe(digestOf(12))
+    expect(result.runs?.taskDefinitionArn).toBe(rev(12))
+    expect(result.runs?.digest).toBe(digestOf(12))
     expect(result.verified).toBe(false)
     expect(result.checks.length).toBeGreaterThan(0)
     expect(result.checks.every(c => c.name.startsWith('after rollback: '))).toBe(true)
@@ -181,32 +184,36 @@ describe('a crash loop', () => {
     )
     expect(ecs.calls('UpdateService')).toBe(0)
     expect(result.rolledBack).toBe(false)
-    expect(result.taskDefinitionArn).toBeUndefined()
+    expect(result.runs?.taskDefinitionArn).toBeUndefined()
     expect(result.stoppedTasks).toHaveLength(3)
   })
 
   test('a rollout that is itself a rollback is never rolled back in turn', async () => {
     const ecs = new FakeEcs({ script: [], afterUpdate: () => CRASH_LOOP })
-    const result = freshResult()
+    const run = freshRun([SERVICE], 'rollback')
+    const result = only(run)
     await expect(
       rollOut(
         ecs.deps,
         rolloutPolicy(inputsFor()),
+        new Reporter(run, ecs.deps.clock),
         [
           {
-            result,
-            attempted: {
-              taskDefinitionArn: rev(13),
-              image: `${REPOSITORY_URI}@${digestOf(13)}`,
-              digest: digestOf(13)
+            planned: {
+              service: SERVICE,
+              containerName: 'app',
+              from: {
+                taskDefinitionArn: rev(12),
+                image: `${REPOSITORY_URI}@${digestOf(12)}`,
+                digest: digestOf(12)
+              },
+              to: {
+                taskDefinitionArn: rev(13),
+                image: `${REPOSITORY_URI}@${digestOf(13)}`,
+                digest: digestOf(13)
+              },
+              strategy: 'ROLLING'
             },
-            before: {
-              taskDefinitionArn: rev(12),
-              image: `${REPOSITORY_URI}@${digestOf(12)}`,
-              digest: digestOf(12)
-            },
-            containerName: 'app',
-            strategy: 'ROLLING',
             registered: false
           }
         ],

@@ -2,7 +2,6 @@
 import { rolloutPolicy } from '../../src/inputs/policy.js'
 import * as core from '@actions/core'
 import { describe, expect, test, vi } from 'vitest'
-import { superviseRollout } from '../../src/supervise/supervise.js'
 import {
   FakeEcs,
   freshResult,
@@ -10,7 +9,8 @@ import {
   OLD,
   OURS,
   rev,
-  ROLLOUT
+  ROLLOUT,
+  superviseRollout
 } from '../helpers/scripted-ecs.js'
 
 vi.mock('@actions/core')
@@ -47,7 +47,7 @@ describe('our deployment replaced by someone else’s', () => {
     expect(ecs.calls('UpdateService')).toBe(0)
     expect(result.rolledBack).toBe(false)
     expect(result.verified).toBe(false)
-    expect(result.taskDefinitionArn).toBe(rev(14))
+    expect(result.runs?.taskDefinitionArn).toBe(rev(14))
     expect(vi.mocked(core.error)).toHaveBeenCalledTimes(1)
   })
 })

@@ -3,7 +3,6 @@
 import { rolloutPolicy } from '../../src/inputs/policy.js'
 import * as core from '@actions/core'
 import { describe, expect, test, vi } from 'vitest'
-import { superviseRollout } from '../../src/supervise/supervise.js'
 import {
   completesAfter,
   FakeEcs,
@@ -14,8 +13,10 @@ import {
   rev,
   ROLLOUT,
   SERVICE,
-  type Step
+  type Step,
+  superviseRollout
 } from '../helpers/scripted-ecs.js'
+import { flatService } from '../helpers/results.js'
 
 vi.mock('@actions/core')
 
@@ -79,7 +80,7 @@ describe('a stuck rollout', () => {
     )
     expect(ecs.clock.seconds).toBe(660)
     expect(result.rolledBack).toBe(false)
-    expect(result.taskDefinitionArn).toBe(rev(12))
+    expect(result.runs?.taskDefinitionArn).toBe(rev(12))
   })
 })
 
@@ -97,5 +98,5 @@ test('a rollback after a short timeout has its own budget, so it can finish', as
 
   expect(error?.message).toContain('it did not finish within 1 minute')
   expect(error?.message).toContain('Rolled back: the service runs babyshield-backend-task:12')
-  expect(result).toMatchObject({ rolledBack: true, taskDefinitionArn: rev(12) })
+  expect(flatService(result)).toMatchObject({ rolledBack: true, taskDefinitionArn: rev(12) })
 })

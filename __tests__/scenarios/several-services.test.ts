@@ -5,7 +5,8 @@ import {
   DeregisterTaskDefinitionCommand,
   DescribeServicesCommand,
   DescribeTasksCommand,
-  ListTaskDefinitionsCommand
+  ListTaskDefinitionsCommand,
+  RegisterTaskDefinitionCommand
 } from '@aws-sdk/client-ecs'
 import { beforeEach, describe, expect, test, vi } from 'vitest'
 import { deploy } from '../../src/modes/deploy.js'
@@ -309,6 +310,33 @@ describe('rollback of several services', () => {
     expect(ecs.updatedTo(WEB)).toEqual([revOf(WEB, 11)])
     expect(ecs.updatedTo(WORKER)).toEqual([revOf(WORKER, 11)])
     expect(result.services.every(s => s.rolledBack)).toBe(true)
+  })
+
+  test('a tag pinned into each service: when a later registration fails, the earlier one is deregistered and nothing is updated', async () => {
+    const ecs = withImageInEcr(new FakeEcs({ [WEB]: steady(WEB), [WORKER]: steady(WORKER) }))
+    ecs.ecsMock.on(RegisterTaskDefinitionCommand, { family: `${WORKER}-task` }).rejects(
+      Object.assign(new Error('Too many revisions'), {
+        name: 'ClientException',
+        $fault: 'client',
+        $metadata: { attempts: 1 }
+      })
+    )
+    const result = freshRun([WEB, WORKER], 'rollback')
+    const inputs = inputsFor({
+      mode: 'rollback',
+      service: `${WEB}, ${WORKER}`,
+      'rollback-to': 'production-fixed-20261126'
+    })
+
+    await expect(rollback(inputs, ecs.deps, result)).rejects.toThrow(
+      `Could not register a task definition revision for family ${WORKER}-task: ClientException: Too many revisions; nothing was deployed and the service is unchanged; for the services before it, revision ${WEB}-task:13 was deregistered`
+    )
+    const deregistered = ecs.ecsMock
+      .commandCalls(DeregisterTaskDefinitionCommand)
+      .map(call => call.args[0].input.taskDefinition)
+    expect(deregistered).toEqual([revOf(WEB, 13)])
+    expect(ecs.calls('UpdateService')).toBe(0)
+    expect(result.services.some(s => s.rolledBack)).toBe(false)
   })
 })
 

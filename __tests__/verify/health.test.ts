@@ -6,9 +6,9 @@ import {
   backoffDelay,
   checkHealth,
   healthCheck,
-  type Fetch,
   type HealthAttempt
 } from '../../src/verify/health.js'
+import type { Fetch } from '../../src/net/proxy.js'
 import { FakeClock } from '../helpers/fakes.js'
 
 const URL = 'https://api.babyshield.example/healthz'

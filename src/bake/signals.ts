@@ -7,7 +7,8 @@ import type { Clock } from '../model/clock.js'
 import type { Deps } from '../deps.js'
 import { errorText } from '../model/errors.js'
 import { taskId } from '../model/names.js'
-import { askOnce, isHealthy, type Fetch, type HealthAttempt } from '../verify/health.js'
+import type { Fetch } from '../net/proxy.js'
+import { askOnce, isHealthy, type HealthAttempt } from '../verify/health.js'
 import {
   BASELINE_MINUTES,
   HEALTH_CONFIRM_DELAY_MS,

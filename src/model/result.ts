@@ -1,6 +1,8 @@
-// The result of a run: built up by a mode as it goes, then turned into outputs and the job summary.
-import type { Clock } from './clock.js'
-import type { Mode } from '../inputs/inputs.js'
+// The result of a run: what each service ran, runs and went through, and how the step ended. The
+// reporter (report/report.ts) fills it from the stages' outcomes; outputsOf and the summary read it.
+import type { Revision } from './move.js'
+
+export type Mode = 'deploy' | 'verify' | 'rollback'
 
 export type CheckStatus = 'pass' | 'fail' | 'warn' | 'skip'
 
@@ -50,16 +52,6 @@ export interface LogExcerpt {
   marked?: boolean
 }
 
-/** One task definition revision, as the outputs describe it. */
-export interface Revision {
-  taskDefinitionArn: string
-  /** The chosen container's image: `URI@sha256:…`, or as the revision names it. */
-  image?: string
-  digest?: string
-  /** The image tag it was deployed with, when known. */
-  tag?: string
-}
-
 /** How far this step has moved a service: not at all, to the new revision, or back again. */
 export type Change = 'none' | 'rolling-out' | 'returning'
 
@@ -94,16 +86,10 @@ export interface BakeResult {
 export interface ServiceResult {
   service: string
   containerName?: string
-  /**
-   * What the service runs, or is being moved to, when the step ends: one revision, so these four
-   * always describe the same one. Set together by `runs`.
-   */
-  taskDefinitionArn?: string
-  image?: string
-  digest?: string
-  tag?: string
-  /** The revision the service ran before this step. */
-  previousTaskDefinitionArn?: string
+  /** What the service ran before this step, once it was read. */
+  before?: Revision
+  /** What the service runs, or is being moved to, when the step ends (dry run: would run). */
+  runs?: Revision
   /** The revision this step rolled out: deploy's new one, or rollback's target. */
   attempted?: Revision
   /** The revision this step rolled out and that failed, when it failed. */
@@ -196,36 +182,6 @@ export function newResult(
   }
 }
 
-/** Records what the service runs (or is moved to): the revision, its image, digest and tag together. */
-export function runs(result: ServiceResult, revision: Revision): void {
-  result.taskDefinitionArn = revision.taskDefinitionArn
-  for (const key of ['image', 'digest', 'tag'] as const) {
-    const value = revision[key]
-    if (value) result[key] = value
-    else delete result[key]
-  }
-}
-
-/** What the service runs, as a Revision, when the result knows it. */
-export function running(result: ServiceResult): Revision | undefined {
-  if (!result.taskDefinitionArn) return undefined
-  return {
-    taskDefinitionArn: result.taskDefinitionArn,
-    ...(result.image ? { image: result.image } : {}),
-    ...(result.digest ? { digest: result.digest } : {}),
-    ...(result.tag ? { tag: result.tag } : {})
-  }
-}
-
-/** Adds a line to the result's rollout timeline, stamped with the clock's time. */
-export function noteOn(
-  result: { timeline: TimelineEntry[] },
-  clock: Pick<Clock, 'now'>,
-  message: string
-): void {
-  result.timeline.push({ at: new Date(clock.now()).toISOString(), message })
-}
-
 /** The value every service shares, or undefined when they differ. */
 function common(values: (string | undefined)[]): string | undefined {
   const first = values[0]
@@ -236,11 +192,11 @@ function serviceJson(service: ServiceResult) {
   return {
     service: service.service,
     containerName: service.containerName ?? null,
-    image: service.image ?? null,
-    digest: service.digest ?? null,
-    tag: service.tag ?? null,
-    taskDefinitionArn: service.taskDefinitionArn ?? null,
-    previousTaskDefinitionArn: service.previousTaskDefinitionArn ?? null,
+    image: service.runs?.image ?? null,
+    digest: service.runs?.digest ?? null,
+    tag: service.runs?.tag ?? null,
+    taskDefinitionArn: service.runs?.taskDefinitionArn || null,
+    previousTaskDefinitionArn: service.before?.taskDefinitionArn ?? null,
     failedTaskDefinitionArn: service.failedTaskDefinitionArn ?? null,
     attempted: service.attempted ?? null,
     expected: service.expected ?? null,
@@ -265,9 +221,9 @@ export function outputsOf(result: RunResult): Record<string, string> {
   const services = result.services
   const lines = (pick: (s: ServiceResult) => string | undefined) =>
     services.map(s => pick(s) ?? '').join('\n')
-  const image = common(services.map(s => s.image))
-  const digest = common(services.map(s => s.digest))
-  const tag = common(services.map(s => s.tag))
+  const image = common(services.map(s => s.runs?.image))
+  const digest = common(services.map(s => s.runs?.digest))
+  const tag = common(services.map(s => s.runs?.tag))
   const verified = services.length > 0 && services.every(s => s.verified)
   const rolledBack = services.some(s => s.rolledBack)
   const only = services.length === 1 ? services[0] : undefined
@@ -275,11 +231,11 @@ export function outputsOf(result: RunResult): Record<string, string> {
     image: image ?? '',
     digest: digest ?? '',
     tag: tag ?? '',
-    'task-definition-arn': lines(s => s.taskDefinitionArn).trim()
-      ? lines(s => s.taskDefinitionArn)
+    'task-definition-arn': lines(s => s.runs?.taskDefinitionArn).trim()
+      ? lines(s => s.runs?.taskDefinitionArn)
       : '',
-    'previous-task-definition-arn': lines(s => s.previousTaskDefinitionArn).trim()
-      ? lines(s => s.previousTaskDefinitionArn)
+    'previous-task-definition-arn': lines(s => s.before?.taskDefinitionArn).trim()
+      ? lines(s => s.before?.taskDefinitionArn)
       : '',
     verified: String(verified),
     'rolled-back': String(rolledBack),

@@ -48,7 +48,7 @@ export async function beforeAnyChange<T>(
     throw nothingChanged(
       error,
       notDone,
-      result.services.map(s => ({ service: s.service, revision: s.previousTaskDefinitionArn }))
+      result.services.map(s => ({ service: s.service, revision: s.before?.taskDefinitionArn }))
     )
   }
 }

@@ -9,7 +9,9 @@ import type { Socket } from 'node:net'
 import * as tls from 'node:tls'
 import * as core from '@actions/core'
 import { getProxyUrl } from '@actions/http-client'
-import type { Fetch } from '../verify/health.js'
+
+/** A GET as `fetch` makes it: the health URL's, with or without a proxy. */
+export type Fetch = (url: string, init: { signal: AbortSignal }) => Promise<Response>
 
 const PROXY_VARIABLES = ['https_proxy', 'HTTPS_PROXY', 'http_proxy', 'HTTP_PROXY']
 

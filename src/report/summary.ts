@@ -82,7 +82,7 @@ export function consoleLinks(result: RunResult, service: ServiceResult): string[
     `[Service](${base}/clusters/${cluster}/services/${name}/health?region=${region})`,
     `[Deployments and events](${base}/clusters/${cluster}/services/${name}/deployments?region=${region})`
   ]
-  const arn = service.taskDefinitionArn
+  const arn = service.runs?.taskDefinitionArn
   if (arn) {
     const family = encodeURIComponent(familyOf(arn))
     const revision = encodeURIComponent(String(revisionOf(arn)))
@@ -95,14 +95,14 @@ export function consoleLinks(result: RunResult, service: ServiceResult): string[
 
 /** `41 → 42`, or `41 → 42 (failed) → 41` when the step went back. */
 function revisionPath(service: ServiceResult): string {
-  const before = revisionName(service.previousTaskDefinitionArn)
-  const now = revisionName(service.taskDefinitionArn)
+  const before = revisionName(service.before?.taskDefinitionArn)
+  const now = revisionName(service.runs?.taskDefinitionArn)
   const failed = service.failedTaskDefinitionArn
-  if (failed && failed !== service.taskDefinitionArn) {
+  if (failed && failed !== service.runs?.taskDefinitionArn) {
     return `${before} → ${revisionName(failed)} (failed) → ${now}`
   }
   const attempted = service.attempted?.taskDefinitionArn
-  if (service.rolledBack && attempted && attempted !== service.taskDefinitionArn) {
+  if (service.rolledBack && attempted && attempted !== service.runs?.taskDefinitionArn) {
     return `${before} → ${revisionName(attempted)} (rolled back) → ${now}`
   }
   return `${before} → ${now}`
@@ -138,7 +138,7 @@ export function renderSummary(result: RunResult): string {
       '|---|---|---|---|---|',
       ...result.services.map(
         s =>
-          `| ${escapeText(s.service)} | ${revisionPath(s)} | ${s.image ? `<code>${escapeText(s.image)}</code>` : '—'} | ${verifiedText(s)} | ${s.rolledBack ? '↩️ yes' : 'no'} |`
+          `| ${escapeText(s.service)} | ${revisionPath(s)} | ${s.runs?.image ? `<code>${escapeText(s.runs.image)}</code>` : '—'} | ${verifiedText(s)} | ${s.rolledBack ? '↩️ yes' : 'no'} |`
       ),
       ''
     )
@@ -264,8 +264,9 @@ function serviceRows(result: RunResult, service: ServiceResult): string[] {
     ['Service', escapeText(service.service)],
     ['Region', escapeText(result.region)]
   ]
-  if (service.tag) rows.push(['Tag', `<code>${escapeText(service.tag)}</code>`])
-  if (service.image) rows.push(['Image', `<code>${escapeText(service.image)}</code>`])
+  const runs = service.runs
+  if (runs?.tag) rows.push(['Tag', `<code>${escapeText(runs.tag)}</code>`])
+  if (runs?.image) rows.push(['Image', `<code>${escapeText(runs.image)}</code>`])
   if (service.containerName) rows.push(['Container', escapeText(service.containerName)])
   rows.push(['Revision', revisionPath(service)])
   rows.push(['Verified', verifiedText(service)])

@@ -6,7 +6,7 @@ import type {
   TaskDefinition
 } from '@aws-sdk/client-ecs'
 import { pinnedDigest, repositoryOf } from '../model/names.js'
-import type { Revision } from '../model/result.js'
+import type { Revision } from '../model/move.js'
 import { AUDIT_TAG, mergeTags, tagOf } from './audit.js'
 
 /** Fields DescribeTaskDefinition returns that RegisterTaskDefinition does not take. */

@@ -191,7 +191,7 @@ export function repinChoice(repin: Repin): RollbackChoice {
     registration: nextRevision(repin.current, repin.currentTags, {
       containerName: repin.containerName,
       image,
-      auditTags: auditTags(repin, tag)
+      auditTags: auditTags(repin.audit, tag)
     }),
     digest: repin.image.digest,
     image,

@@ -1,125 +1,145 @@
-// After UpdateService: watch the rollouts (one service, or several as one unit), verify what runs
-// once they complete, and recover (explain, roll back every service) when one does not.
+// After UpdateService: watch the moves (one service, or several as one unit), verify what runs
+// once they complete, bake, and take every service back (recovery) when one does not hold. What
+// happened to each service is returned for the mode to report; only the journal hears it live.
 import * as core from '@actions/core'
+import { bakeAll, bakeCheck } from '../bake/bake.js'
 import type { Deps } from '../deps.js'
-import type { RolloutPolicy } from '../inputs/policy.js'
+import type { Journal } from '../model/journal.js'
+import type { Move } from '../model/move.js'
 import { shortArn } from '../model/names.js'
-import type { ServiceResult } from '../model/result.js'
-import { allPassed, failedChecks, reportChecks } from '../verify/checks.js'
-import { verifyRunning } from '../verify/running.js'
-import { bakeAll } from '../bake/bake.js'
-import { recover } from './recovery.js'
-import type { StartedRollout, Supervised } from '../rollout/start.js'
-import { clockTime, labelOf, watchStarted } from '../rollout/watch.js'
+import type { BakeResult, Check } from '../model/result.js'
+import { clockTime, watchStarted, type Watched } from '../rollout/watch.js'
+import { allPassed, failedChecks, printChecks } from '../verify/checks.js'
+import { verifyRunning, type Verification } from '../verify/running.js'
+import { recover, type Recovered } from './recovery.js'
+import type { RolloutPolicy, Supervised } from './supervised.js'
 
-/** Watches and verifies a started rollout; throws, saying what the service runs, when it fails. */
-export async function superviseRollout(
-  deps: Deps,
-  policy: RolloutPolicy,
-  result: ServiceResult,
-  rollout: StartedRollout
-): Promise<void> {
-  await superviseRollouts(deps, policy, [{ result, rollout }])
+export type { RolloutPolicy, Supervised }
+
+/** What became of one service's move, in the order it happened. */
+export interface ServiceOutcome {
+  move: Move
+  /** The checks once its rollout completed. */
+  verification?: Verification
+  /** Its bake, and the bake's check. */
+  bake?: { result: BakeResult; check: Check }
+  /** Its part of the recovery, when the step went back. */
+  recovery?: Recovered
+}
+
+/** How the supervision ended: each service's outcome, and the step's error when it failed. */
+export interface Supervision {
+  services: ServiceOutcome[]
+  error?: string
 }
 
 /**
- * Watches started rollouts together, then verifies each; when one fails, every service goes back
- * (recover). Throws, saying what every service runs, when the step fails.
+ * Watches started moves together, verifies each once they complete, bakes them, and when one
+ * fails takes every service back. Never throws for a failed rollout: the error is returned, with
+ * what every service runs in it.
  */
-export async function superviseRollouts(
+export async function supervise(
   deps: Deps,
   policy: RolloutPolicy,
-  units: Supervised[]
-): Promise<void> {
+  units: Supervised[],
+  journal: Journal
+): Promise<Supervision> {
   const many = units.length > 1
+  const outcomes: ServiceOutcome[] = units.map(({ move }) => ({ move }))
   const watched = await core.group(many ? 'Watch the rollouts' : 'Watch the rollout', () =>
     watchStarted(
       deps,
-      policy,
-      units.map(({ result, rollout }) => ({
-        timeline: result.timeline,
-        request: {
-          service: rollout.service,
-          deploymentId: rollout.deploymentId,
-          revision: rollout.revision,
-          previousRevision: rollout.previousRevision,
-          label: labelOf('rollout', rollout.service, many),
-          ...(rollout.serviceDeployment
-            ? {
-                serviceDeployment: {
-                  ...rollout.serviceDeployment,
-                  expect: 'rollout' as const,
-                  returnsTo: rollout.previousRevision
-                }
-              }
-            : {})
-        }
-      })),
-      'first-failure'
+      units.map(({ move }) => ({ move, way: 'out' })),
+      { ...policy, until: 'first-failure', many, journal }
     )
   )
-  for (const [i, { rollout }] of units.entries()) {
-    const w = watched[i]
-    if (w && w.transientFailures > 0) {
-      core.warning(
-        `${w.transientFailures} of ${w.polls} polls of ${rollout.service} were throttled or not answered by ECS; the watch kept polling through them.`
-      )
-    }
+  warnTransient(units, watched)
+  if (watched.some(w => w.outcome.kind !== 'completed')) {
+    return recovered(outcomes, await recover(deps, policy, units, watched, journal))
   }
-  if (watched.some(w => w.outcome.kind !== 'completed')) await recover(deps, policy, units, watched)
-  for (const [i, { rollout }] of units.entries()) {
+  for (const [i, { move }] of units.entries()) {
     const w = watched[i]
     if (!w) continue
     core.info(
-      `Rollout of ${shortArn(rollout.revision)} completed after ${clockTime(deps.clock.now() - w.startedAt)} (${w.polls} polls).`
+      `Rollout of ${shortArn(move.to.taskDefinitionArn)} completed after ${clockTime(deps.clock.now() - w.startedAt)} (${w.polls} polls).`
     )
   }
 
   const unverified: string[] = []
-  for (const { result, rollout } of units) {
-    const verification = await core.group(many ? `Verify ${rollout.service}` : 'Verify', () =>
+  for (const [i, { move }] of units.entries()) {
+    const verification = await core.group(many ? `Verify ${move.service}` : 'Verify', () =>
       verifyRunning(
         deps,
         {
-          service: rollout.service,
-          taskDefinitionArn: rollout.revision,
-          containerName: rollout.containerName,
-          digest: rollout.digest
+          service: move.service,
+          taskDefinitionArn: move.to.taskDefinitionArn,
+          containerName: move.containerName,
+          digest: move.to.digest
         },
         policy
       )
     )
-    reportChecks(result, verification.checks, verification.logs)
-    result.verified = allPassed(result.checks)
-    if (!result.verified) {
+    printChecks(verification.checks)
+    const outcome = outcomes[i]
+    if (outcome) outcome.verification = verification
+    if (!allPassed(verification.checks)) {
+      const revision = shortArn(move.to.taskDefinitionArn)
       unverified.push(
-        `${many ? `${rollout.service}: ` : ''}The rollout of ${shortArn(rollout.revision)} completed but verification failed: ${failedChecks(result.checks)}. The service runs ${shortArn(rollout.revision)}.`
+        `${many ? `${move.service}: ` : ''}The rollout of ${revision} completed but verification failed: ${failedChecks(verification.checks)}. The service runs ${revision}.`
       )
     }
   }
-  if (unverified.length > 0) throw new Error(unverified.join(' '))
+  if (unverified.length > 0) return { services: outcomes, error: unverified.join(' ') }
 
-  if (policy.bake.bakeMs <= 0) return
-  const regression = await core.group(many ? 'Bake the new revisions' : 'Bake', () =>
+  if (policy.bake.bakeMs <= 0) return { services: outcomes }
+  const baked = await core.group(many ? 'Bake the new revisions' : 'Bake', () =>
     bakeAll(
       deps,
       policy,
       units.map((unit, i) => ({
-        result: unit.result,
-        rollout: unit.rollout,
+        move: unit.move,
         baseline: unit.baseline,
         since: watched[i]?.startedAt ?? deps.clock.now()
-      }))
+      })),
+      journal
     )
   )
-  if (!regression) return
+  const regression = baked.regression
+  for (const [i, outcome] of outcomes.entries()) {
+    const result = baked.bakes[i]
+    if (!result) continue
+    const own = regression?.service === outcome.move.service ? regression.reason : undefined
+    outcome.bake = { result, check: bakeCheck(result, own) }
+  }
+  if (!regression) return { services: outcomes }
   // A release that regressed is a failed rollout: every service goes back, verified.
-  await recover(
-    deps,
-    policy,
-    units,
-    watched.map((w, i) =>
-      i === regression.index ? { ...w, outcome: { kind: 'failed', reason: regression.reason } } : w
-    )
+  const failed = watched.map((w, i) =>
+    units[i]?.move.service === regression.service
+      ? { ...w, outcome: { kind: 'failed' as const, reason: regression.reason } }
+      : w
   )
+  return recovered(outcomes, await recover(deps, policy, units, failed, journal))
+}
+
+/** The outcomes with each service's part of the recovery, and the step's error. */
+function recovered(
+  outcomes: ServiceOutcome[],
+  recovery: { services: Recovered[]; error: string }
+): Supervision {
+  for (const [i, outcome] of outcomes.entries()) {
+    const part = recovery.services[i]
+    if (part) outcome.recovery = part
+  }
+  return { services: outcomes, error: recovery.error }
+}
+
+function warnTransient(units: Supervised[], watched: Watched[]): void {
+  for (const [i, { move }] of units.entries()) {
+    const w = watched[i]
+    if (w && w.transientFailures > 0) {
+      core.warning(
+        `${w.transientFailures} of ${w.polls} polls of ${move.service} were throttled or not answered by ECS; the watch kept polling through them.`
+      )
+    }
+  }
 }

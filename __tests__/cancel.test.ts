@@ -10,19 +10,16 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test, vi } from 'vitest'
-import {
-  cancelledError,
-  onCancel,
-  type CancelSignal,
-  type SignalSource
-} from '../../src/rollout/cancel.js'
-import { run } from '../../src/main.js'
-import { newResult, type RunResult, type ServiceResult } from '../../src/model/result.js'
-import { NEW_DIGEST } from '../fixtures/task-definitions.js'
-import { deployment, service } from '../helpers/ecs-answers.js'
-import { DEPLOY_INPUTS, NEW, OLD, deployWorld } from '../helpers/deploy-world.js'
+import { onCancel, type CancelSignal, type SignalSource } from '../src/cancel.js'
+import { run } from '../src/main.js'
+import { newResult, type RunResult } from '../src/model/result.js'
+import { cancelledError } from '../src/report/cancelled.js'
+import { NEW_DIGEST } from './fixtures/task-definitions.js'
+import { deployment, service } from './helpers/ecs-answers.js'
+import { DEPLOY_INPUTS, NEW, OLD, deployWorld } from './helpers/deploy-world.js'
+import { fromFlat, type FlatService } from './helpers/results.js'
 
-type Fields = Partial<ServiceResult> & Pick<RunResult, 'mode'>
+type Fields = Partial<FlatService> & Pick<RunResult, 'mode'>
 
 function resultOf({ mode, ...fields }: Fields, services = ['api']): RunResult {
   const result = newResult(
@@ -30,7 +27,7 @@ function resultOf({ mode, ...fields }: Fields, services = ['api']): RunResult {
     { region: 'eu-north-1', cluster: 'babyshield-cluster', services },
     { commit: '', actor: '', repository: '', runUrl: '', notes: '' }
   )
-  result.services = result.services.map(s => ({ ...s, ...fields, service: s.service }))
+  result.services = result.services.map(s => fromFlat(s, { ...fields, service: s.service }))
   return result
 }
 
@@ -121,13 +118,12 @@ describe('cancelledError', () => {
 test('several services: the error says, for each service, what it runs and what it was moved to', () => {
   const result = resultOf({ mode: 'deploy' }, ['web', 'worker'])
   result.services = [
-    {
-      ...result.services[0]!,
+    fromFlat(result.services[0]!, {
       previousTaskDefinitionArn: OLD,
       taskDefinitionArn: NEW,
       change: 'rolling-out'
-    },
-    { ...result.services[1]!, previousTaskDefinitionArn: OLD, taskDefinitionArn: OLD }
+    }),
+    fromFlat(result.services[1]!, { previousTaskDefinitionArn: OLD, taskDefinitionArn: OLD })
   ]
   expect(cancelledError('SIGTERM', result)).toBe(
     'The step was cancelled (SIGTERM): web was being moved to babyshield-backend-task:42 (it ran babyshield-backend-task:41 before this step); worker was not moved: it runs babyshield-backend-task:41. ECS goes on with the deployments started without this step, and nothing more is rolled back: check the services, then run verify, or rollback to return to what they ran.'
