@@ -2,7 +2,7 @@
 // decision (or the reason there is none) out. modes/rollback.ts does the asking.
 import type { RegisterTaskDefinitionCommandInput, Tag, TaskDefinition } from '@aws-sdk/client-ecs'
 import type { EcrImage } from '../aws/ecr.js'
-import type { RollbackTarget } from '../inputs/inputs.js'
+import type { RollbackTarget } from '../model/move.js'
 import { familyOf, pinnedDigest, revisionOf, shortArn } from '../model/names.js'
 import type { Audit } from '../model/result.js'
 import { AUDIT_TAG, auditTags, tagOf } from './audit.js'
