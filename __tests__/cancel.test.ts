@@ -14,10 +14,10 @@ import { onCancel, type CancelSignal, type SignalSource } from '../src/cancel.js
 import { run } from '../src/main.js'
 import { newResult, type RunResult } from '../src/model/result.js'
 import { cancelledError } from '../src/report/cancelled.js'
-import { NEW_DIGEST } from './fixtures/task-definitions.js'
-import { deployment, service } from './helpers/ecs-answers.js'
-import { DEPLOY_INPUTS, NEW, OLD, deployWorld } from './helpers/deploy-world.js'
-import { fromFlat, type FlatService } from './helpers/results.js'
+import { NEW_DIGEST } from '../test/support/task-definitions.js'
+import { deployment, service } from '../test/support/ecs-answers.js'
+import { DEPLOY_INPUTS, NEW, OLD, deployWorld } from '../test/support/deploy-world.js'
+import { fromFlat, type FlatService } from '../test/support/results.js'
 
 type Fields = Partial<FlatService> & Pick<RunResult, 'mode'>
 

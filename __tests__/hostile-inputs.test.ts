@@ -13,9 +13,9 @@ import { run } from '../src/main.js'
 import { newResult } from '../src/model/result.js'
 import { renderSummary } from '../src/report/summary.js'
 import { auditTags, tagValue } from '../src/revision/audit.js'
-import { NEW_DIGEST, REPOSITORY_URI, arn, babyshield } from './fixtures/task-definitions.js'
-import { DEPLOY_INPUTS, deployWorld } from './helpers/deploy-world.js'
-import { FakeClock } from './helpers/fakes.js'
+import { NEW_DIGEST, REPOSITORY_URI, arn, babyshield } from '../test/support/task-definitions.js'
+import { DEPLOY_INPUTS, deployWorld } from '../test/support/deploy-world.js'
+import { FakeClock } from '../test/support/fakes.js'
 
 const DIGEST = `sha256:${'c'.repeat(64)}`
 const VERIFY = { mode: 'verify', 'ecr-repository': '' }

@@ -21,15 +21,21 @@ import { parseInputs } from '../../src/inputs/inputs.js'
 import { recordSettings } from '../../src/inputs/policy.js'
 import { run } from '../../src/main.js'
 import type { PlannedMove, Revision } from '../../src/model/move.js'
-import { fromFlat, type FlatService } from '../helpers/results.js'
+import { fromFlat, type FlatService } from '../../test/support/results.js'
 import { newResult, type RunResult } from '../../src/model/result.js'
-import { FakeGitHubApi } from '../fakes/github-api.js'
-import { NEW_DIGEST, OLD_DIGEST, REPOSITORY_URI, arn } from '../fixtures/task-definitions.js'
-import { NEW, OLD, TODAY_TAG, deployWorld } from '../helpers/deploy-world.js'
-import { task } from '../helpers/ecs-answers.js'
-import { FakeClock, FakeDocker } from '../helpers/fakes.js'
-import { FAMILY, rollbackWorld } from '../helpers/verify-rollback-world.js'
-import { digestOf, FakeEcs, revOf, settled, withImageInEcr } from '../helpers/scripted-ecs.js'
+import { FakeGitHubApi } from '../../test/support/github-api.js'
+import { NEW_DIGEST, OLD_DIGEST, REPOSITORY_URI, arn } from '../../test/support/task-definitions.js'
+import { NEW, OLD, TODAY_TAG, deployWorld } from '../../test/support/deploy-world.js'
+import { task } from '../../test/support/ecs-answers.js'
+import { FakeClock, FakeDocker } from '../../test/support/fakes.js'
+import { FAMILY, rollbackWorld } from '../../test/support/verify-rollback-world.js'
+import {
+  digestOf,
+  FakeEcs,
+  revOf,
+  settled,
+  withImageInEcr
+} from '../../test/support/scripted-ecs.js'
 
 const TOKEN = 'ghs_fake0123456789'
 const SHA = '0123456789abcdef0123456789abcdef01234567'

@@ -14,7 +14,7 @@ import {
   type Explanation
 } from '../../src/rollout/diagnostics.js'
 import { StoppedTaskReader } from '../../src/rollout/stopped-tasks.js'
-import { T0, REV, ARN, task, crashed, query } from '../helpers/rollout-shapes.js'
+import { T0, REV, ARN, task, crashed, query } from '../../test/support/rollout-shapes.js'
 
 vi.mock('@actions/core')
 

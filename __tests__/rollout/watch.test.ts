@@ -4,7 +4,7 @@ import { AwsError } from '../../src/aws/clients.js'
 import type { Ecs } from '../../src/aws/ecs.js'
 import type { Move } from '../../src/model/move.js'
 import { clockTime, watchRollouts, type WatchOptions } from '../../src/rollout/watch.js'
-import { T0, REV, dep, svc } from '../helpers/rollout-shapes.js'
+import { T0, REV, dep, svc } from '../../test/support/rollout-shapes.js'
 
 vi.mock('@actions/core')
 

@@ -21,7 +21,7 @@ import {
   withImageInEcr,
   type Story,
   type TimedLog
-} from '../helpers/scripted-ecs.js'
+} from '../../test/support/scripted-ecs.js'
 
 vi.mock('@actions/core')
 

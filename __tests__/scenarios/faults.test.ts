@@ -10,32 +10,32 @@ import {
   UpdateServiceCommand
 } from '@aws-sdk/client-ecs'
 import { beforeEach, describe, expect, test, vi } from 'vitest'
-import { flat, flatService } from '../helpers/results.js'
+import { flat, flatService } from '../../test/support/results.js'
 import { parseInputs } from '../../src/inputs/inputs.js'
 import { deploy } from '../../src/modes/deploy.js'
 import { rollback } from '../../src/modes/rollback.js'
 import { newResult } from '../../src/model/result.js'
-import { NEW_DIGEST, arn } from '../fixtures/task-definitions.js'
-import { DEPLOY_INPUTS, NEW, OLD, deployWorld } from '../helpers/deploy-world.js'
-import { deployment, service } from '../helpers/ecs-answers.js'
+import { NEW_DIGEST, arn } from '../../test/support/task-definitions.js'
+import { DEPLOY_INPUTS, NEW, OLD, deployWorld } from '../../test/support/deploy-world.js'
+import { deployment, service } from '../../test/support/ecs-answers.js'
 import {
   CURRENT,
   FAMILY,
   REGISTERED,
   THIRD_DIGEST,
   rollbackWorld
-} from '../helpers/verify-rollback-world.js'
+} from '../../test/support/verify-rollback-world.js'
 import {
   FakeEcs,
   freshResult,
   inputsFor,
-  OLD as OLD_DEPLOYMENT,
-  OURS,
+  OLD_DEPLOYMENT,
+  OUR_DEPLOYMENT,
   rev,
   ROLLOUT,
   type Step,
   superviseRollout
-} from '../helpers/scripted-ecs.js'
+} from '../../test/support/scripted-ecs.js'
 
 const LOST = Object.assign(new Error('socket hang up'), { name: 'TimeoutError' })
 
@@ -232,7 +232,7 @@ const STUCK: Step[] = [
   {
     at: 0,
     deployments: [
-      { id: OURS, revision: 13, running: 1, pending: 1, state: 'IN_PROGRESS' },
+      { id: OUR_DEPLOYMENT, revision: 13, running: 1, pending: 1, state: 'IN_PROGRESS' },
       { id: OLD_DEPLOYMENT, revision: 12, running: 2, state: 'COMPLETED' }
     ]
   }

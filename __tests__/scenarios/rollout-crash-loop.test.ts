@@ -14,9 +14,9 @@ import {
   freshResult,
   freshRun,
   inputsFor,
-  OLD,
+  OLD_DEPLOYMENT,
   only,
-  OURS,
+  OUR_DEPLOYMENT,
   REPOSITORY_URI,
   rev,
   ROLLOUT,
@@ -24,7 +24,7 @@ import {
   type Step,
   type StoppedSpec,
   superviseRollout
-} from '../helpers/scripted-ecs.js'
+} from '../../test/support/scripted-ecs.js'
 
 vi.mock('@actions/core')
 
@@ -32,44 +32,50 @@ const CIRCUIT_BREAKER_AT = 300
 
 const crash = (id: string): StoppedSpec => ({
   id,
-  deploymentId: OURS,
+  deploymentId: OUR_DEPLOYMENT,
   revision: 13,
   exitCode: 1,
   ranFor: 10
 })
 const started = (...ids: string[]): string =>
   `(service ${SERVICE}) has started ${ids.length} tasks: ${ids.map(id => `(task ${id})`).join(' ')}.`
-const old = { id: OLD, revision: 12, running: 2, state: 'COMPLETED' as const }
+const old = { id: OLD_DEPLOYMENT, revision: 12, running: 2, state: 'COMPLETED' as const }
 
 const CRASH_LOOP: Step[] = [
   {
     at: 0,
-    deployments: [{ id: OURS, revision: 13, pending: 2, state: 'IN_PROGRESS' }, old],
+    deployments: [{ id: OUR_DEPLOYMENT, revision: 13, pending: 2, state: 'IN_PROGRESS' }, old],
     events: [started('a1', 'a2')]
   },
   {
     at: 25,
-    deployments: [{ id: OURS, revision: 13, running: 2, state: 'IN_PROGRESS' }, old]
+    deployments: [{ id: OUR_DEPLOYMENT, revision: 13, running: 2, state: 'IN_PROGRESS' }, old]
   },
   {
     at: 35,
-    deployments: [{ id: OURS, revision: 13, running: 1, pending: 1, state: 'IN_PROGRESS' }, old],
+    deployments: [
+      { id: OUR_DEPLOYMENT, revision: 13, running: 1, pending: 1, state: 'IN_PROGRESS' },
+      old
+    ],
     stopped: [crash('a1')],
     events: [started('a3')]
   },
   {
     at: 37,
-    deployments: [{ id: OURS, revision: 13, pending: 2, state: 'IN_PROGRESS' }, old],
+    deployments: [{ id: OUR_DEPLOYMENT, revision: 13, pending: 2, state: 'IN_PROGRESS' }, old],
     stopped: [crash('a2')],
     events: [started('a4')]
   },
   {
     at: 60,
-    deployments: [{ id: OURS, revision: 13, running: 2, state: 'IN_PROGRESS' }, old]
+    deployments: [{ id: OUR_DEPLOYMENT, revision: 13, running: 2, state: 'IN_PROGRESS' }, old]
   },
   {
     at: 70,
-    deployments: [{ id: OURS, revision: 13, running: 1, pending: 1, state: 'IN_PROGRESS' }, old],
+    deployments: [
+      { id: OUR_DEPLOYMENT, revision: 13, running: 1, pending: 1, state: 'IN_PROGRESS' },
+      old
+    ],
     stopped: [crash('a3')],
     events: [started('a5')]
   },
@@ -78,7 +84,13 @@ const CRASH_LOOP: Step[] = [
     at: CIRCUIT_BREAKER_AT,
     deployments: [
       { id: 'ecs-svc/breaker', revision: 12, pending: 2, state: 'IN_PROGRESS' },
-      { id: OURS, status: 'ACTIVE', revision: 13, state: 'FAILED', reason: 'circuit breaker' }
+      {
+        id: OUR_DEPLOYMENT,
+        status: 'ACTIVE',
+        revision: 13,
+        state: 'FAILED',
+        reason: 'circuit breaker'
+      }
     ]
   }
 ]
@@ -108,7 +120,7 @@ describe('a crash loop', () => {
 
     expect(error).toBeInstanceOf(Error)
     expect(error?.message).toBe(
-      `The rollout of babyshield-backend-task:13 failed: 3 tasks of deployment ${OURS} failed: 3× Essential container in task exited (app: exit 1). Rolled back: the service runs babyshield-backend-task:12 (${REPOSITORY_URI}@${digestOf(12)}) again, verified.`
+      `The rollout of babyshield-backend-task:13 failed: 3 tasks of deployment ${OUR_DEPLOYMENT} failed: 3× Essential container in task exited (app: exit 1). Rolled back: the service runs babyshield-backend-task:12 (${REPOSITORY_URI}@${digestOf(12)}) again, verified.`
     )
     // Judged on the poll after the third stopped task, long before the circuit breaker.
     expect(ecs.updatedAt).toEqual([70])
@@ -160,7 +172,7 @@ describe('a crash loop', () => {
 
     const messages = result.timeline.map(e => e.message)
     expect(messages).toContain(
-      `rollout failed: 3 tasks of deployment ${OURS} failed: 3× Essential container in task exited (app: exit 1)`
+      `rollout failed: 3 tasks of deployment ${OUR_DEPLOYMENT} failed: 3× Essential container in task exited (app: exit 1)`
     )
     expect(messages).toContain(
       'rollback started: deployment ecs-svc/update-1 → babyshield-backend-task:12'
@@ -180,7 +192,7 @@ describe('a crash loop', () => {
         ROLLOUT
       )
     ).rejects.toThrow(
-      `rollback-on-failure is false: the service is left on the failed deployment ${OURS} (babyshield-backend-task:13). To return to babyshield-backend-task:12, run this action with mode: rollback, or deploy a fix.`
+      `rollback-on-failure is false: the service is left on the failed deployment ${OUR_DEPLOYMENT} (babyshield-backend-task:13). To return to babyshield-backend-task:12, run this action with mode: rollback, or deploy a fix.`
     )
     expect(ecs.calls('UpdateService')).toBe(0)
     expect(result.rolledBack).toBe(false)

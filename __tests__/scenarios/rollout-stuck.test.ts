@@ -8,15 +8,15 @@ import {
   FakeEcs,
   freshResult,
   inputsFor,
-  OLD,
-  OURS,
+  OLD_DEPLOYMENT,
+  OUR_DEPLOYMENT,
   rev,
   ROLLOUT,
   SERVICE,
   type Step,
   superviseRollout
-} from '../helpers/scripted-ecs.js'
-import { flatService } from '../helpers/results.js'
+} from '../../test/support/scripted-ecs.js'
+import { flatService } from '../../test/support/results.js'
 
 vi.mock('@actions/core')
 
@@ -25,8 +25,8 @@ const STUCK: Step[] = [
   {
     at: 0,
     deployments: [
-      { id: OURS, revision: 13, running: 1, pending: 1, state: 'IN_PROGRESS' },
-      { id: OLD, revision: 12, running: 2, state: 'COMPLETED' }
+      { id: OUR_DEPLOYMENT, revision: 13, running: 1, pending: 1, state: 'IN_PROGRESS' },
+      { id: OLD_DEPLOYMENT, revision: 12, running: 2, state: 'COMPLETED' }
     ]
   },
   { at: 30, events: [UNPLACEABLE] }

@@ -9,7 +9,7 @@ import {
   rollingUpdate,
   ROLLOUT,
   superviseRollout
-} from '../helpers/scripted-ecs.js'
+} from '../../test/support/scripted-ecs.js'
 
 vi.mock('@actions/core')
 

@@ -25,8 +25,8 @@ import {
   withImageInEcr,
   type Step,
   type Story
-} from '../helpers/scripted-ecs.js'
-import { serviceIn } from '../helpers/results.js'
+} from '../../test/support/scripted-ecs.js'
+import { serviceIn } from '../../test/support/results.js'
 
 vi.mock('@actions/core')
 

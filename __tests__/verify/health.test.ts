@@ -9,7 +9,7 @@ import {
   type HealthAttempt
 } from '../../src/verify/health.js'
 import type { Fetch } from '../../src/net/proxy.js'
-import { FakeClock } from '../helpers/fakes.js'
+import { FakeClock } from '../../test/support/fakes.js'
 
 const URL = 'https://api.babyshield.example/healthz'
 

@@ -8,7 +8,7 @@ import {
   pinProblems,
   structureProblems,
   type KnownInputs
-} from '../scripts/lint-workflows.js'
+} from '../../scripts/lint-workflows.js'
 
 const SHA = '3d3c42e5aac5ba805825da76410c181273ba90b1'
 

@@ -2,7 +2,12 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, test } from 'vitest'
-import { importCycles, importsOf, resolveImport, sourceProblems } from '../scripts/lint-source.js'
+import {
+  importCycles,
+  importsOf,
+  resolveImport,
+  sourceProblems
+} from '../../scripts/lint-source.js'
 
 describe('importsOf', () => {
   test('static, type-only, re-exports and dynamic imports; packages are not followed', () => {

@@ -1,9 +1,8 @@
 // Results as the tests read them: a one-service run's step fields and its service's fields as one
 // record, as the outputs' `result` JSON names them (taskDefinitionArn, image, digest, tag,
-// previousTaskDefinitionArn), and fresh results for a set of inputs.
-import type { Inputs } from '../../src/inputs/inputs.js'
+// previousTaskDefinitionArn).
 import type { Revision } from '../../src/model/move.js'
-import { newResult, type RunResult, type ServiceResult } from '../../src/model/result.js'
+import type { RunResult, ServiceResult } from '../../src/model/result.js'
 
 /** A service's fields as the outputs name them: what it runs, flat, and what it ran before. */
 export type FlatService = Omit<ServiceResult, 'runs' | 'before'> &
@@ -56,12 +55,4 @@ export function serviceIn(result: RunResult, name: string): FlatService {
   const service = result.services.find(s => s.service === name)
   if (!service) throw new Error(`no result for service ${name}`)
   return flatService(service)
-}
-
-export function resultFor(inputs: Inputs, actor = 'octocat'): RunResult {
-  return newResult(
-    inputs.mode,
-    { region: inputs.region, cluster: inputs.cluster, services: inputs.services },
-    { commit: '', actor, repository: '', runUrl: '', notes: '' }
-  )
 }

@@ -10,7 +10,7 @@ import {
   digestFromPush,
   privateConfigJson,
   type BuildRequest
-} from '../src/docker/docker.js'
+} from '../../src/docker/docker.js'
 
 const REQUEST: BuildRequest = {
   image:

@@ -2,7 +2,9 @@
 // from: revision 13 is the one being rolled out by deployment ecs-svc/new, at T0.
 import type { Deployment, Service, Task } from '@aws-sdk/client-ecs'
 
-export const T0 = Date.parse('2026-11-26T12:00:00Z')
+import { T0 } from './constants.js'
+
+export { T0 }
 export const REV = (n: number): string =>
   `arn:aws:ecs:eu-north-1:123456789012:task-definition/babyshield-backend-task:${n}`
 export const ARN = (id: string): string => `arn:aws:ecs:eu-north-1:123456789012:task/cluster/${id}`

@@ -29,7 +29,8 @@ import { Ecs } from '../../src/aws/ecs.js'
 import { Logs } from '../../src/aws/logs.js'
 import type { Deps } from '../../src/deps.js'
 import type { Docker } from '../../src/docker/docker.js'
-import { parseInputs, type Inputs } from '../../src/inputs/inputs.js'
+import type { Inputs } from '../../src/inputs/inputs.js'
+import { inputsOf } from './inputs.js'
 import {
   newResult,
   newServiceResult,
@@ -43,10 +44,9 @@ import { watchOver } from '../../src/modes/release.js'
 import { Reporter } from '../../src/report/report.js'
 import type { RolloutPolicy } from '../../src/supervise/supervise.js'
 
-export const CLUSTER = 'babyshield-cluster'
-export const SERVICE = 'babyshield-backend-service'
-export const REPOSITORY_URI = '123456789012.dkr.ecr.eu-north-1.amazonaws.com/babyshield-backend'
-export const T0 = Date.parse('2026-11-26T12:00:00Z')
+import { CLUSTER, REPOSITORY_URI, SERVICE, T0 } from './constants.js'
+
+export { CLUSTER, REPOSITORY_URI, SERVICE, T0 }
 
 export const rev = (n: number): string =>
   `arn:aws:ecs:eu-north-1:123456789012:task-definition/babyshield-backend-task:${n}`
@@ -565,15 +565,7 @@ export function throttling(): Error {
 
 /** Inputs of a deploy to the fake; it bakes only when a test gives bake-minutes. */
 export function inputsFor(values: Record<string, string> = {}): Inputs {
-  const all: Record<string, string> = {
-    cluster: CLUSTER,
-    service: SERVICE,
-    'ecr-repository': 'babyshield-backend',
-    'aws-region': 'eu-north-1',
-    'bake-minutes': '0',
-    ...values
-  }
-  return parseInputs(name => all[name] ?? '')
+  return inputsOf({ 'bake-minutes': '0', ...values })
 }
 
 /** Gives the fake an ECR whose repository has the image of revision 13 (digestOf(13)). */
@@ -589,8 +581,8 @@ export function withImageInEcr(ecs: FakeEcs): FakeEcs {
   return ecs
 }
 
-export const OURS = 'ecs-svc/new'
-export const OLD = 'ecs-svc/old'
+export const OUR_DEPLOYMENT = 'ecs-svc/new'
+export const OLD_DEPLOYMENT = 'ecs-svc/old'
 
 /** Our deployment: revision 13 replaces revision 12. */
 export const ROLLOUT: Move = {
@@ -599,7 +591,7 @@ export const ROLLOUT: Move = {
   from: { taskDefinitionArn: rev(12) },
   to: { taskDefinitionArn: rev(13), digest: digestOf(13) },
   strategy: 'ROLLING',
-  deploymentId: OURS
+  deploymentId: OUR_DEPLOYMENT
 }
 
 /**
@@ -647,25 +639,28 @@ export function rollingUpdate(seconds: number): Step[] {
     {
       at: 0,
       deployments: [
-        { id: OURS, revision: 13, running: 0, pending: 2, state: 'IN_PROGRESS' },
-        { id: OLD, revision: 12, running: 2, state: 'COMPLETED' }
+        { id: OUR_DEPLOYMENT, revision: 13, running: 0, pending: 2, state: 'IN_PROGRESS' },
+        { id: OLD_DEPLOYMENT, revision: 12, running: 2, state: 'COMPLETED' }
       ],
       events: [`(service ${SERVICE}) has started 2 tasks: (task a) (task b).`]
     },
     {
       at: seconds / 2,
       deployments: [
-        { id: OURS, revision: 13, running: 1, pending: 1, state: 'IN_PROGRESS' },
-        { id: OLD, revision: 12, running: 2, state: 'COMPLETED' }
+        { id: OUR_DEPLOYMENT, revision: 13, running: 1, pending: 1, state: 'IN_PROGRESS' },
+        { id: OLD_DEPLOYMENT, revision: 12, running: 2, state: 'COMPLETED' }
       ]
     },
     {
       at: seconds - 5,
       deployments: [
-        { id: OURS, revision: 13, running: 2, state: 'IN_PROGRESS' },
-        { id: OLD, revision: 12, running: 1, state: 'COMPLETED' }
+        { id: OUR_DEPLOYMENT, revision: 13, running: 2, state: 'IN_PROGRESS' },
+        { id: OLD_DEPLOYMENT, revision: 12, running: 1, state: 'COMPLETED' }
       ]
     },
-    { at: seconds, deployments: [{ id: OURS, revision: 13, running: 2, state: 'COMPLETED' }] }
+    {
+      at: seconds,
+      deployments: [{ id: OUR_DEPLOYMENT, revision: 13, running: 2, state: 'COMPLETED' }]
+    }
   ]
 }

@@ -7,8 +7,8 @@ import {
   shortArn,
   shortDigest,
   taskId
-} from '../src/model/names.js'
-import { OLD_DIGEST, REPOSITORY_URI } from './fixtures/task-definitions.js'
+} from '../../src/model/names.js'
+import { OLD_DIGEST, REPOSITORY_URI } from '../../test/support/task-definitions.js'
 
 test.each([
   [`${REPOSITORY_URI}@${OLD_DIGEST}`, REPOSITORY_URI, OLD_DIGEST],

@@ -5,9 +5,9 @@ import { DescribeServicesCommand } from '@aws-sdk/client-ecs'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { connect, type AddressInfo, type Socket } from 'node:net'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test, vi } from 'vitest'
-import { createClients } from '../src/aws/clients.js'
-import { GitHubApi } from '../src/github/api.js'
-import { healthFetch, maskProxyPasswords, proxyFor } from '../src/net/proxy.js'
+import { createClients } from '../../src/aws/clients.js'
+import { GitHubApi } from '../../src/github/api.js'
+import { healthFetch, maskProxyPasswords, proxyFor } from '../../src/net/proxy.js'
 
 vi.mock('@actions/core')
 

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest'
-import { newResult, outputsOf, type RunResult } from '../src/model/result.js'
-import { consoleLinks, escapeBlock, escapeText, renderSummary } from '../src/report/summary.js'
-import { fromFlat, type FlatService } from './helpers/results.js'
+import { newResult, outputsOf, type RunResult } from '../../src/model/result.js'
+import { consoleLinks, escapeBlock, escapeText, renderSummary } from '../../src/report/summary.js'
+import { fromFlat, type FlatService } from '../../test/support/results.js'
 
 type Fields = Partial<Omit<RunResult, 'services'>> & Partial<FlatService>
 

@@ -4,9 +4,9 @@ import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { ESLint } from 'eslint'
 import { describe, expect, test } from 'vitest'
-import { LAYERS, layerConfig } from '../eslint.layers.js'
+import { LAYERS, layerConfig } from '../../eslint.layers.js'
 
-const ROOT = join(import.meta.dirname, '..')
+const ROOT = join(import.meta.dirname, '..', '..')
 const eslint = new ESLint({
   cwd: ROOT,
   overrideConfigFile: true,

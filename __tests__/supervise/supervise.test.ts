@@ -12,7 +12,7 @@ import {
   superviseRollout,
   taskArn,
   throttling
-} from '../helpers/scripted-ecs.js'
+} from '../../test/support/scripted-ecs.js'
 
 vi.mock('@actions/core')
 

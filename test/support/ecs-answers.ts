@@ -1,9 +1,8 @@
 // DescribeServices / DescribeTasks answers as ECS gives them, for scripting a rollout.
 import type { Deployment, Service, Task } from '@aws-sdk/client-ecs'
-import { ACCOUNT, REGION } from '../fixtures/task-definitions.js'
+import { ACCOUNT, CLUSTER, REGION, SERVICE } from './constants.js'
 
-export const CLUSTER = 'babyshield-cluster'
-export const SERVICE = 'babyshield-backend-service'
+export { CLUSTER, SERVICE }
 
 export function deployment(
   id: string,

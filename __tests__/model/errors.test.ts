@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest'
-import { errorText, NothingChangedError, ReportedError } from '../src/model/errors.js'
+import { errorText, NothingChangedError, ReportedError } from '../../src/model/errors.js'
 
 test.each<[unknown, string]>([
   [new Error('boom'), 'boom'],

@@ -9,15 +9,15 @@ import {
   FakeEcs,
   freshResult,
   inputsFor,
-  OLD,
-  OURS,
+  OLD_DEPLOYMENT,
+  OUR_DEPLOYMENT,
   REPOSITORY_URI,
   rev,
   ROLLOUT,
   type Step,
   superviseRollout,
   taskArn
-} from '../helpers/scripted-ecs.js'
+} from '../../test/support/scripted-ecs.js'
 
 vi.mock('@actions/core')
 
@@ -85,8 +85,8 @@ const STUCK: Step[] = [
   {
     at: 0,
     deployments: [
-      { id: OURS, revision: 13, running: 1, pending: 1, state: 'IN_PROGRESS' },
-      { id: OLD, revision: 12, running: 2, state: 'COMPLETED' }
+      { id: OUR_DEPLOYMENT, revision: 13, running: 1, pending: 1, state: 'IN_PROGRESS' },
+      { id: OLD_DEPLOYMENT, revision: 12, running: 2, state: 'COMPLETED' }
     ]
   }
 ]

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { automaticTag, dateStamp, isDigest, tagProblem } from '../src/model/tags.js'
+import { automaticTag, dateStamp, isDigest, tagProblem } from '../../src/model/tags.js'
 
 const NOV_26 = new Date('2026-11-26T23:59:59Z')
 

@@ -22,7 +22,7 @@ import {
   arn,
   babyshield,
   babyshieldTags
-} from '../fixtures/task-definitions.js'
+} from './task-definitions.js'
 import { deployment, service, task } from './ecs-answers.js'
 import { mockedDeps } from './fakes.js'
 

@@ -2,8 +2,13 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
 import { parse } from 'yaml'
-import { anchorOf, brokenLinks } from '../scripts/doc-links.js'
-import { inputsOf, pinProblems, usesProblems, type KnownInputs } from '../scripts/lint-workflows.js'
+import { anchorOf, brokenLinks } from '../../scripts/doc-links.js'
+import {
+  inputsOf,
+  pinProblems,
+  usesProblems,
+  type KnownInputs
+} from '../../scripts/lint-workflows.js'
 import {
   cell,
   currentReadme,
@@ -12,9 +17,9 @@ import {
   REUSABLE_WORKFLOW,
   reusableInputsTable,
   withTables
-} from '../scripts/readme-tables.js'
+} from '../../scripts/readme-tables.js'
 
-const ROOT = join(import.meta.dirname, '..')
+const ROOT = join(import.meta.dirname, '..', '..')
 const read = (path: string): string => readFileSync(join(ROOT, path), 'utf8')
 
 describe('the generated tables', () => {
