@@ -1,5 +1,5 @@
 // The README's inputs, a table a purpose. Every input of action.yml is in exactly one group:
-// `npm run docs:tables` and __tests__/readme.test.ts fail on an input that is in none.
+// `npm run docs:tables` and __tests__/repository/readme.test.ts fail on an input that is in none.
 //
 // A new input: add its name to the group of what it is for, where it should show in the table.
 // A new purpose: add a group, where its heading should come in the README.

@@ -2,7 +2,7 @@
 // scripts/input-groups.ts says) and outputs into the README, and the reusable workflow's inputs
 // (from its workflow_call trigger) into docs/reusable-workflow.md, between `<!-- NAME:start -->`
 // and `<!-- NAME:end -->` markers. `--check` only says whether they are current;
-// __tests__/readme.test.ts fails when they are not.
+// __tests__/repository/readme.test.ts fails when they are not.
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'

@@ -23,7 +23,7 @@ import {
   type Task,
   type TaskDefinition
 } from '@aws-sdk/client-ecs'
-import { familyOf, revisionOf, shortArn } from '../names.js'
+import { familyOf, revisionOf, shortArn } from '../model/names.js'
 import { attempt } from './clients.js'
 import { keepAnswerBody, missingPaths, sendWhole, withMissing } from './raw.js'
 

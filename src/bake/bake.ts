@@ -5,12 +5,12 @@
 import * as core from '@actions/core'
 import type { Task } from '@aws-sdk/client-ecs'
 import type { Deps } from '../deps.js'
-import { errorText } from '../errors.js'
-import type { RolloutPolicy } from '../inputs/policy.js'
-import { shortArn, taskId } from '../names.js'
-import { noteOn, type BakeResult, type ServiceResult } from '../result.js'
+import { errorText } from '../model/errors.js'
+import type { Journal } from '../model/journal.js'
+import type { Move } from '../model/move.js'
+import { shortArn, taskId } from '../model/names.js'
+import type { BakeResult, Check } from '../model/result.js'
 import { taskFailure } from '../rollout/stopped-tasks.js'
-import type { StartedRollout } from '../rollout/start.js'
 import {
   errorRegression,
   healthRegression,
@@ -20,15 +20,24 @@ import {
   progressLine,
   tallyHealth,
   baselineRate,
+  type BakeRules,
   type Baseline,
   type HealthTally
 } from './rules.js'
-import { healthFetch } from '../proxy.js'
+import { healthFetch } from '../net/proxy.js'
 import { askHealth, logTarget, NewErrors } from './signals.js'
 
+/** What a bake needs of the step's policy. */
+export interface BakePolicy {
+  pollMs: number
+  healthCheckUrl: string | undefined
+  /** Empty: the container's awslogs-group. */
+  logGroup: string | undefined
+  bake: BakeRules
+}
+
 export interface BakeUnit {
-  result: ServiceResult
-  rollout: StartedRollout
+  move: Move
   /** Read before the deploy; undefined when it was not. */
   baseline: Baseline | undefined
   /** Clock time the rollout began: the new tasks' lines are counted from here. */
@@ -36,10 +45,16 @@ export interface BakeUnit {
 }
 
 export interface Regression {
-  /** The unit that tripped the bake. */
-  index: number
-  /** What tripped it, in a sentence that follows "it regressed M:SS into the bake: ". */
+  /** The service that tripped the bake. */
+  service: string
+  /** `it regressed M:SS into the M:SS bake: ` and what tripped it. */
   reason: string
+}
+
+/** How a bake ended: each unit's bake, in the order given, and the regression if there was one. */
+export interface Baked {
+  bakes: BakeResult[]
+  regression?: Regression
 }
 
 /** A progress line at least this often, and whenever a count changes. */
@@ -59,18 +74,19 @@ interface Baking {
   warned: boolean
 }
 
-/** Bakes every unit together; returns the first regression, or undefined when the bake passed. */
+/** Bakes every unit together, until the first regression or the end of the bake. */
 export async function bakeAll(
   deps: Deps,
-  policy: RolloutPolicy,
-  units: BakeUnit[]
-): Promise<Regression | undefined> {
+  policy: BakePolicy,
+  units: BakeUnit[],
+  journal: Pick<Journal, 'note' | 'baking'>
+): Promise<Baked> {
   const rules = policy.bake
   const many = units.length > 1
   const start = deps.clock.now()
   const end = start + rules.bakeMs
   const bakings: Baking[] = []
-  for (const unit of units) bakings.push(await begin(deps, policy, unit, many))
+  for (const unit of units) bakings.push(await begin(deps, policy, unit, many, journal))
   const url = policy.healthCheckUrl
   let health: HealthTally | undefined = url ? newHealthTally() : undefined
   const fetcher = healthFetch(deps.env)
@@ -89,9 +105,10 @@ export async function bakeAll(
       }
     }
     const elapsed = deps.clock.now() - start
-    let regression: Regression | undefined
+    let regression: { index: number; reason: string } | undefined
     for (const [index, baking] of bakings.entries()) {
       record(baking, elapsed, health, url)
+      journal.baking(baking.unit.move.service, baking.bake)
       const reason = tripped(policy, baking)
       regression ??= reason ? { index, reason } : undefined
     }
@@ -119,21 +136,22 @@ export async function bakeAll(
       printed = elapsed
       said = counts
     }
-    if (regression) return regressed(deps, bakings, regression, elapsed, rules.bakeMs)
+    if (regression) return regressed(journal, bakings, regression, elapsed, rules.bakeMs)
     if (deps.clock.now() >= end) break
     await deps.clock.sleep(Math.min(policy.pollMs, end - deps.clock.now()))
   }
-  for (const baking of bakings) passed(deps, baking)
-  return undefined
+  for (const baking of bakings) passed(journal, baking)
+  return { bakes: bakings.map(b => b.bake) }
 }
 
 async function begin(
   deps: Deps,
-  policy: RolloutPolicy,
+  policy: BakePolicy,
   unit: BakeUnit,
-  many: boolean
+  many: boolean,
+  journal: Pick<Journal, 'note' | 'baking'>
 ): Promise<Baking> {
-  const { result, rollout } = unit
+  const { move } = unit
   const baseline: Baseline = unit.baseline ?? {
     lines: 0,
     tasks: 0,
@@ -143,12 +161,12 @@ async function begin(
   let errors: NewErrors | undefined
   let why: string | undefined
   try {
-    const { taskDefinition } = await deps.ecs.taskDefinition(rollout.revision)
-    const target = logTarget(taskDefinition, rollout.containerName, policy.logGroup)
+    const { taskDefinition } = await deps.ecs.taskDefinition(move.to.taskDefinitionArn)
+    const target = logTarget(taskDefinition, move.containerName, policy.logGroup)
     if ('why' in target) why = target.why
     else errors = new NewErrors(target, policy.bake.patterns, unit.since)
   } catch (error) {
-    why = `${shortArn(rollout.revision)} could not be read: ${errorText(error)}`
+    why = `${shortArn(move.to.taskDefinitionArn)} could not be read: ${errorText(error)}`
   }
   const bake: BakeResult = {
     bakeMs: policy.bake.bakeMs,
@@ -165,12 +183,12 @@ async function begin(
     },
     failedTasks: 0
   }
-  result.bake = bake
-  if (why) core.warning(`${rollout.service}: error lines are not counted during the bake: ${why}.`)
-  noteOn(result, deps.clock, `bake started: ${minutesSeconds(policy.bake.bakeMs)}`)
+  journal.baking(move.service, bake)
+  if (why) core.warning(`${move.service}: error lines are not counted during the bake: ${why}.`)
+  journal.note(move.service, `bake started: ${minutesSeconds(policy.bake.bakeMs)}`)
   return {
     unit,
-    label: many ? `bake ${rollout.service}` : 'bake',
+    label: many ? `bake ${move.service}` : 'bake',
     bake,
     baseline,
     errors,
@@ -184,12 +202,12 @@ async function begin(
 
 /** One poll of a service: its new tasks (and those that stopped), and their new error lines. */
 async function look(deps: Deps, baking: Baking, now: number): Promise<void> {
-  const { rollout } = baking.unit
+  const { move } = baking.unit
   try {
-    const arns = await deps.ecs.taskArns(rollout.service, 'RUNNING')
+    const arns = await deps.ecs.taskArns(move.service, 'RUNNING')
     const unknown = arns.filter(arn => !baking.seen.has(arn))
     for (const task of unknown.length > 0 ? await deps.ecs.tasks(unknown) : []) {
-      if (task.taskArn && task.taskDefinitionArn === rollout.revision) {
+      if (task.taskArn && task.taskDefinitionArn === move.to.taskDefinitionArn) {
         baking.seen.set(task.taskArn, task)
         baking.running.add(task.taskArn)
       }
@@ -212,7 +230,7 @@ async function look(deps: Deps, baking: Baking, now: number): Promise<void> {
   } catch (error) {
     if (!baking.warned) {
       core.warning(
-        `${rollout.service}: a look during the bake failed (${errorText(error)}); the bake goes on.`
+        `${move.service}: a look during the bake failed (${errorText(error)}); the bake goes on.`
       )
       baking.warned = true
     }
@@ -249,7 +267,7 @@ function record(
 }
 
 /** The service's own regression: a new task that failed, or its error lines. */
-function tripped(policy: RolloutPolicy, baking: Baking): string | undefined {
+function tripped(policy: BakePolicy, baking: Baking): string | undefined {
   const [task] = baking.failed
   if (task) {
     return `task ${taskId(task.taskArn)} of the new revision stopped: ${taskFailure(task) ?? 'stopped'}`
@@ -265,42 +283,54 @@ function tripped(policy: RolloutPolicy, baking: Baking): string | undefined {
 }
 
 function regressed(
-  deps: Deps,
+  journal: Pick<Journal, 'note' | 'baking'>,
   bakings: Baking[],
-  regression: Regression,
+  regression: { index: number; reason: string },
   elapsed: number,
   bakeMs: number
-): Regression {
+): Baked {
   const reason = `it regressed ${minutesSeconds(elapsed)} into the ${minutesSeconds(bakeMs)} bake: ${regression.reason}`
   for (const [index, baking] of bakings.entries()) {
     const bake = baking.bake
     bake.status = index === regression.index ? 'regressed' : 'stopped'
     if (index === regression.index) bake.regression = regression.reason
-    baking.unit.result.verified = false
-    baking.unit.result.checks.push({
-      name: 'bake',
-      status: index === regression.index ? 'fail' : 'skip',
-      detail:
-        index === regression.index ? reason : `stopped: another service of this step regressed`
-    })
+    journal.baking(baking.unit.move.service, bake)
     // The regressed service's timeline gets the failure from the recovery; the others say why they stop.
     if (index !== regression.index) {
-      noteOn(baking.unit.result, deps.clock, 'bake stopped: another service regressed')
+      journal.note(baking.unit.move.service, 'bake stopped: another service regressed')
     }
   }
-  return { index: regression.index, reason }
+  const service = bakings[regression.index]?.unit.move.service ?? ''
+  return { bakes: bakings.map(b => b.bake), regression: { service, reason } }
 }
 
-function passed(deps: Deps, baking: Baking): void {
+function passed(journal: Pick<Journal, 'note' | 'baking'>, baking: Baking): void {
   const bake = baking.bake
   bake.status = 'passed'
+  const detail = passedDetail(bake)
+  journal.baking(baking.unit.move.service, bake)
+  journal.note(baking.unit.move.service, `bake passed: ${detail}`)
+  core.info(`${baking.unit.move.service}: the bake passed: ${detail}.`)
+}
+
+/** What a bake that passed watched and found, in a sentence. Pure. */
+function passedDetail(bake: BakeResult): string {
   const errors = bake.errors
   const counted = errors.counted
     ? `${errors.lines} error line${errors.lines === 1 ? '' : 's'} in the new tasks over ${errors.taskMinutes.toFixed(1)} task-minutes (${perMinute(errors.lines / Math.max(errors.taskMinutes, 1))}; before the deploy ${errors.before.unknown ? 'not known' : perMinute(baselineRate(errors.before))})`
     : `error lines not counted (${errors.why ?? 'no log stream'})`
   const health = bake.health ? `, ${bake.health.ok} of ${bake.health.asked} health answers 2xx` : ''
-  const detail = `watched ${minutesSeconds(bake.watchedMs)} in ${bake.polls} polls: ${counted}${health}, no new task stopped`
-  baking.unit.result.checks.push({ name: 'bake', status: 'pass', detail })
-  noteOn(baking.unit.result, deps.clock, `bake passed: ${detail}`)
-  core.info(`${baking.unit.rollout.service}: the bake passed: ${detail}.`)
+  return `watched ${minutesSeconds(bake.watchedMs)} in ${bake.polls} polls: ${counted}${health}, no new task stopped`
+}
+
+/**
+ * The bake's check for the service: passed, failed with what tripped it (`reason`, given to the
+ * service that regressed), or skipped when another service's regression stopped it. Pure.
+ */
+export function bakeCheck(bake: BakeResult, reason: string | undefined): Check {
+  if (bake.status === 'passed') return { name: 'bake', status: 'pass', detail: passedDetail(bake) }
+  if (bake.status === 'regressed') {
+    return { name: 'bake', status: 'fail', detail: reason ?? bake.regression ?? 'it regressed' }
+  }
+  return { name: 'bake', status: 'skip', detail: 'stopped: another service of this step regressed' }
 }

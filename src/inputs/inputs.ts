@@ -1,7 +1,7 @@
 // Every rule about input lives here: the action's inputs are read once, from one table of input
 // specs (name, default, parser), validated together, and handed on as one typed object.
 import * as core from '@actions/core'
-import { errorText, ReportedError } from '../errors.js'
+import { errorText, ReportedError } from '../model/errors.js'
 import { parseErrorPatterns } from '../bake/patterns.js'
 import { parseMigrationCommand } from '../migration/command.js'
 import {

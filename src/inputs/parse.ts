@@ -1,17 +1,11 @@
 // How each input's text becomes a value: one parser an input, each throwing a message that names
 // the input and the form it expects. Pure.
-import { isDigest, tagProblem } from '../tags.js'
+import { isDigest, tagProblem } from '../model/tags.js'
 
-export type Mode = 'deploy' | 'verify' | 'rollback'
+import type { ImageRef, RollbackTarget } from '../model/move.js'
+import type { Mode } from '../model/result.js'
 
-/** An image already in ECR, named by tag or by digest. */
-export type ImageRef = { kind: 'tag'; tag: string } | { kind: 'digest'; digest: string }
-
-export type RollbackTarget =
-  | { kind: 'previous' }
-  | { kind: 'revision'; revision: number }
-  | { kind: 'arn'; arn: string }
-  | ImageRef
+export type { ImageRef, Mode, RollbackTarget }
 
 export const MODES: readonly Mode[] = ['deploy', 'verify', 'rollback']
 

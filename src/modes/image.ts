@@ -7,7 +7,7 @@ import type { Repository } from '../aws/ecr.js'
 import type { Deps } from '../deps.js'
 import { sourceUrl } from '../github/context.js'
 import type { Inputs } from '../inputs/inputs.js'
-import { automaticTag, dateStamp } from '../tags.js'
+import { automaticTag, dateStamp } from '../model/tags.js'
 
 export interface ImagePlan {
   repository: Repository

@@ -4,9 +4,10 @@ import * as core from '@actions/core'
 import type { ContainerDefinition, Service, Tag, TaskDefinition } from '@aws-sdk/client-ecs'
 import type { Repository } from '../aws/ecr.js'
 import type { Deps } from '../deps.js'
-import { NothingChangedError } from '../errors.js'
-import { shortArn } from '../names.js'
-import { runs, type Revision, type ServiceResult } from '../result.js'
+import { NothingChangedError } from '../model/errors.js'
+import type { Revision } from '../model/move.js'
+import { shortArn } from '../model/names.js'
+import type { Reporter } from '../report/report.js'
 import { asRevision, chooseContainer } from '../revision/next.js'
 import { bakeTimeProblem } from '../rollout/service-deployments.js'
 import { scaledToZero } from '../verify/checks.js'
@@ -45,7 +46,7 @@ export interface ServiceRead {
 /** The service and what it runs; throws, having changed nothing, when it cannot be deployed to. */
 export async function readService(
   deps: Pick<Deps, 'ecs'>,
-  result: ServiceResult,
+  report: Pick<Reporter, 'read' | 'runsRevision'>,
   read: ServiceRead
 ): Promise<ServiceState> {
   const service = await deps.ecs.service(read.name)
@@ -70,7 +71,7 @@ export async function readService(
   }
   if (!service.taskDefinition) throw new Error(`ECS service ${read.name} has no task definition`)
   // Known from here on: a step that fails later still reports what the service runs.
-  result.previousTaskDefinitionArn = service.taskDefinition
+  report.runsRevision(read.name, service.taskDefinition)
   const {
     taskDefinition: current,
     tags: currentTags,
@@ -86,8 +87,7 @@ export async function readService(
   const container = chooseContainer(current, read.containerName, repository?.uri)
   const containerName = container.name ?? ''
   const before = asRevision(current, currentTags, containerName)
-  result.containerName = containerName
-  runs(result, before)
+  report.read(read.name, { containerName, before })
   if (service.desiredCount === 0 && read.notDone !== 'verified') {
     core.warning(scaledToZero(read.name))
   }

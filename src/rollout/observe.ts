@@ -5,13 +5,10 @@ import * as core from '@actions/core'
 import type { Service, ServiceDeployment } from '@aws-sdk/client-ecs'
 import { transientProblem } from '../aws/clients.js'
 import type { Deps } from '../deps.js'
-import { errorText } from '../errors.js'
+import { errorText } from '../model/errors.js'
 import { classify, type Observation, type Watch } from './classify.js'
-import {
-  classifyServiceDeployment,
-  watchedByServiceDeployment,
-  type Strategy
-} from './service-deployments.js'
+import type { Strategy } from '../model/move.js'
+import { classifyServiceDeployment, watchedByServiceDeployment } from './service-deployments.js'
 
 /** The service deployment a watch follows, and how. */
 export interface ServiceDeploymentWatch {

@@ -4,10 +4,9 @@
 // DescribeServiceDeployments): its status says how a deployment ended, rolled back included, and
 // its lifecycle stage where it is. Pure judgements of its answers.
 import type { DeploymentConfiguration, Service, ServiceDeployment } from '@aws-sdk/client-ecs'
-import { shortArn } from '../names.js'
+import type { Strategy } from '../model/move.js'
+import { shortArn } from '../model/names.js'
 import type { Observation } from './classify.js'
-
-export type Strategy = 'ROLLING' | 'BLUE_GREEN' | 'LINEAR' | 'CANARY'
 
 /** Minutes a rollout needs beyond its bake time, for starting tasks and shifting traffic. */
 export const ROLLOUT_MARGIN_MINUTES = 5

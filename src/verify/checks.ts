@@ -2,8 +2,16 @@
 // answered, and how they are reported.
 import * as core from '@actions/core'
 import type { ContainerDefinition, Service, Task, TaskDefinition } from '@aws-sdk/client-ecs'
-import { pinnedDigest, shortArn, taskId } from '../names.js'
-import type { Check, LogExcerpt, ServiceResult } from '../result.js'
+import { pinnedDigest, shortArn, taskId } from '../model/names.js'
+import type { Check } from '../model/result.js'
+
+/** How what runs is checked: after a rollout, after a rollback, and in verify mode. */
+export interface CheckPolicy {
+  healthCheckUrl: string | undefined
+  /** Empty: the container's awslogs-group. */
+  logGroup: string | undefined
+  logsSinceMinutes: number
+}
 
 /** What must run: the revision, and the digest of the chosen container. */
 export interface Expectation {
@@ -160,14 +168,8 @@ export function allPassed(checks: Check[]): boolean {
   return checks.length > 0 && checks.every(c => c.status !== 'fail')
 }
 
-/** Puts the checks and the log excerpt into the result and prints one line a check. */
-export function reportChecks(
-  result: ServiceResult,
-  checks: Check[],
-  logs: LogExcerpt | undefined
-): void {
-  result.checks = checks
-  if (logs) result.logs = logs
+/** Prints one line a check. */
+export function printChecks(checks: Check[]): void {
   for (const check of checks)
     core.info(`${check.status.toUpperCase()} ${check.name}: ${check.detail}`)
 }

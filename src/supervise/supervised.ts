@@ -1,0 +1,25 @@
+// What supervision takes: the started moves with their bake's baseline, and the policy that says
+// how they are watched, verified, baked and taken back.
+import type { BakePolicy } from '../bake/bake.js'
+import type { Baseline } from '../bake/rules.js'
+import type { Move } from '../model/move.js'
+import type { CheckPolicy } from '../verify/checks.js'
+
+/** How started moves are watched, verified and baked, and what happens when one fails. */
+export interface RolloutPolicy extends CheckPolicy, BakePolicy {
+  timeoutMs: number
+  pollMs: number
+  rollbackOnFailure: boolean
+  /**
+   * How long the way back (the rollback after a failure) is watched: its own budget, so a
+   * rollback after a timeout can finish.
+   */
+  wayBackMs: number
+}
+
+/** A started move, and what its bake compares the new revision with. */
+export interface Supervised {
+  move: Move
+  /** The old revision's error lines before the deploy, read for the bake. */
+  baseline?: Baseline
+}
