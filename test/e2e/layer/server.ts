@@ -3,7 +3,7 @@
 // is forwarded to moto unchanged.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { REGION } from '../stack/config.js'
-import type { RegistryBridge } from './bridge.js'
+import { tagsNamed, type RegistryBridge } from './bridge.js'
 import { EcsLayer, HANDLED_OPS, type Answer, type LayerConfig } from './ecs/api.js'
 import type { RolloutScript } from './ecs/model.js'
 import type { TaskScript } from './ecs/one-off.js'
@@ -122,6 +122,13 @@ export class LayerServer {
     }
     if (target.startsWith(ECR_TARGET) && ECR_READS.has(target.slice(ECR_TARGET.length))) {
       await this.bridge.settled()
+      const named = tagsNamed(body.toString('utf8'))
+      if (named) {
+        // Best effort: a registry that does not answer leaves the read to moto as it is.
+        await this.bridge
+          .mirrorTags(named.repository, named.tags)
+          .catch((error: unknown) => this.log(`bridge: ${String(error)}`))
+      }
     }
     const upstream = await this.moto.forward(call)
     return { status: upstream.status, body: upstream.body, headers: upstream.headers }
