@@ -59,7 +59,10 @@ describe('parseInputs defaults', () => {
       bakeMinutes: 5,
       bakeErrorPatterns: ['ERROR'],
       bakeErrorMin: 5,
-      bakeErrorRatio: 3
+      bakeErrorRatio: 3,
+      approvePauses: false,
+      pauseWatchMinutes: 2,
+      testTrafficUrl: undefined
     })
   })
 

@@ -71,6 +71,11 @@ export interface Inputs {
   bakeErrorPatterns: string[]
   bakeErrorMin: number
   bakeErrorRatio: number
+  /** Continue a deployment paused at a PAUSE lifecycle hook once its stage was judged long enough. */
+  approvePauses: boolean
+  pauseWatchMinutes: number
+  /** Asked while test traffic goes to the new revision (a blue/green test listener). */
+  testTrafficUrl: string | undefined
 }
 
 export class InputError extends ReportedError {
@@ -185,6 +190,21 @@ export const INPUT_SPECS: { [K in keyof Inputs]: InputSpec<Inputs[K]> } = {
     name: 'bake-error-ratio',
     default: '3',
     parse: v => parseNumber('bake-error-ratio', v, { min: 1, max: 1000 })
+  },
+  approvePauses: {
+    name: 'approve-pauses',
+    default: 'false',
+    parse: v => parseBoolean('approve-pauses', v)
+  },
+  pauseWatchMinutes: {
+    name: 'pause-watch-minutes',
+    default: '2',
+    parse: v => parseNumber('pause-watch-minutes', v, { min: 0, max: 1440, exclusiveMin: true })
+  },
+  testTrafficUrl: {
+    name: 'test-traffic-url',
+    default: '',
+    parse: v => optional(v, u => parseUrl(u, 'test-traffic-url'))
   }
 }
 
