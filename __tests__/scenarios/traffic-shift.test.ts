@@ -373,6 +373,57 @@ describe('PAUSE hooks', () => {
   })
 })
 
+describe('approve-pauses that cannot be honoured are refused before anything changes', () => {
+  test('a service without PAUSE hooks: nothing is built, registered or updated', async () => {
+    const ecs = world({ script: [settledOn12], serviceFields: CANARY })
+    const result = freshRun()
+    await expect(
+      deploy(
+        inputsFor({ image: digestOf(13), 'bake-minutes': '5', 'approve-pauses': 'true' }),
+        ecs.deps,
+        result
+      )
+    ).rejects.toThrow(
+      'approve-pauses is true, but ECS service babyshield-backend-service has no PAUSE lifecycle hook in its deployment configuration: there is no pause to approve. Leave approve-pauses false, or add a PAUSE hook to the service. Nothing was deployed; the service still runs babyshield-backend-task:12.'
+    )
+    expect(ecs.registeredAt).toEqual([])
+    expect(ecs.calls('UpdateService')).toBe(0)
+  })
+
+  test('a pause watch that outlasts the hook: ECS would roll back first', async () => {
+    const ecs = world({
+      script: [settledOn12],
+      serviceFields: {
+        deploymentConfiguration: {
+          ...CANARY.deploymentConfiguration,
+          lifecycleHooks: [
+            {
+              targetType: 'PAUSE' as const,
+              lifecycleStages: ['PRE_PRODUCTION_TRAFFIC_SHIFT' as const],
+              timeoutConfiguration: { timeoutInMinutes: 5, action: 'ROLLBACK' as const }
+            }
+          ]
+        }
+      }
+    })
+    await expect(
+      deploy(
+        inputsFor({
+          image: digestOf(13),
+          'bake-minutes': '5',
+          'approve-pauses': 'true',
+          'pause-watch-minutes': '5'
+        }),
+        ecs.deps,
+        freshRun()
+      )
+    ).rejects.toThrow(
+      /^pause-watch-minutes 5 is not shorter than the timeout of ECS service babyshield-backend-service's PAUSE hook at PRE_PRODUCTION_TRAFFIC_SHIFT \(5 minutes\)/
+    )
+    expect(ecs.calls('UpdateService')).toBe(0)
+  })
+})
+
 describe('several services, one regresses during the shift', () => {
   test('the canary is stopped, the rolling worker is updated back: both on what they ran', async () => {
     const WEB = 'babyshield-web'
