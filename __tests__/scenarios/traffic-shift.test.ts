@@ -373,6 +373,67 @@ describe('PAUSE hooks', () => {
   })
 })
 
+describe('early success criteria on a rolling service', () => {
+  const EARLY = {
+    deploymentConfiguration: {
+      earlySuccessCriteria: {
+        enable: true,
+        healthyPercent: 50,
+        sourceServiceRevisionCleanup: 'DEFERRED' as const
+      }
+    }
+  }
+
+  test('done on the service deployment’s word while the old tasks drain; the bake counts only the new tasks', async () => {
+    const ecs = world({
+      script: [settledOn12],
+      serviceFields: EARLY,
+      afterUpdate: (_revision, id) => [
+        {
+          at: 0,
+          deployments: both(id, 0),
+          serviceDeployment: { status: 'IN_PROGRESS' }
+        },
+        // ECS calls it done at 15 s; the old tasks drain until 90 s.
+        {
+          at: 15,
+          deployments: [
+            { id, revision: 13, running: 2, state: 'COMPLETED' },
+            { ...OLD, status: 'ACTIVE' as const }
+          ],
+          serviceDeployment: { status: 'SUCCESSFUL' }
+        },
+        { at: 90, deployments: [{ id, revision: 13, running: 2, state: 'COMPLETED' }] }
+      ],
+      // The draining old tasks log errors; they are not the release's.
+      timedLogs: Array.from({ length: 20 }, (_, i) => ({
+        at: 20 + i,
+        task: 'old-0',
+        message: `ERROR old worker shutting down #${i}`
+      }))
+    })
+    const result = freshRun()
+
+    await deploy(inputsFor({ image: digestOf(13), 'bake-minutes': '1' }), ecs.deps, result)
+
+    expect(result.status).toBe('succeeded')
+    const checks = Object.fromEntries(only(result).checks.map(c => [c.name, c]))
+    expect(checks['the deployment completed, the old one draining']).toMatchObject({
+      status: 'pass',
+      detail:
+        'PRIMARY COMPLETED babyshield-backend-task:13; 1 older deployment with 2 tasks still draining (early success, DEFERRED cleanup)'
+    })
+    expect(checks['running ≥ 50 % of desired']?.status).toBe('pass')
+    expect(checks['tasks run the service revision']).toMatchObject({
+      status: 'pass',
+      detail: '2 of 2 tasks run babyshield-backend-task:13; 2 of the old revision still draining'
+    })
+    expect(result.services[0]?.bake?.errors.lines).toBe(0)
+    // Verified and baked before the old tasks were gone.
+    expect(ecs.clock.seconds).toBeLessThan(90)
+  })
+})
+
 describe('approve-pauses that cannot be honoured are refused before anything changes', () => {
   test('a service without PAUSE hooks: nothing is built, registered or updated', async () => {
     const ecs = world({ script: [settledOn12], serviceFields: CANARY })

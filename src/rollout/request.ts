@@ -60,7 +60,8 @@ function serviceDeploymentOf(move: Move, way: Way): ServiceDeploymentWatch | und
       arn,
       strategy: move.strategy,
       expect: 'rollout',
-      returnsTo: move.from.taskDefinitionArn
+      returnsTo: move.from.taskDefinitionArn,
+      ...(move.earlySuccess ? { everyPoll: true } : {})
     }
   }
   if (way === 'back') return { arn, strategy: move.strategy, expect: 'rollout' }

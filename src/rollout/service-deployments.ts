@@ -230,3 +230,16 @@ export function pauseProblem(
   }
   return {}
 }
+
+/**
+ * The early success criteria of a rolling service whose old tasks drain after the deployment is
+ * called successful (DEFERRED cleanup), or undefined: then the deployment ends with one left. Pure.
+ */
+export function earlySuccessOf(
+  service: Pick<Service, 'deploymentConfiguration'>
+): { healthyPercent: number } | undefined {
+  const criteria = service.deploymentConfiguration?.earlySuccessCriteria
+  if (strategyOf(service) !== 'ROLLING' || !criteria?.enable) return undefined
+  if (criteria.sourceServiceRevisionCleanup !== 'DEFERRED') return undefined
+  return { healthyPercent: criteria.healthyPercent ?? 100 }
+}

@@ -100,7 +100,8 @@ export class ShiftWatch {
     const labels = new Map<string, string>()
     let testTraffic = false
     for (const { move, serviceDeployment } of seen) {
-      if (!serviceDeployment || !judgedNow(serviceDeployment)) continue
+      if (move.strategy === 'ROLLING' || !judgedNow(serviceDeployment)) continue
+      if (!serviceDeployment) continue
       const where = stageOf(serviceDeployment)
       stages.set(move.service, where)
       labels.set(move.service, this.many ? `${where} ${move.service}` : where)

@@ -145,7 +145,8 @@ async function verifyAll(
           service: move.service,
           taskDefinitionArn: move.to.taskDefinitionArn,
           containerName: move.containerName,
-          digest: move.to.digest
+          digest: move.to.digest,
+          ...(move.earlySuccess ? { draining: move.earlySuccess } : {})
         },
         policy
       )
