@@ -52,6 +52,12 @@ export const INPUT_GROUPS: readonly InputGroup[] = [
     inputs: ['bake-minutes', 'bake-error-patterns', 'bake-error-min', 'bake-error-ratio']
   },
   {
+    title: 'Traffic shift',
+    about:
+      'Deploy to BLUE_GREEN, LINEAR and CANARY services: judging the release while ECS shifts traffic to it, as the bake does after ([strategies](docs/rollout.md#deployment-controllers-and-strategies)).',
+    inputs: ['approve-pauses', 'pause-watch-minutes', 'test-traffic-url']
+  },
+  {
     title: 'Migration',
     about:
       'Deploy: a one-off task of the new revision before the rollout ([docs/migration.md](docs/migration.md)).',

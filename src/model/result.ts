@@ -64,6 +64,13 @@ export interface BakeResult {
   watchedMs: number
   polls: number
   health?: { url: string; asked: number; ok: number; bad: string[] }
+  /** The test-traffic URL's answers, while test traffic went to the new revision. */
+  testTraffic?: { url: string; asked: number; ok: number; bad: string[] }
+  /**
+   * Judged while ECS shifted traffic to the new revision (BLUE_GREEN, LINEAR, CANARY): for how
+   * long, and the stages seen, with the production traffic's weight (`PRODUCTION_TRAFFIC_SHIFT 10 %`).
+   */
+  shift?: { ms: number; stages: string[] }
   errors: {
     /** False when the container's lines cannot be read: the reason is in `why`. */
     counted: boolean

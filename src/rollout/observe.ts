@@ -19,6 +19,8 @@ export interface ServiceDeploymentWatch {
   expect: 'rollout' | 'rollback'
   /** The revision ECS's rollback returns to. */
   returnsTo?: string
+  /** Read every poll even for a rolling rollout: its end is the service deployment's word. */
+  everyPoll?: boolean
 }
 
 /** Where a watch stands with its service deployment between polls. */
@@ -32,7 +34,9 @@ export interface Following {
 export function followsEveryPoll(following: Following | undefined): boolean {
   if (!following?.usable) return false
   return (
-    watchedByServiceDeployment(following.watch.strategy) || following.watch.expect === 'rollback'
+    watchedByServiceDeployment(following.watch.strategy) ||
+    following.watch.expect === 'rollback' ||
+    following.watch.everyPoll === true
   )
 }
 

@@ -7,6 +7,7 @@ import {
   type FilterLogEventsCommandInput
 } from '@aws-sdk/client-cloudwatch-logs'
 import {
+  ContinueServiceDeploymentCommand,
   DescribeServiceDeploymentsCommand,
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
@@ -15,6 +16,7 @@ import {
   ListServiceDeploymentsCommand,
   ListTasksCommand,
   RegisterTaskDefinitionCommand,
+  StopServiceDeploymentCommand,
   UpdateServiceCommand,
   type Deployment,
   type Service,
@@ -110,6 +112,17 @@ export interface Story {
   /** UpdateService calls (1 = the first) that ECS refuses, changing nothing. */
   refusedUpdates?: number[]
   /**
+   * What ECS does after ContinueServiceDeployment CONTINUE, relative to the call: the rest of the
+   * script is replaced by it (a story that pauses at a hook lists nothing after the pause).
+   */
+  afterContinue?: Step[]
+  /**
+   * What ECS does after StopServiceDeployment ROLLBACK, or ContinueServiceDeployment ROLLBACK,
+   * relative to the call. By default: the traffic back at once, the first deployment of the
+   * script PRIMARY again, ROLLBACK_SUCCESSFUL 5 s later.
+   */
+  afterRollback?: Step[]
+  /**
    * Log lines that appear at a second of the story (negative: before it began), in the stream
    * of container app of a task (`ecs/app/<task id>`). FilterLogEvents honours their time, the
    * stream names or prefix asked, and a pattern (the line contains its term).
@@ -159,6 +172,8 @@ export function completesAfter(seconds: number, desired = 2): NonNullable<Story[
 class FakeService {
   script: Step[]
   updates = 0
+  /** The deployment of the last UpdateService, and its revision. */
+  lastUpdate: { id: string; revision: number } | undefined
   readonly registeredAt: number[] = []
   readonly updatedAt: number[] = []
   constructor(
@@ -197,6 +212,11 @@ export class FakeEcs {
   readonly extraTasks: (() => Task[])[] = []
   /** Log lines of tasks outside the services, by task id. */
   readonly extraLogs: Record<string, string[]> = {}
+  /**
+   * StopServiceDeployment and ContinueServiceDeployment calls in order, with the second of the
+   * story: `Stop ROLLBACK at 45`, `Continue CONTINUE h1 at 130`.
+   */
+  readonly serviceDeploymentActions: string[] = []
   readonly deps: Deps
 
   constructor(stories: Story | Record<string, Story>) {
@@ -263,13 +283,9 @@ export class FakeEcs {
             ? `ecs-svc/update-${service.updates}`
             : `ecs-svc/${service.name}-update-${service.updates}`
         const steps = (service.story.afterUpdate ?? completesAfter(20))(revision, id)
-        const now = this.clock.seconds
         const before = service.script
-        // What ECS does next replaces the rest of the script.
-        service.script = [
-          ...service.script.filter(s => s.at <= now),
-          ...steps.map(s => ({ ...s, at: s.at + now }))
-        ]
+        service.lastUpdate = { id, revision }
+        this.follow(service, steps)
         if (service.story.lostUpdateAnswers?.includes(service.updates)) {
           throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError' })
         }
@@ -302,6 +318,29 @@ export class FakeEcs {
           : []
       }
     })
+    this.ecsMock
+      .on(StopServiceDeploymentCommand)
+      .callsFake((input: { serviceDeploymentArn?: string; stopType?: string }) => {
+        const service = this.deployedBy(input.serviceDeploymentArn)
+        this.serviceDeploymentActions.push(`Stop ${input.stopType ?? ''} at ${this.clock.seconds}`)
+        this.follow(service, service.story.afterRollback ?? this.rolledBack(service))
+        return { serviceDeploymentArn: input.serviceDeploymentArn }
+      })
+    this.ecsMock
+      .on(ContinueServiceDeploymentCommand)
+      .callsFake((input: { serviceDeploymentArn?: string; action?: string; hookId?: string }) => {
+        const service = this.deployedBy(input.serviceDeploymentArn)
+        this.serviceDeploymentActions.push(
+          `Continue ${input.action ?? ''} ${input.hookId ?? ''} at ${this.clock.seconds}`
+        )
+        this.follow(
+          service,
+          input.action === 'ROLLBACK'
+            ? (service.story.afterRollback ?? this.rolledBack(service))
+            : (service.story.afterContinue ?? [])
+        )
+        return { serviceDeploymentArn: input.serviceDeploymentArn }
+      })
     this.logsMock.on(FilterLogEventsCommand).callsFake((input: FilterLogEventsCommandInput) => ({
       events: [
         ...(input.logStreamNames ?? []).flatMap(stream => {
@@ -416,6 +455,55 @@ export class FakeEcs {
         }
       ]
     }
+  }
+
+  /** What ECS does next (steps relative to now) replaces the rest of the service's script. */
+  private follow(service: FakeService, steps: Step[]): void {
+    const now = this.clock.seconds
+    service.script = [
+      ...service.script.filter(s => s.at <= now),
+      ...steps.map(s => ({ ...s, at: s.at + now }))
+    ]
+  }
+
+  /** The service whose last update made this service deployment. */
+  private deployedBy(arn: string | undefined): FakeService {
+    const service = this.services.find(s => arn && arn === this.serviceDeploymentArn(s))
+    if (!service) {
+      throw Object.assign(new Error(`Service deployment ${arn ?? ''} not found`), {
+        name: 'ServiceDeploymentNotFoundException',
+        $fault: 'client'
+      })
+    }
+    return service
+  }
+
+  /** ECS's rollback of the last update: traffic back on the script's first deployment. */
+  private rolledBack(service: FakeService): Step[] {
+    const old = service.script[0]?.deployments?.[0]
+    const ours = service.lastUpdate
+    if (!old || !ours) return []
+    const back = { ...old, status: 'PRIMARY' as const, running: old.desired ?? 2 }
+    return [
+      {
+        at: 0,
+        deployments: [
+          { ...back, state: 'IN_PROGRESS' },
+          { id: ours.id, revision: ours.revision, status: 'ACTIVE', state: 'FAILED' }
+        ],
+        serviceDeployment: {
+          status: 'ROLLBACK_IN_PROGRESS',
+          statusReason: 'Service deployment rolled back because of StopServiceDeployment',
+          rollback: { reason: 'Service deployment stopped by user' },
+          targetServiceRevision: { requestedProductionTrafficWeight: 0 }
+        }
+      },
+      {
+        at: 5,
+        deployments: [{ ...back, state: 'COMPLETED' }],
+        serviceDeployment: { status: 'ROLLBACK_SUCCESSFUL', lifecycleStage: undefined }
+      }
+    ]
   }
 
   /** The ARN of the service deployment of the service's last update, when a step gave it one. */
