@@ -54,7 +54,7 @@ export const INPUT_GROUPS: readonly InputGroup[] = [
   {
     title: 'Traffic shift',
     about:
-      'Deploy to BLUE_GREEN, LINEAR and CANARY services: judging the release while ECS shifts traffic to it, as the bake does after ([strategies](docs/rollout.md#deployment-controllers-and-strategies)).',
+      'Deploy to BLUE_GREEN, LINEAR and CANARY services: judging the release while ECS shifts traffic to it, as the bake does after ([docs/traffic-shift.md](docs/traffic-shift.md)).',
     inputs: ['approve-pauses', 'pause-watch-minutes', 'test-traffic-url']
   },
   {

@@ -6,6 +6,7 @@ import * as core from '@actions/core'
 import type { ServiceDeployment } from '@aws-sdk/client-ecs'
 import { beforeEach, describe, expect, test, vi } from 'vitest'
 import { deploy } from '../../src/modes/deploy.js'
+import { renderSummary } from '../../src/report/summary.js'
 import {
   digestOf,
   FakeEcs,
@@ -170,7 +171,13 @@ describe('a CANARY release', () => {
     const ecs = world({
       script: [settledOn12],
       serviceFields: CANARY,
-      afterUpdate: (_revision, id) => canary(id)
+      afterUpdate: (_revision, id) => canary(id),
+      // The old revision still runs beside the canary and logs errors: they are not the release's.
+      timedLogs: Array.from({ length: 30 }, (_, i) => ({
+        at: 30 + i * 3,
+        task: 'old-0',
+        message: `ERROR recall feed timeout #${i}`
+      }))
     })
     const result = freshRun()
 
@@ -182,6 +189,7 @@ describe('a CANARY release', () => {
     expect(ecs.clock.seconds).toBeLessThan(340)
     const bake = result.services[0]?.bake
     expect(bake?.status).toBe('passed')
+    expect(bake?.errors.lines).toBe(0)
     expect(bake?.shift?.stages).toEqual([
       'PRODUCTION_TRAFFIC_SHIFT 10 %',
       'PRODUCTION_TRAFFIC_SHIFT 100 %',
@@ -189,6 +197,9 @@ describe('a CANARY release', () => {
       'CLEAN_UP 100 %'
     ])
     expect(only(result).checks.find(c => c.name === 'bake')?.status).toBe('pass')
+    expect(renderSummary(result)).toContain(
+      '| While ECS shifted the traffic | 5:10: PRODUCTION&#95;TRAFFIC&#95;SHIFT 10 % → PRODUCTION&#95;TRAFFIC&#95;SHIFT 100 % → BAKE&#95;TIME 100 % → CLEAN&#95;UP 100 % |'
+    )
   })
 })
 

@@ -38,6 +38,7 @@ export async function bake(
   core.info(
     `Baking ${minutesSeconds(bakeMs)}: every ${policy.pollMs / 1000} s, the new tasks must keep running${url ? `, ${url} answer 2xx` : ''}, and their lines matching ${rules.patterns.join(' or ')} stay under ${rules.ratio}× the rate before the deploy (and ${rules.minErrors} lines).`
   )
+  judgement.startBake()
   for (const service of judgement.services) {
     journal.note(service, `bake started: ${minutesSeconds(bakeMs)}`)
   }
@@ -84,7 +85,7 @@ export async function bake(
 function passedDetail(bake: BakeResult): string {
   const errors = bake.errors
   const counted = errors.counted
-    ? `${errors.lines} error line${errors.lines === 1 ? '' : 's'} in the new tasks over ${errors.taskMinutes.toFixed(1)} task-minutes (${perMinute(errors.lines / Math.max(errors.taskMinutes, 1))}; before the deploy ${errors.before.unknown ? 'not known' : perMinute(baselineRate(errors.before))})`
+    ? `${errors.lines} error line${errors.lines === 1 ? '' : 's'} in the new tasks over ${errors.taskMinutes.toFixed(1)} task-minutes (${perMinute(errors.lines / Math.max(errors.taskMinutes, 1))}; before the deploy ${errors.before.unknown ? 'not known' : `${perMinute(baselineRate(errors.before))}${errors.before.source ? ` in ${errors.before.source}` : ''}`})`
     : `error lines not counted (${errors.why ?? 'no log stream'})`
   const health = bake.health ? `, ${bake.health.ok} of ${bake.health.asked} health answers 2xx` : ''
   const test = bake.testTraffic

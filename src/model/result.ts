@@ -71,6 +71,8 @@ export interface BakeResult {
    * long, and the stages seen, with the production traffic's weight (`PRODUCTION_TRAFFIC_SHIFT 10 %`).
    */
   shift?: { ms: number; stages: string[] }
+  /** shift: judged while ECS shifts the traffic (the rollout goes on); bake: after it completed. */
+  phase?: 'shift' | 'bake'
   errors: {
     /** False when the container's lines cannot be read: the reason is in `why`. */
     counted: boolean
@@ -79,7 +81,7 @@ export interface BakeResult {
     lines: number
     taskMinutes: number
     /** The old revision's error lines in the minutes before the deploy. */
-    before: { lines: number; tasks: number; minutes: number; unknown?: string }
+    before: { lines: number; tasks: number; minutes: number; source?: string; unknown?: string }
     /** The newest error lines of the new tasks (at most 5). */
     last: string[]
   }
