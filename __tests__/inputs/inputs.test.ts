@@ -87,6 +87,15 @@ describe('parseInputs accepts', () => {
       { mode: 'verify', ecrRepository: '' }
     ],
     [{ mode: 'rollback', 'ecr-repository': '' }, { mode: 'rollback' }],
+    // The runner passes action.yml's default of an input not given: no pause is approved.
+    [
+      { 'pause-watch-minutes': '2', 'approve-pauses': 'false' },
+      { approvePauses: false, pauseWatchMinutes: 2 }
+    ],
+    [
+      { 'approve-pauses': 'true', 'pause-watch-minutes': '0.5' },
+      { approvePauses: true, pauseWatchMinutes: 0.5 }
+    ],
     [
       { tag: 'production-hotfix-20261126-issue123' },
       { tag: 'production-hotfix-20261126-issue123' }
