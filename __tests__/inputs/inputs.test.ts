@@ -527,6 +527,24 @@ describe('the input specs', () => {
       expect(fallback).toBe(action.inputs[name]?.default ?? '')
     }
   )
+
+  test.each(['deploy', 'verify', 'rollback'])(
+    '%s: every default, passed as the runner passes it for an input not given, is accepted',
+    mode => {
+      const given: Record<string, string> = {
+        mode,
+        cluster: 'babyshield-cluster',
+        service: 'babyshield-backend-service',
+        'ecr-repository': 'babyshield-backend',
+        'aws-region': 'eu-north-1'
+      }
+      const defaults = Object.fromEntries(
+        Object.entries(action.inputs).map(([name, input]) => [name, String(input.default ?? '')])
+      )
+      const all = { ...defaults, ...given }
+      expect(() => parseInputs(name => all[name] ?? '')).not.toThrow()
+    }
+  )
 })
 
 describe('service: one, or several deployed together', () => {
