@@ -18,7 +18,7 @@ import {
   type Step,
   type TimedLog
 } from '../test/support/scripted-ecs.js'
-import { percentile, quietly, seeded } from '../scripts/bench-support.js'
+import { percentile, quietly, seeded } from './support.js'
 
 const RUNS = Number(process.env.RUNS ?? 200)
 const POLL_SECONDS = 5
