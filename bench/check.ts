@@ -110,6 +110,13 @@ const BENCHES: Bench[] = [
         ]
       }
     ]
+  },
+  {
+    name: 'bench:shift',
+    script: 'bench/shift.ts',
+    runs: 25,
+    page: 'docs/benchmarks.md',
+    claims: []
   }
 ]
 

@@ -508,7 +508,7 @@ function printTargets(mine: Row[]): void {
         ) / POLL_SECONDS
       ) + 1
     console.log(
-      `- ${row.timeline.name}: ${fmt(mean(runs.map(r => r.describeServices)))} DescribeServices for ~${polls} polls (one per poll), plus ${fmt(mean(runs.map(r => r.other)))} calls to read stopped tasks and explain a failure`
+      `- ${row.timeline.name}: ${fmt(mean(runs.map(r => r.describeServices)))} DescribeServices for ~${polls} polls (one per poll), plus ${fmt(mean(runs.map(r => r.other)))} other calls (the service deployment that confirms a completion; the stopped tasks and the explanation of a failure)`
     )
   }
 }
