@@ -185,6 +185,22 @@ describe('the README IAM policy', () => {
     })
   })
 
+  test("ListServices only in the cluster; DescribeServices only on the cluster's services", () => {
+    const listing = statements.find(s => list(s.Action).includes('ecs:ListServices'))
+    expect(listing).toMatchObject({
+      Action: 'ecs:ListServices',
+      Resource: '*',
+      Condition: {
+        ArnEquals: { 'ecs:cluster': 'arn:aws:ecs:REGION:ACCOUNT:cluster/babyshield-cluster' }
+      }
+    })
+    const reading = statements.find(s => list(s.Action).includes('ecs:DescribeServices'))
+    expect(reading).toMatchObject({
+      Action: 'ecs:DescribeServices',
+      Resource: 'arn:aws:ecs:REGION:ACCOUNT:service/babyshield-cluster/*'
+    })
+  })
+
   test('the service, repository and log group actions name their resources', () => {
     const onStar = statements
       .filter(s => list(s.Resource).includes('*') && !s.Condition)
