@@ -201,6 +201,15 @@ describe('the README IAM policy', () => {
     })
   })
 
+  test('the cleanup deletes images of the deployed repository only', () => {
+    const deleting = statements.find(s => list(s.Action).includes('ecr:BatchDeleteImage'))
+    expect(deleting).toMatchObject({
+      Action: 'ecr:BatchDeleteImage',
+      Resource: 'arn:aws:ecr:REGION:ACCOUNT:repository/babyshield-backend'
+    })
+    expect(deleting?.Condition).toBeUndefined()
+  })
+
   test('the service, repository and log group actions name their resources', () => {
     const onStar = statements
       .filter(s => list(s.Resource).includes('*') && !s.Condition)

@@ -1,6 +1,7 @@
 // ECR: the registry login, the repository, and the images in it.
 import * as core from '@actions/core'
 import {
+  BatchDeleteImageCommand,
   DescribeImagesCommand,
   DescribeRepositoriesCommand,
   GetAuthorizationTokenCommand,
@@ -26,6 +27,11 @@ export interface EcrImage {
   digest: string
   tags: string[]
   pushedAt?: Date
+}
+
+export interface DeletedImages {
+  deleted: string[]
+  failures: { digest: string; reason: string }[]
 }
 
 export class Ecr {
@@ -66,7 +72,13 @@ export class Ecr {
 
   /** Every tag in the repository that starts with `prefix`. */
   async tags(repository: string, prefix: string): Promise<string[]> {
-    const tags: string[] = []
+    const images = await this.images(repository, TagStatus.TAGGED)
+    return images.flatMap(image => image.tags.filter(tag => tag.startsWith(prefix)))
+  }
+
+  /** Every image of the repository (tagged, untagged or both), every page, in ECR's order. */
+  async images(repository: string, tagStatus: TagStatus = TagStatus.ANY): Promise<EcrImage[]> {
+    const images: EcrImage[] = []
     let nextToken: string | undefined
     do {
       const answer = await attempt(
@@ -75,17 +87,47 @@ export class Ecr {
           this.client.send(
             new DescribeImagesCommand({
               repositoryName: repository,
-              filter: { tagStatus: TagStatus.TAGGED },
+              filter: { tagStatus },
               ...(nextToken ? { nextToken } : {})
             })
           )
       )
-      for (const image of answer.imageDetails ?? []) {
-        tags.push(...(image.imageTags ?? []).filter(tag => tag.startsWith(prefix)))
-      }
+      images.push(...(answer.imageDetails ?? []).map(toImage))
       nextToken = answer.nextToken
     } while (nextToken)
-    return tags
+    return images
+  }
+
+  /**
+   * Deletes images by digest, 100 a call (the API's limit). An image ECR refuses (one a manifest
+   * list still names, say) is a failure of its own; the others are deleted.
+   */
+  async deleteImages(repository: string, digests: string[]): Promise<DeletedImages> {
+    const deleted: string[] = []
+    const failures: DeletedImages['failures'] = []
+    for (let i = 0; i < digests.length; i += 100) {
+      const batch = digests.slice(i, i + 100)
+      const answer = await attempt(
+        `Could not delete ${batch.length} image${batch.length === 1 ? '' : 's'} of ECR repository ${repository}`,
+        () =>
+          this.client.send(
+            new BatchDeleteImageCommand({
+              repositoryName: repository,
+              imageIds: batch.map(imageDigest => ({ imageDigest }))
+            })
+          )
+      )
+      // One entry per tag removed: an image of three tags comes back three times.
+      const gone = new Set((answer.imageIds ?? []).map(id => id.imageDigest ?? ''))
+      deleted.push(...batch.filter(digest => gone.has(digest)))
+      for (const failure of answer.failures ?? []) {
+        failures.push({
+          digest: failure.imageId?.imageDigest ?? '',
+          reason: [failure.failureCode, failure.failureReason].filter(Boolean).join(': ')
+        })
+      }
+    }
+    return { deleted, failures }
   }
 
   /** The image with that tag or digest, or undefined when the repository has none. */
