@@ -1,5 +1,12 @@
-// The thin ECR calls of the cleanup: a repository's images, every page, and deleting them in batches.
-import { BatchDeleteImageCommand, DescribeImagesCommand } from '@aws-sdk/client-ecr'
+// The thin ECR calls of the cleanup and the scan gate: paging, batching, and the answers that are
+// answers rather than errors.
+import {
+  BatchDeleteImageCommand,
+  DescribeImageScanFindingsCommand,
+  DescribeImagesCommand,
+  ImageNotFoundException,
+  ScanNotFoundException
+} from '@aws-sdk/client-ecr'
 import { beforeEach, describe, expect, test } from 'vitest'
 import { mockedDeps } from '../../test/support/fakes.js'
 
@@ -56,5 +63,24 @@ describe('Ecr', () => {
     expect(answer.failures).toEqual([
       { digest: digest(150), reason: 'ImageReferencedByManifestList: in an index' }
     ])
+  })
+
+  test.each([
+    [new ScanNotFoundException({ message: 'Image scan does not exist', $metadata: {} }), 'no-scan'],
+    [new ImageNotFoundException({ message: 'The image does not exist', $metadata: {} }), 'no-image']
+  ])('scanFindings: %s is an answer', async (error, kind) => {
+    world.ecrMock.on(DescribeImageScanFindingsCommand).rejects(error)
+    expect(await world.deps.ecr.scanFindings('babyshield-backend', digest(1))).toMatchObject({
+      kind
+    })
+  })
+
+  test('scanFindings: any other failure is an error that says what was being read', async () => {
+    world.ecrMock
+      .on(DescribeImageScanFindingsCommand)
+      .rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }))
+    await expect(world.deps.ecr.scanFindings('babyshield-backend', digest(1))).rejects.toThrow(
+      `Could not read the scan findings of babyshield-backend@${digest(1)} from ECR: AccessDeniedException: denied`
+    )
   })
 })

@@ -201,14 +201,17 @@ describe('the README IAM policy', () => {
     })
   })
 
-  test('the cleanup deletes images of the deployed repository only', () => {
-    const deleting = statements.find(s => list(s.Action).includes('ecr:BatchDeleteImage'))
-    expect(deleting).toMatchObject({
-      Action: 'ecr:BatchDeleteImage',
-      Resource: 'arn:aws:ecr:REGION:ACCOUNT:repository/babyshield-backend'
-    })
-    expect(deleting?.Condition).toBeUndefined()
-  })
+  test.each(['ecr:BatchDeleteImage', 'ecr:DescribeImageScanFindings'])(
+    '%s, in a statement of its own, on the deployed repository only',
+    action => {
+      const statement = statements.find(s => list(s.Action).includes(action))
+      expect(statement).toMatchObject({
+        Action: action,
+        Resource: 'arn:aws:ecr:REGION:ACCOUNT:repository/babyshield-backend'
+      })
+      expect(statement?.Condition).toBeUndefined()
+    }
+  )
 
   test('the service, repository and log group actions name their resources', () => {
     const onStar = statements

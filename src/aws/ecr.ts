@@ -2,13 +2,17 @@
 import * as core from '@actions/core'
 import {
   BatchDeleteImageCommand,
+  DescribeImageScanFindingsCommand,
   DescribeImagesCommand,
   DescribeRepositoriesCommand,
   GetAuthorizationTokenCommand,
   TagStatus,
   type ECRClient,
-  type ImageDetail
+  type EnhancedImageScanFinding,
+  type ImageDetail,
+  type ImageScanFinding
 } from '@aws-sdk/client-ecr'
+import { errorText } from '../model/errors.js'
 import { attempt, AwsError } from './clients.js'
 
 export interface RegistryLogin {
@@ -33,6 +37,21 @@ export interface DeletedImages {
   deleted: string[]
   failures: { digest: string; reason: string }[]
 }
+
+/** What DescribeImageScanFindings says of an image: its scan, or why there is none. */
+export type ScanAnswer =
+  | {
+      kind: 'scan'
+      /** ECR's `imageScanStatus.status`: COMPLETE, IN_PROGRESS, FAILED, UNSUPPORTED_IMAGE… */
+      status?: string
+      description?: string
+      /** Basic scanning's findings. */
+      findings: ImageScanFinding[]
+      /** Enhanced scanning's (Amazon Inspector) findings. */
+      enhancedFindings: EnhancedImageScanFinding[]
+    }
+  | { kind: 'no-scan'; detail: string }
+  | { kind: 'no-image'; detail: string }
 
 export class Ecr {
   constructor(private readonly client: ECRClient) {}
@@ -128,6 +147,51 @@ export class Ecr {
       }
     }
     return { deleted, failures }
+  }
+
+  /**
+   * The image's scan as ECR has it now, every page of findings (basic and enhanced) together;
+   * no scan and no image are answers, not errors.
+   */
+  async scanFindings(repository: string, digest: string): Promise<ScanAnswer> {
+    const findings: ImageScanFinding[] = []
+    const enhancedFindings: EnhancedImageScanFinding[] = []
+    let status: string | undefined
+    let description: string | undefined
+    let nextToken: string | undefined
+    do {
+      let answer
+      try {
+        answer = await this.client.send(
+          new DescribeImageScanFindingsCommand({
+            repositoryName: repository,
+            imageId: { imageDigest: digest },
+            maxResults: 1000,
+            ...(nextToken ? { nextToken } : {})
+          })
+        )
+      } catch (error) {
+        const name = error instanceof Error ? error.name : ''
+        if (name === 'ScanNotFoundException') return { kind: 'no-scan', detail: errorText(error) }
+        if (name === 'ImageNotFoundException') return { kind: 'no-image', detail: errorText(error) }
+        throw new AwsError(
+          `Could not read the scan findings of ${repository}@${digest} from ECR`,
+          error
+        )
+      }
+      status = answer.imageScanStatus?.status ?? status
+      description = answer.imageScanStatus?.description ?? description
+      findings.push(...(answer.imageScanFindings?.findings ?? []))
+      enhancedFindings.push(...(answer.imageScanFindings?.enhancedFindings ?? []))
+      nextToken = answer.nextToken
+    } while (nextToken)
+    return {
+      kind: 'scan',
+      ...(status ? { status } : {}),
+      ...(description ? { description } : {}),
+      findings,
+      enhancedFindings
+    }
   }
 
   /** The image with that tag or digest, or undefined when the repository has none. */
