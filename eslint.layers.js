@@ -24,6 +24,8 @@ export const LAYERS = [
   'bake',
   'migration',
   'supervise',
+  // Before a deploy: the scan gate.
+  'scan',
   // The run's record and summary; the inputs; the modes; the entry.
   'report',
   'inputs',
