@@ -24,8 +24,9 @@ export const LAYERS = [
   'bake',
   'migration',
   'supervise',
-  // Before a deploy: the scan gate.
+  // Around a deploy: the scan gate before it, the cleanup after it.
   'scan',
+  'cleanup',
   // The run's record and summary; the inputs; the modes; the entry.
   'report',
   'inputs',
