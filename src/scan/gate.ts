@@ -2,20 +2,10 @@
 // not to be had), which findings stop a deploy, and the verdict with the words that explain it.
 import type { ScanAnswer } from '../aws/ecr.js'
 import { findingsOf, findingText, type Finding } from './findings.js'
+import type { ScanPolicy } from './policy.js'
 import { atOrAbove, type Severity } from './severity.js'
 
-/** What the gate asks of a scan, built once from the inputs. */
-export interface ScanPolicy {
-  /** fail-on-severity: a finding at or above it refuses the deploy. */
-  failOn: Severity
-  /** allow-cves, upper case: findings accepted whatever their severity. */
-  allow: string[]
-  /** scan-timeout-minutes: the longest wait for a scan still running. */
-  timeoutMs: number
-  pollMs: number
-  /** scan-unavailable: what a scan that cannot be judged does to the deploy. */
-  whenUnavailable: 'fail' | 'warn'
-}
+export type { ScanPolicy }
 
 /** Why a scan cannot be judged. */
 export type ScanProblem =
