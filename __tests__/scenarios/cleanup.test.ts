@@ -71,6 +71,7 @@ function ecrImage(
 let world: ReturnType<typeof mockedDeps>
 
 beforeEach(() => {
+  vi.clearAllMocks()
   world = mockedDeps({ digest: digest(12) })
   const { ecsMock, ecrMock } = world
   ecsMock.on(ListServicesCommand).resolves({ serviceArns: [API, CANARY, SEARCH].map(serviceArn) })

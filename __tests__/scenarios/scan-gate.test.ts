@@ -45,6 +45,7 @@ const noScan = () =>
 
 let world: ReturnType<typeof mockedDeps>
 beforeEach(() => {
+  vi.clearAllMocks()
   world = mockedDeps({ digest: NEW_DIGEST })
 })
 
@@ -78,6 +79,12 @@ describe('scanGate', () => {
     expect(outcome.reason).toBe(
       `fail-on-severity CRITICAL: the ECR scan of ${IMAGE} has 1 finding at or above CRITICAL: CVE-2024-3094 CRITICAL xz-libs 5.6.0. Fix it, or accept a CVE by naming it in allow-cves.`
     )
+    // The log has every finding, one a line.
+    expect(vi.mocked(core.info).mock.calls.map(c => c[0])).toEqual([
+      outcome.reason,
+      '  at or above CRITICAL: CVE-2024-3094 CRITICAL xz-libs 5.6.0',
+      '  below CRITICAL: CVE-2024-0002 HIGH'
+    ])
     expect(world.ecrMock.commandCalls(DescribeImageScanFindingsCommand)[0]?.args[0].input).toEqual({
       repositoryName: REPOSITORY,
       imageId: { imageDigest: NEW_DIGEST },
@@ -113,7 +120,9 @@ describe('scanGate', () => {
     expect(world.clock.sleeps).toEqual([5_000, 5_000])
     expect(vi.mocked(core.info).mock.calls.map(c => c[0])).toEqual([
       'scan of sha256:bbbbbbbbbbbb: PENDING, waiting (0 s of 20 s)',
-      'scan of sha256:bbbbbbbbbbbb: IN_PROGRESS, waiting (5 s of 20 s)'
+      'scan of sha256:bbbbbbbbbbbb: IN_PROGRESS, waiting (5 s of 20 s)',
+      `fail-on-severity CRITICAL: the ECR scan of ${IMAGE} (COMPLETE) has no finding at or above CRITICAL to stop it; 1 finding below.`,
+      '  below CRITICAL: CVE-2024-0002 HIGH'
     ])
   })
 

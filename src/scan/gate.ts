@@ -179,6 +179,20 @@ export function rollbackNote(outcome: GateOutcome): { warning?: string; info: st
   }
 }
 
+/** The log's account of a verdict: the reason, then every finding, one a line. */
+export function gateLines(outcome: GateOutcome): string[] {
+  const { blocking, allowed, below } = outcome.judgement
+  return [
+    outcome.reason,
+    ...blocking.map(f => `  at or above ${outcome.level}: ${findingText(f)}`),
+    ...allowed.map(f => `  allowed by allow-cves: ${findingText(f)}`),
+    ...below.map(f => `  below ${outcome.level}: ${findingText(f)}`),
+    ...(outcome.inactive
+      ? [`  ${count(outcome.inactive, 'finding')} suppressed or closed in Inspector, not counted`]
+      : [])
+  ]
+}
+
 /** At most ten findings in a line; the log and the summary list them all. */
 function listed(findings: Finding[]): string {
   const shown = findings.slice(0, 10).map(findingText).join('; ')

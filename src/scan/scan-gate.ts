@@ -9,6 +9,7 @@ import { shortDigest } from '../model/names.js'
 import {
   classifyScan,
   decide,
+  gateLines,
   rollbackNote,
   timedOut,
   type FinalState,
@@ -40,9 +41,9 @@ export async function scanGate(
   for (;;) {
     const state = await read(request, deps, deps.clock.now() - pushed < NO_SCAN_GRACE_MS)
     const waited = deps.clock.now() - start
-    if (state.kind !== 'pending') return decide(state, policy, image, waited)
+    if (state.kind !== 'pending') return told(decide(state, policy, image, waited))
     if (waited + policy.pollMs > policy.timeoutMs) {
-      return decide(timedOut(state.status, policy), policy, image, waited)
+      return told(decide(timedOut(state.status, policy), policy, image, waited))
     }
     core.info(
       `scan of ${shortDigest(request.digest)}: ${state.status}, waiting (${Math.round(waited / 1000)} s of ${Math.round(policy.timeoutMs / 1000)} s)`
@@ -66,7 +67,15 @@ export async function rollbackScan(
       ? { kind: 'unavailable', problem: 'timed-out', detail: `the scan is still ${state.status}` }
       : state
   const outcome = decide(final, request.policy, image, 0)
-  return { outcome, ...rollbackNote(outcome) }
+  const note = rollbackNote(outcome)
+  for (const line of [note.info, ...gateLines(outcome).slice(1)]) core.info(line)
+  return { outcome, ...note }
+}
+
+/** The verdict, written to the log with every finding. */
+function told(outcome: GateOutcome): GateOutcome {
+  for (const line of gateLines(outcome)) core.info(line)
+  return outcome
 }
 
 /** One look at the scan; a throttled or failed call is "still waiting", any other is unreadable. */
