@@ -39,7 +39,8 @@ describe('planRevisions', () => {
       active: range(1, 6).map(api),
       deployed: 6,
       keep: 2,
-      holds: [{ arn: api(2), reason: "ECS service babyshield-canary's PRIMARY deployment" }],
+      // ECS answers with ARNs; a hold that names the revision as family:revision holds it too.
+      holds: [{ arn: `${API}:2`, reason: "ECS service babyshield-canary's PRIMARY deployment" }],
       remove: [1, 3, 4],
       kept: {
         6: ['one of the newest 2'],

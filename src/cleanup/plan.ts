@@ -47,7 +47,9 @@ export function planRevisions(facts: RevisionFacts): RevisionPlan {
     } else if (counted++ < keep) {
       reasons.push(`one of the newest ${keep}`)
     }
-    reasons.push(...facts.holds.filter(hold => hold.arn === arn).map(hold => hold.reason))
+    // By family:revision: a hold may name the revision so, where a listing gives its ARN.
+    const name = shortArn(arn)
+    reasons.push(...facts.holds.filter(h => shortArn(h.arn) === name).map(h => h.reason))
     if (reasons.length > 0) plan.keep.push({ arn, reasons: [...new Set(reasons)] })
     else plan.remove.unshift(arn)
   }
