@@ -70,7 +70,20 @@ export interface NextTask {
   reason?: string
 }
 
+/** Scripted scan findings for one image; see test/e2e/layer/scans.ts. */
+export interface ScanFindingsScript {
+  repository: string
+  digest: string
+  pendingLooks?: number
+  status?: string
+  description?: string
+  findings?: Record<string, unknown>[]
+  enhancedFindings?: Record<string, unknown>[]
+}
+
 export const stackControl = {
+  scanFindings: (script: ScanFindingsScript) =>
+    sendJson(`${ENDPOINT_URL}/_stack/scan-findings`, script),
   nextTask: (script: NextTask) => sendJson(`${ENDPOINT_URL}/_stack/next-task`, script),
   reset: (config: { stepMs?: number } = {}) => sendJson(`${ENDPOINT_URL}/_stack/reset`, { config }),
   nextRollout: (script: NextRollout) => sendJson(`${ENDPOINT_URL}/_stack/next-rollout`, script),
