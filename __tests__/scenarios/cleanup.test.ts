@@ -207,10 +207,10 @@ describe('cleanUp', () => {
     ])
     expect(outcome.warnings).toEqual([])
     expect(outcome.skipped).toBeUndefined()
-    // The unrelated service's family is neither listed nor touched.
+    // The family is listed once (what previous walks included); the unrelated one not at all.
     expect(
       world.ecsMock.commandCalls(ListTaskDefinitionsCommand).map(c => c.args[0].input.familyPrefix)
-    ).not.toContain('search-task')
+    ).toEqual([FAMILY])
   })
 
   test('dry run: the same plan, said, and nothing removed', async () => {

@@ -80,17 +80,17 @@ export async function cleanUp(
   const families = familiesOf(request.deployed)
 
   let use: InUse
-  let active: Map<string, string[]>
+  const active = new Map<string, string[]>()
   try {
+    for (const family of families.keys()) active.set(family, await deps.ecs.revisions(family))
     use = await readInUse(
       {
         containers: new Map([...families].map(([family, f]) => [family, f.containerName])),
+        revisions: active,
         ...(images && request.repository ? { repositoryUri: request.repository.uri } : {})
       },
       deps
     )
-    active = new Map()
-    for (const family of families.keys()) active.set(family, await deps.ecs.revisions(family))
   } catch (error) {
     skip(outcome, `could not read what the cluster uses: ${errorText(error)}`)
     return done()

@@ -10,6 +10,8 @@ import { pinsOf, type Hold, type Pin } from './plan.js'
 export interface UseScope {
   /** The families this step deployed, each with the container whose image it replaced. */
   containers: Map<string, string>
+  /** Their ACTIVE revisions, already listed: `previous` walks them without listing again. */
+  revisions?: Map<string, string[]>
   /** The repository's URI when images are cleaned up too. */
   repositoryUri?: string
 }
@@ -107,8 +109,14 @@ async function previousOf(
         )
       : undefined)
   if (!container?.name) return undefined
+  const revisions = scope.revisions?.get(familyOf(currentArn))
   const previous = await findPrevious(
-    { currentArn, containerName: container.name, runningDigest: pinnedDigest(container.image) },
+    {
+      currentArn,
+      containerName: container.name,
+      runningDigest: pinnedDigest(container.image),
+      ...(revisions ? { revisions } : {})
+    },
     deps
   )
   return previous.found?.taskDefinition.taskDefinitionArn
