@@ -87,30 +87,16 @@ export function cleanupSection(outcome: CleanupOutcome, level = '###'): string[]
     const gone = outcome.dryRun
       ? r.plan.remove.slice(0, r.plan.remove.length - r.deferred.length)
       : r.deregistered
-    const removedText = gone.length
-      ? `${removed} ${gone.length}: ${escapeText(gone.map(shortArn).join(', '))}`
-      : 'none'
-    const kept = r.plan.keep.map(
-      k => `${escapeText(shortArn(k.arn))}: ${escapeText(k.reasons.join('; '))}`
-    )
-    out.push(
-      `| ${escapeText(r.plan.family)} | ${removedText} | ${r.plan.keep.length} | ${kept.join('<br>')} |`
-    )
+    const kept = r.plan.keep.map(k => ({ name: shortArn(k.arn), reasons: k.reasons }))
+    out.push(row(r.plan.family, `${removed} ${gone.length}`, gone.map(shortArn), kept))
   }
   const images = outcome.images
   if (images) {
     const gone = outcome.dryRun
       ? images.plan.remove
       : images.plan.remove.filter(i => images.deleted.includes(i.digest))
-    const removedText = gone.length
-      ? `${deleted} ${gone.length}: ${escapeText(gone.map(imageName).join(', '))}`
-      : 'none'
-    const kept = images.plan.keep.map(
-      k => `${escapeText(imageName(k.image))}: ${escapeText(k.reasons.join('; '))}`
-    )
-    out.push(
-      `| ${escapeText(images.repository)} | ${removedText} | ${images.plan.keep.length} | ${kept.join('<br>')} |`
-    )
+    const kept = images.plan.keep.map(k => ({ name: imageName(k.image), reasons: k.reasons }))
+    out.push(row(images.repository, `${deleted} ${gone.length}`, gone.map(imageName), kept))
   }
   out.push('')
   const left = outcome.revisions.reduce((sum, r) => sum + r.deferred.length, 0)
@@ -118,4 +104,16 @@ export function cleanupSection(outcome: CleanupOutcome, level = '###'): string[]
     out.push(`${left} more revisions are left for the next deploy (at most 100 a run).`, '')
   for (const warning of outcome.warnings) out.push(`⚠️ ${escapeText(warning)}`, '')
   return out
+}
+
+/** One line of the cleanup's table: what went (or would go), and each kept one with why. */
+function row(
+  what: string,
+  removed: string,
+  gone: string[],
+  kept: { name: string; reasons: string[] }[]
+): string {
+  const removedText = gone.length ? `${removed}: ${escapeText(gone.join(', '))}` : 'none'
+  const why = kept.map(k => `${escapeText(k.name)}: ${escapeText(k.reasons.join('; '))}`)
+  return `| ${escapeText(what)} | ${removedText} | ${kept.length} | ${why.join('<br>')} |`
 }

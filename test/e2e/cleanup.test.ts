@@ -67,7 +67,7 @@ beforeEach(async () => {
     new UpdateServiceCommand({ cluster: CLUSTER, service: SERVICE, taskDefinition: arns.get(6) })
   )
   await sleep(1_100)
-  await pushNewImage('buildcache')
+  await pushNewImage('build-cache')
   await stackControl.settle()
   await waitForSteadyState()
   await waitForSteadyState(30_000, CANARY)
@@ -85,8 +85,9 @@ async function imageTags(): Promise<string[]> {
   return (answer.imageDetails ?? []).flatMap(i => i.imageTags ?? []).sort()
 }
 
-test('keep 2 revisions and 2 images: what runs, would be rolled back to, or is pinned stays', async () => {
-  const outcome = await cleanUp(
+/** The cleanup after the API's deploy of revision 6: keep 2 revisions and 2 images. */
+function keepTwo(dryRun: boolean) {
+  return cleanUp(
     {
       deployed: [
         {
@@ -99,10 +100,14 @@ test('keep 2 revisions and 2 images: what runs, would be rolled back to, or is p
       keepRevisions: 2,
       keepImages: 2,
       repository: { name: REPOSITORY, uri: REPOSITORY_URI, immutableTags: false },
-      dryRun: false
+      dryRun
     },
     deps
   )
+}
+
+test('keep 2 revisions and 2 images: what runs, would be rolled back to, or is pinned stays', async () => {
+  const outcome = await keepTwo(false)
   expect(outcome.warnings).toEqual([])
 
   // Kept: 6 and 5 (the newest two; 5 is also the API's previous), 2 (the canary runs it) and 1
@@ -115,7 +120,7 @@ test('keep 2 revisions and 2 images: what runs, would be rolled back to, or is p
   // Kept: images 6 and 5 (the newest two), 2 and 1 (pinned by kept revisions; 1 also runs in the
   // worker), and the build cache. Deleted: images 3 and 4, the ones only revisions 3 and 4 pinned.
   expect(await imageTags()).toEqual([
-    'buildcache',
+    'build-cache',
     'production-fixed-20250601',
     'production-fixed-20261202',
     'production-fixed-20261205',
@@ -126,23 +131,7 @@ test('keep 2 revisions and 2 images: what runs, would be rolled back to, or is p
 })
 
 test('a dry run reads the same and changes nothing', async () => {
-  const outcome = await cleanUp(
-    {
-      deployed: [
-        {
-          service: SERVICE,
-          taskDefinitionArn: arns.get(6) ?? '',
-          containerName: APP_CONTAINER,
-          digest: digests.get(6) ?? ''
-        }
-      ],
-      keepRevisions: 2,
-      keepImages: 2,
-      repository: { name: REPOSITORY, uri: REPOSITORY_URI, immutableTags: false },
-      dryRun: true
-    },
-    deps
-  )
+  const outcome = await keepTwo(true)
   expect(outcome.revisions[0]?.plan.remove.map(arn => arn.split(':').pop())).toEqual(['3', '4'])
   expect(outcome.images?.plan.remove.map(i => i.tags)).toEqual([
     ['production-fixed-20261203'],

@@ -4,6 +4,7 @@ import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs'
 import { ECRClient } from '@aws-sdk/client-ecr'
 import { ECSClient } from '@aws-sdk/client-ecs'
 import { AWS_ENV, ENDPOINT_URL, REGION } from '../stack/config.js'
+import type { ScanScript } from '../layer/scans.js'
 import { sendJson } from '../stack/http.js'
 
 // The SDK warns on every start under Node 20 that later versions will need Node 22: noise here.
@@ -70,20 +71,8 @@ export interface NextTask {
   reason?: string
 }
 
-/** Scripted scan findings for one image; see test/e2e/layer/scans.ts. */
-export interface ScanFindingsScript {
-  repository: string
-  digest: string
-  pendingLooks?: number
-  status?: string
-  description?: string
-  findings?: Record<string, unknown>[]
-  enhancedFindings?: Record<string, unknown>[]
-}
-
 export const stackControl = {
-  scanFindings: (script: ScanFindingsScript) =>
-    sendJson(`${ENDPOINT_URL}/_stack/scan-findings`, script),
+  scanFindings: (script: ScanScript) => sendJson(`${ENDPOINT_URL}/_stack/scan-findings`, script),
   nextTask: (script: NextTask) => sendJson(`${ENDPOINT_URL}/_stack/next-task`, script),
   reset: (config: { stepMs?: number } = {}) => sendJson(`${ENDPOINT_URL}/_stack/reset`, { config }),
   nextRollout: (script: NextRollout) => sendJson(`${ENDPOINT_URL}/_stack/next-rollout`, script),
