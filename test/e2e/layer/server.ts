@@ -9,11 +9,17 @@ import type { RolloutScript } from './ecs/model.js'
 import type { TaskScript } from './ecs/one-off.js'
 import { toJson } from './ecs/present.js'
 import { regionOf, type IncomingCall, type Moto } from './moto.js'
+import { parseScanScript, ScriptedScans } from './scans.js'
 
 const ECS_TARGET = 'AmazonEC2ContainerServiceV20141113.'
 const ECR_TARGET = 'AmazonEC2ContainerRegistry_V20150921.'
 /** ECR reads that must see every image pushed so far. */
-const ECR_READS = new Set(['DescribeImages', 'BatchGetImage', 'ListImages'])
+const ECR_READS = new Set([
+  'DescribeImages',
+  'BatchGetImage',
+  'ListImages',
+  'DescribeImageScanFindings'
+])
 const DROP_HEADERS = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length'])
 
 function readBody(req: IncomingMessage): Promise<Buffer> {
@@ -57,6 +63,7 @@ function parseConfig(input: unknown): Partial<LayerConfig> {
 
 export class LayerServer {
   private readonly server: Server
+  private readonly scans: ScriptedScans
 
   constructor(
     private readonly moto: Moto,
@@ -64,6 +71,7 @@ export class LayerServer {
     private readonly bridge: RegistryBridge,
     private readonly log: (line: string) => void
   ) {
+    this.scans = new ScriptedScans(moto)
     this.server = createServer((req, res) => {
       this.route(req)
         .then(answer => send(res, answer))
@@ -109,6 +117,7 @@ export class LayerServer {
       const upstream = await this.moto.forward(call)
       this.ecs.reset(this.ecs.config)
       this.bridge.reset()
+      this.scans.reset()
       return { status: upstream.status, body: upstream.body, headers: upstream.headers }
     }
     const target = String(req.headers['x-amz-target'] ?? '')
@@ -123,6 +132,13 @@ export class LayerServer {
     if (target.startsWith(ECR_TARGET) && ECR_READS.has(target.slice(ECR_TARGET.length))) {
       await this.bridge.settled()
     }
+    if (target === `${ECR_TARGET}DescribeImageScanFindings`) {
+      const scripted = await this.scans.answer(
+        body.length > 0 ? (JSON.parse(body.toString('utf8')) as Record<string, unknown>) : {},
+        regionOf(req.headers, REGION)
+      )
+      if (scripted) return scripted
+    }
     const upstream = await this.moto.forward(call)
     return { status: upstream.status, body: upstream.body, headers: upstream.headers }
   }
@@ -135,7 +151,11 @@ export class LayerServer {
       case 'GET /_stack/health':
         return json(200, { ok: true })
       case 'GET /_stack/status':
-        return json(200, { ...this.ecs.status(), bridge: this.bridge.history.slice(0, 20) })
+        return json(200, {
+          ...this.ecs.status(),
+          bridge: this.bridge.history.slice(0, 20),
+          scans: this.scans.status()
+        })
       case 'POST /_stack/registry-events':
         this.bridge.accept(body.toString('utf8'))
         return json(200, {})
@@ -144,6 +164,7 @@ export class LayerServer {
         await this.moto.reset()
         this.ecs.reset(parseConfig(input.config))
         this.bridge.reset()
+        this.scans.reset()
         return json(200, { config: this.ecs.config })
       case 'POST /_stack/config':
         Object.assign(this.ecs.config, parseConfig(input))
@@ -154,6 +175,9 @@ export class LayerServer {
       case 'POST /_stack/next-task':
         this.ecs.oneOff.next(input as unknown as TaskScript)
         return json(200, {})
+      case 'POST /_stack/scan-findings':
+        this.scans.script(parseScanScript(input))
+        return json(200, { scans: this.scans.status() })
       case 'POST /_stack/settle':
         await this.ecs.settle()
         return json(200, {})

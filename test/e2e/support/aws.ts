@@ -4,6 +4,7 @@ import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs'
 import { ECRClient } from '@aws-sdk/client-ecr'
 import { ECSClient } from '@aws-sdk/client-ecs'
 import { AWS_ENV, ENDPOINT_URL, REGION } from '../stack/config.js'
+import type { ScanScript } from '../layer/scans.js'
 import { sendJson } from '../stack/http.js'
 
 // The SDK warns on every start under Node 20 that later versions will need Node 22: noise here.
@@ -71,6 +72,7 @@ export interface NextTask {
 }
 
 export const stackControl = {
+  scanFindings: (script: ScanScript) => sendJson(`${ENDPOINT_URL}/_stack/scan-findings`, script),
   nextTask: (script: NextTask) => sendJson(`${ENDPOINT_URL}/_stack/next-task`, script),
   reset: (config: { stepMs?: number } = {}) => sendJson(`${ENDPOINT_URL}/_stack/reset`, { config }),
   nextRollout: (script: NextRollout) => sendJson(`${ENDPOINT_URL}/_stack/next-rollout`, script),
