@@ -8,6 +8,7 @@ import {
   CreateServiceCommand,
   RegisterTaskDefinitionCommand,
   type DeploymentConfiguration,
+  type NetworkConfiguration,
   type RegisterTaskDefinitionCommandInput
 } from '@aws-sdk/client-ecs'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -168,6 +169,18 @@ async function defaultNetwork(): Promise<{ subnets: string[]; securityGroups: st
   return { subnets: subnets.slice(0, 2), securityGroups: ids(groups, 'groupId').slice(0, 1) }
 }
 
+/** The awsvpc configuration of the seed's services: the default VPC's, no public IP. */
+async function privateNetwork(): Promise<NetworkConfiguration> {
+  const network = await defaultNetwork()
+  return {
+    awsvpcConfiguration: {
+      subnets: network.subnets,
+      securityGroups: network.securityGroups,
+      assignPublicIp: 'DISABLED'
+    }
+  }
+}
+
 /** Waits until ECR knows `tag` with `digest` (the bridge puts pushed images into moto). */
 async function waitForImage(tag: string, digest: string): Promise<void> {
   const deadline = Date.now() + 15_000
@@ -228,7 +241,6 @@ export async function seed(options: SeedOptions = {}): Promise<Seeded> {
   )
   const taskDefinitionArn = registered.taskDefinition?.taskDefinitionArn ?? ''
 
-  const network = await defaultNetwork()
   const created = await ecs.send(
     new CreateServiceCommand({
       cluster: CLUSTER,
@@ -237,13 +249,7 @@ export async function seed(options: SeedOptions = {}): Promise<Seeded> {
       desiredCount: 2,
       launchType: 'FARGATE',
       platformVersion: 'LATEST',
-      networkConfiguration: {
-        awsvpcConfiguration: {
-          subnets: network.subnets,
-          securityGroups: network.securityGroups,
-          assignPublicIp: 'DISABLED'
-        }
-      },
+      networkConfiguration: await privateNetwork(),
       deploymentConfiguration: {
         deploymentCircuitBreaker: { enable: true, rollback: true },
         maximumPercent: 200,
@@ -307,7 +313,6 @@ export async function seedWorker(seeded: Seeded): Promise<{ taskDefinitionArn: s
     })
   )
   const taskDefinitionArn = registered.taskDefinition?.taskDefinitionArn ?? ''
-  const network = await defaultNetwork()
   await ecs.send(
     new CreateServiceCommand({
       cluster: CLUSTER,
@@ -315,13 +320,7 @@ export async function seedWorker(seeded: Seeded): Promise<{ taskDefinitionArn: s
       taskDefinition: taskDefinitionArn,
       desiredCount: 2,
       launchType: 'FARGATE',
-      networkConfiguration: {
-        awsvpcConfiguration: {
-          subnets: network.subnets,
-          securityGroups: network.securityGroups,
-          assignPublicIp: 'DISABLED'
-        }
-      },
+      networkConfiguration: await privateNetwork(),
       deploymentConfiguration: { maximumPercent: 200, minimumHealthyPercent: 100 }
     })
   )
@@ -366,7 +365,6 @@ export async function createStrategyService(
   deploymentConfiguration: DeploymentConfiguration,
   options: { testListener?: boolean; desiredCount?: number } = {}
 ): Promise<string> {
-  const network = await defaultNetwork()
   const created = await ecs.send(
     new CreateServiceCommand({
       cluster: CLUSTER,
@@ -374,13 +372,7 @@ export async function createStrategyService(
       taskDefinition: seeded.taskDefinitionArn,
       desiredCount: options.desiredCount ?? 2,
       launchType: 'FARGATE',
-      networkConfiguration: {
-        awsvpcConfiguration: {
-          subnets: network.subnets,
-          securityGroups: network.securityGroups,
-          assignPublicIp: 'DISABLED'
-        }
-      },
+      networkConfiguration: await privateNetwork(),
       ...(options.testListener ? { loadBalancers: [TEST_LISTENER_LOAD_BALANCER] } : {}),
       deploymentConfiguration: {
         maximumPercent: 200,
