@@ -7,8 +7,10 @@ import {
   ContinueServiceDeploymentCommand,
   CreateServiceCommand,
   DescribeServiceDeploymentsCommand,
+  DescribeServiceRevisionsCommand,
   DescribeServicesCommand,
   ECSClient,
+  ListServiceDeploymentsCommand,
   StopServiceDeploymentCommand,
   UpdateServiceCommand,
   type DeploymentConfiguration,
@@ -235,7 +237,8 @@ describe('LINEAR and CANARY walks', () => {
       bakeTimeInMinutes: 1
     })
     await stackControl.nextRollout({ outcome: 'errors-at-canary', service: CANARY })
-    const { arn } = await deployNewRevision(CANARY)
+    const beforeUpdate = new Date()
+    const { arn, revision } = await deployNewRevision(CANARY)
     const follow = new Follower(arn)
 
     // No test listener rule: test traffic goes where production goes.
@@ -305,6 +308,32 @@ describe('LINEAR and CANARY walks', () => {
       ecs.send(new StopServiceDeploymentCommand({ serviceDeploymentArn: `${arn}x` }))
     )
     expect(unknown.name).toBe('ServiceDeploymentNotFoundException')
+
+    // The step finds its own service deployment among those made since its update, and what each
+    // revision runs, even once the rolled-back one's deployment is gone.
+    const listed = await ecs.send(
+      new ListServiceDeploymentsCommand({
+        cluster: CLUSTER,
+        service: CANARY,
+        createdAt: { after: beforeUpdate }
+      })
+    )
+    expect(listed.serviceDeployments?.map(d => d.serviceDeploymentArn)).toEqual([arn])
+    const target = back.targetServiceRevision?.arn ?? ''
+    const described = await ecs.send(
+      new DescribeServiceRevisionsCommand({
+        serviceRevisionArns: [target, source ?? '', `${target}0`]
+      })
+    )
+    expect(described.serviceRevisions?.map(r => [r.serviceRevisionArn, r.taskDefinition])).toEqual([
+      [target, revision],
+      [source, seeded.taskDefinitionArn]
+    ])
+    const appImage = described.serviceRevisions?.[1]?.containerImages?.find(
+      c => c.containerName === APP_CONTAINER
+    )
+    expect(appImage?.imageDigest).toBe(seeded.seedImage.digest)
+    expect(described.failures).toEqual([{ arn: `${target}0`, reason: 'MISSING' }])
   })
 
   test('unhealthy-at-canary: the health URL answers 503 while the canary takes traffic, 200 once it is back', async () => {

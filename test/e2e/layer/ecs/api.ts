@@ -17,6 +17,7 @@ import {
   OUTCOMES,
   isLive,
   newDeployment,
+  serviceRevisionArn,
   taskId,
   type RolloutScript,
   type SimService,
@@ -27,6 +28,7 @@ import {
   presentDeployments,
   presentServiceDeployment,
   presentServiceDeploymentBrief,
+  presentServiceRevision,
   toJson
 } from './present.js'
 import { continueHook } from './hooks.js'
@@ -83,7 +85,8 @@ export const HANDLED_OPS = new Set([
   'ListServiceDeployments',
   'DescribeServiceDeployments',
   'StopServiceDeployment',
-  'ContinueServiceDeployment'
+  'ContinueServiceDeployment',
+  'DescribeServiceRevisions'
 ])
 
 /** What adoption needs to know about a service moto already has. */
@@ -302,7 +305,8 @@ export class EcsLayer {
       saidUnableToStart: false,
       deploymentController: record.deploymentController ?? { type: 'ECS' },
       serviceDeployments: [],
-      testListener: record.testListener
+      testListener: record.testListener,
+      revisions: new Map()
     }
     service.deployments.push(newDeployment(service, definition, { outcome: 'success' }, createdAt))
     this.services.set(service.arn, service)
@@ -372,6 +376,8 @@ export class EcsLayer {
           return await this.stopServiceDeployment(call)
         case 'ContinueServiceDeployment':
           return await this.continueServiceDeployment(call)
+        case 'DescribeServiceRevisions':
+          return this.describeServiceRevisions(call)
         default:
           return upstreamAnswer(await call.forward())
       }
@@ -480,8 +486,12 @@ export class EcsLayer {
     const service = name ? await this.service(call.region, str(call.body.cluster), name) : undefined
     if (!service) throw new ApiError('ServiceNotFoundException', 'Service not found.')
     const statuses = Array.isArray(call.body.status) ? (call.body.status as string[]) : undefined
+    // Timestamps come as epoch seconds.
+    const { after, before } = (call.body.createdAt ?? {}) as { after?: number; before?: number }
     const briefs = service.serviceDeployments
       .filter(d => !statuses || statuses.includes(d.status))
+      .filter(d => after === undefined || d.createdAt.getTime() > after * 1000)
+      .filter(d => before === undefined || d.createdAt.getTime() < before * 1000)
       .map(d => presentServiceDeploymentBrief(service, d))
     return { status: 200, body: toJson({ serviceDeployments: briefs }) }
   }
@@ -501,6 +511,33 @@ export class EcsLayer {
       else failures.push({ arn, reason: 'MISSING' })
     }
     return { status: 200, body: toJson({ serviceDeployments: found, failures }) }
+  }
+
+  /** DescribeServiceRevisions: what each revision ran; unknown ARNs are failures (MISSING). */
+  private describeServiceRevisions(call: EcsCall): Answer {
+    const arns = Array.isArray(call.body.serviceRevisionArns)
+      ? (call.body.serviceRevisionArns as unknown[]).map(String)
+      : []
+    if (arns.length === 0 || arns.length > 20) {
+      throw new ApiError(
+        'InvalidParameterException',
+        'serviceRevisionArns must name between 1 and 20 service revisions.'
+      )
+    }
+    const found: Json[] = []
+    const failures: Json[] = []
+    for (const arn of arns) {
+      let answer: Json | undefined
+      for (const service of this.services.values()) {
+        const revision = [...service.revisions.values()].find(
+          r => serviceRevisionArn(service, r.deploymentId) === arn
+        )
+        if (revision) answer = presentServiceRevision(service, revision)
+      }
+      if (answer) found.push(answer)
+      else failures.push({ arn, reason: 'MISSING' })
+    }
+    return { status: 200, body: toJson({ serviceRevisions: found, failures }) }
   }
 
   /** The service deployment of this ARN, and its service; ECS's error when there is none. */

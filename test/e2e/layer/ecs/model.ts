@@ -173,6 +173,15 @@ export interface SimService {
   unhealthy?: boolean
   /** A load balancer routes test traffic by a rule of its own (advancedConfiguration.testListenerRule). */
   testListener: boolean
+  /** Every service revision a deployment of it ran, by deployment id (DescribeServiceRevisions). */
+  revisions: Map<string, SimRevision>
+}
+
+/** What a service revision ran: kept after its deployment is gone. */
+export interface SimRevision {
+  deploymentId: string
+  taskDefinition: TaskDefinition
+  createdAt: Date
 }
 
 export const DEFAULT_DEPLOYMENT_CONFIGURATION: DeploymentConfiguration = {
@@ -250,6 +259,7 @@ export function newDeployment(
   options: { reason?: string; serviceDeployment?: SimServiceDeployment; bakeMinuteMs?: number } = {}
 ): SimDeployment {
   const id = newDeploymentId()
+  service.revisions.set(id, { deploymentId: id, taskDefinition, createdAt: now })
   const reason = options.reason
   const serviceDeployment =
     options.serviceDeployment ??

@@ -5,6 +5,7 @@ import {
   isLive,
   serviceRevisionArn,
   testWeightOf,
+  type SimRevision,
   type SimService,
   type SimServiceDeployment
 } from './model.js'
@@ -97,6 +98,29 @@ export function presentServiceDeployment(service: SimService, d: SimServiceDeplo
     deploymentConfiguration: d.config,
     ...(d.rollback ? { rollback: d.rollback } : {}),
     ...(d.alarms ? { alarms: d.alarms } : {})
+  }
+}
+
+/** A service revision as DescribeServiceRevisions answers it; image digests from its tasks. */
+export function presentServiceRevision(service: SimService, r: SimRevision): Json {
+  const containers = service.tasks
+    .filter(t => t.startedBy === r.deploymentId)
+    .flatMap(t => t.containers ?? [])
+  return {
+    serviceRevisionArn: serviceRevisionArn(service, r.deploymentId),
+    serviceArn: service.arn,
+    clusterArn: service.clusterArn,
+    taskDefinition: r.taskDefinition.taskDefinitionArn,
+    launchType: service.launchType,
+    platformVersion: service.platformVersion,
+    platformFamily: 'Linux',
+    ...(service.networkConfiguration ? { networkConfiguration: service.networkConfiguration } : {}),
+    containerImages: (r.taskDefinition.containerDefinitions ?? []).map(c => {
+      const digest = containers.find(run => run.name === c.name && run.imageDigest)?.imageDigest
+      return { containerName: c.name, image: c.image, ...(digest ? { imageDigest: digest } : {}) }
+    }),
+    guardDutyEnabled: false,
+    createdAt: r.createdAt
   }
 }
 
