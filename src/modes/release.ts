@@ -14,7 +14,7 @@ import type { Audit } from '../model/result.js'
 import type { Reporter } from '../report/report.js'
 import { auditTags, auditTagsLeftOut, notesCut } from '../revision/audit.js'
 import { registerRevision } from '../revision/register.js'
-import { strategyOf } from '../rollout/service-deployments.js'
+import { earlySuccessOf, strategyOf } from '../rollout/service-deployments.js'
 import { deregisterUnused, startMove } from '../rollout/start.js'
 import { recover } from '../supervise/recovery.js'
 import { supervise, type RolloutPolicy, type Supervised } from '../supervise/supervise.js'
@@ -91,6 +91,7 @@ export async function registerAll(deps: Deps, releases: Release[], audit: Audit)
         from: state.before,
         to: revision,
         strategy: strategyOf(state.service),
+        ...earlySuccess(state),
         ...(release.commit ? { commit: release.commit } : {})
       },
       registered,
@@ -219,4 +220,9 @@ async function dropUnused(deps: Deps, later: Ready[], started: Supervised[]): Pr
     notes.push(`${unit.planned.service}${dropped}`)
   }
   return `. Not updated: ${notes.join(', ')}`
+}
+
+function earlySuccess(state: ServiceState): { earlySuccess?: { healthyPercent: number } } {
+  const criteria = earlySuccessOf(state.service)
+  return criteria ? { earlySuccess: criteria } : {}
 }

@@ -7,7 +7,9 @@ import {
   type FilterLogEventsCommandInput
 } from '@aws-sdk/client-cloudwatch-logs'
 import {
+  ContinueServiceDeploymentCommand,
   DescribeServiceDeploymentsCommand,
+  DescribeServiceRevisionsCommand,
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
   DescribeTasksCommand,
@@ -15,6 +17,7 @@ import {
   ListServiceDeploymentsCommand,
   ListTasksCommand,
   RegisterTaskDefinitionCommand,
+  StopServiceDeploymentCommand,
   UpdateServiceCommand,
   type Deployment,
   type Service,
@@ -103,12 +106,28 @@ export interface Story {
   taggedRevisions?: number[]
   /** UpdateService calls (1 = the first) that ECS applies but whose answer is lost. */
   lostUpdateAnswers?: number[]
+  /**
+   * UpdateService calls (1 = the first) whose answer names the service deployment of the update
+   * before as current (eventual consistency): the new one is only found by listing them.
+   */
+  staleUpdateAnswers?: number[]
   /** The service's task definition family, when it is not the one its name gives. */
   family?: string
   /** Fields of the service's DescribeServices answer besides the deployments (its controller…). */
   serviceFields?: Partial<Service>
   /** UpdateService calls (1 = the first) that ECS refuses, changing nothing. */
   refusedUpdates?: number[]
+  /**
+   * What ECS does after ContinueServiceDeployment CONTINUE, relative to the call: the rest of the
+   * script is replaced by it (a story that pauses at a hook lists nothing after the pause).
+   */
+  afterContinue?: Step[]
+  /**
+   * What ECS does after StopServiceDeployment ROLLBACK, or ContinueServiceDeployment ROLLBACK,
+   * relative to the call. By default: the traffic back at once, the first deployment of the
+   * script PRIMARY again, ROLLBACK_SUCCESSFUL 5 s later.
+   */
+  afterRollback?: Step[]
   /**
    * Log lines that appear at a second of the story (negative: before it began), in the stream
    * of container app of a task (`ecs/app/<task id>`). FilterLogEvents honours their time, the
@@ -159,6 +178,10 @@ export function completesAfter(seconds: number, desired = 2): NonNullable<Story[
 class FakeService {
   script: Step[]
   updates = 0
+  /** The deployment of the last UpdateService, and its revision. */
+  lastUpdate: { id: string; revision: number } | undefined
+  /** Every UpdateService: the second it came, and the revision it rolled out. */
+  readonly history: { at: number; revision: number }[] = []
   readonly registeredAt: number[] = []
   readonly updatedAt: number[] = []
   constructor(
@@ -168,6 +191,15 @@ class FakeService {
   ) {
     this.script = [...story.script].sort((a, b) => a.at - b.at)
   }
+}
+
+/** The services of one story (the service of these stories) or of stories by service name. */
+function servicesOf(stories: Story | Record<string, Story>): FakeService[] {
+  const byName: Record<string, Story> =
+    'script' in stories ? { [SERVICE]: stories as Story } : stories
+  return Object.entries(byName).map(
+    ([name, story]) => new FakeService(name, story.family ?? familyOf(name), story)
+  )
 }
 
 /** The task definition family of a service of these stories. */
@@ -188,7 +220,7 @@ export class FakeEcs {
   readonly clock = new FakeClock(T0)
   readonly ecsMock = mockClient(ECSClient)
   readonly logsMock = mockClient(CloudWatchLogsClient)
-  private readonly services: FakeService[]
+  private services: FakeService[]
   /** Seconds at which RegisterTaskDefinition was called, for any service. */
   readonly registeredAt: number[] = []
   /** Seconds at which UpdateService was called, for any service. */
@@ -197,20 +229,33 @@ export class FakeEcs {
   readonly extraTasks: (() => Task[])[] = []
   /** Log lines of tasks outside the services, by task id. */
   readonly extraLogs: Record<string, string[]> = {}
+  /**
+   * StopServiceDeployment and ContinueServiceDeployment calls in order, with the second of the
+   * story: `Stop ROLLBACK at 45`, `Continue CONTINUE h1 at 130`.
+   */
+  readonly serviceDeploymentActions: string[] = []
   readonly deps: Deps
+  private readonly time: () => number
 
-  constructor(stories: Story | Record<string, Story>) {
-    const byName: Record<string, Story> =
-      'script' in stories ? { [SERVICE]: stories as Story } : stories
-    this.services = Object.entries(byName).map(
-      ([name, story]) => new FakeService(name, story.family ?? familyOf(name), story)
-    )
+  /**
+   * `time`: where the stories read the time, when the code under test sleeps on timers rather
+   * than on the fake's clock (the SDK's own waiters, run on fake timers: `() => Date.now()`).
+   */
+  constructor(stories: Story | Record<string, Story>, options: { time?: () => number } = {}) {
+    this.time = options.time ?? (() => this.clock.now())
+    this.services = servicesOf(stories)
     const ecsClient = new ECSClient({ region: 'eu-north-1' })
     const logsClient = new CloudWatchLogsClient({ region: 'eu-north-1' })
     this.ecsMock.on(DescribeServicesCommand).callsFake((input: { services?: string[] }) => {
       const asked = (input.services ?? []).map(name => this.named(name))
-      if (asked.some(service => this.state(service).throttled)) throw throttling()
-      return { services: asked.map(service => this.service(service)), failures: [] }
+      const states = asked.map(service => this.state(service))
+      if (states.some(state => state.throttled)) throw throttling()
+      return {
+        services: asked.map((service, i) => this.service(service, states[i])),
+        failures: [],
+        // As every SDK answer has it; the SDK's waiters name an answer by its status.
+        $metadata: { httpStatusCode: 200 }
+      }
     })
     this.ecsMock
       .on(ListTasksCommand)
@@ -246,8 +291,8 @@ export class FakeEcs {
       })
     this.ecsMock.on(RegisterTaskDefinitionCommand).callsFake((input: { family?: string }) => {
       const service = this.services.find(s => s.family === input.family) ?? this.first()
-      this.registeredAt.push(this.clock.seconds)
-      service.registeredAt.push(this.clock.seconds)
+      this.registeredAt.push(this.seconds)
+      service.registeredAt.push(this.seconds)
       return { taskDefinition: { ...this.taskDefinitionOf(service, 13) } }
     })
     this.ecsMock
@@ -255,21 +300,18 @@ export class FakeEcs {
       .callsFake((input: { service?: string; taskDefinition?: string }) => {
         const service = this.named(input.service ?? SERVICE)
         service.updates += 1
-        this.updatedAt.push(this.clock.seconds)
-        service.updatedAt.push(this.clock.seconds)
+        this.updatedAt.push(this.seconds)
+        service.updatedAt.push(this.seconds)
         const revision = Number(input.taskDefinition?.split(':').pop())
         const id =
           service.name === SERVICE
             ? `ecs-svc/update-${service.updates}`
             : `ecs-svc/${service.name}-update-${service.updates}`
         const steps = (service.story.afterUpdate ?? completesAfter(20))(revision, id)
-        const now = this.clock.seconds
         const before = service.script
-        // What ECS does next replaces the rest of the script.
-        service.script = [
-          ...service.script.filter(s => s.at <= now),
-          ...steps.map(s => ({ ...s, at: s.at + now }))
-        ]
+        service.lastUpdate = { id, revision }
+        service.history.push({ at: this.clock.seconds, revision })
+        this.follow(service, steps)
         if (service.story.lostUpdateAnswers?.includes(service.updates)) {
           throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError' })
         }
@@ -280,14 +322,24 @@ export class FakeEcs {
             $fault: 'client'
           })
         }
-        return { service: this.service(service) }
+        const answer = this.service(service)
+        if (service.story.staleUpdateAnswers?.includes(service.updates)) {
+          return {
+            service: {
+              ...answer,
+              currentServiceDeployment: this.updateArn(service, service.updates - 1)
+            }
+          }
+        }
+        return { service: answer }
       })
     this.ecsMock
       .on(DescribeServiceDeploymentsCommand)
       .callsFake((input: { serviceDeploymentArns?: string[] }) => ({
         serviceDeployments: (input.serviceDeploymentArns ?? []).flatMap(arn => {
           const service = this.services.find(s => arn === this.serviceDeploymentArn(s))
-          const found = service ? this.state(service).serviceDeployment : undefined
+          if (!service) return this.earlier(arn)
+          const found = this.state(service).serviceDeployment
           return found ? [{ serviceDeploymentArn: arn, ...found }] : []
         }),
         failures: []
@@ -295,13 +347,52 @@ export class FakeEcs {
     this.ecsMock.on(ListServiceDeploymentsCommand).callsFake((input: { service?: string }) => {
       const service = this.named(input.service ?? SERVICE)
       const current = this.state(service).serviceDeployment
-      const active = current?.status === 'PENDING' || current?.status === 'IN_PROGRESS'
       return {
-        serviceDeployments: active
-          ? [{ serviceDeploymentArn: this.serviceDeploymentArn(service), status: current.status }]
-          : []
+        serviceDeployments: service.history
+          .map((update, i) => ({
+            serviceDeploymentArn: this.updateArn(service, i + 1),
+            createdAt: at(update.at),
+            targetServiceRevisionArn: this.serviceRevisionArn(service, update.revision),
+            status: i + 1 === service.updates ? (current?.status ?? 'IN_PROGRESS') : 'STOPPED'
+          }))
+          .reverse()
       }
     })
+    this.ecsMock
+      .on(DescribeServiceRevisionsCommand)
+      .callsFake((input: { serviceRevisionArns?: string[] }) => ({
+        serviceRevisions: (input.serviceRevisionArns ?? []).flatMap(arn => {
+          const service = this.services.find(s => arn.includes(`/${s.name}/`))
+          const revision = Number(arn.split('/').pop())
+          return service
+            ? [{ serviceRevisionArn: arn, taskDefinition: arnIn(service.family, revision) }]
+            : []
+        }),
+        failures: []
+      }))
+    this.ecsMock
+      .on(StopServiceDeploymentCommand)
+      .callsFake((input: { serviceDeploymentArn?: string; stopType?: string }) => {
+        const service = this.deployedBy(input.serviceDeploymentArn)
+        this.serviceDeploymentActions.push(`Stop ${input.stopType ?? ''} at ${this.seconds}`)
+        this.follow(service, service.story.afterRollback ?? this.rolledBack(service))
+        return { serviceDeploymentArn: input.serviceDeploymentArn }
+      })
+    this.ecsMock
+      .on(ContinueServiceDeploymentCommand)
+      .callsFake((input: { serviceDeploymentArn?: string; action?: string; hookId?: string }) => {
+        const service = this.deployedBy(input.serviceDeploymentArn)
+        this.serviceDeploymentActions.push(
+          `Continue ${input.action ?? ''} ${input.hookId ?? ''} at ${this.seconds}`
+        )
+        this.follow(
+          service,
+          input.action === 'ROLLBACK'
+            ? (service.story.afterRollback ?? this.rolledBack(service))
+            : (service.story.afterContinue ?? [])
+        )
+        return { serviceDeploymentArn: input.serviceDeploymentArn }
+      })
     this.logsMock.on(FilterLogEventsCommand).callsFake((input: FilterLogEventsCommandInput) => ({
       events: [
         ...(input.logStreamNames ?? []).flatMap(stream => {
@@ -324,6 +415,31 @@ export class FakeEcs {
     }
   }
 
+  /**
+   * Starts again with `stories`, as a new fake would (the clock back at their first second, every
+   * call forgotten), without mocking the clients again: a benchmark plays hundreds of stories.
+   */
+  replay(stories: Story | Record<string, Story>): void {
+    this.services = servicesOf(stories)
+    this.clock.time = this.clock.start
+    this.clock.sleeps = []
+    const lists = [
+      this.registeredAt,
+      this.updatedAt,
+      this.extraTasks,
+      this.serviceDeploymentActions
+    ]
+    for (const list of lists) list.length = 0
+    for (const id of Object.keys(this.extraLogs)) delete this.extraLogs[id]
+    this.ecsMock.resetHistory()
+    this.logsMock.resetHistory()
+  }
+
+  /** Seconds since the stories began. */
+  private get seconds(): number {
+    return (this.time() - T0) / 1000
+  }
+
   /** The timed log lines FilterLogEvents would find now. */
   private timedLogEvents(input: FilterLogEventsCommandInput) {
     const term = (input.filterPattern ?? '').replace(/^"|"$/g, '')
@@ -332,7 +448,7 @@ export class FakeEcs {
         const stream = `ecs/app/${line.task}`
         const timestamp = T0 + line.at * 1000
         const wanted =
-          line.at <= this.clock.seconds &&
+          line.at <= this.seconds &&
           timestamp >= (input.startTime ?? -Infinity) &&
           timestamp <= (input.endTime ?? Infinity) &&
           (input.logStreamNames
@@ -418,10 +534,86 @@ export class FakeEcs {
     }
   }
 
+  /** What ECS does next (steps relative to now) replaces the rest of the service's script. */
+  private follow(service: FakeService, steps: Step[]): void {
+    const now = this.seconds
+    service.script = [
+      ...service.script.filter(s => s.at <= now),
+      ...steps.map(s => ({ ...s, at: s.at + now }))
+    ]
+  }
+
+  /** The service whose last update made this service deployment. */
+  private deployedBy(arn: string | undefined): FakeService {
+    const service = this.services.find(s => arn && arn === this.serviceDeploymentArn(s))
+    if (!service) {
+      throw Object.assign(new Error(`Service deployment ${arn ?? ''} not found`), {
+        name: 'ServiceDeploymentNotFoundException',
+        $fault: 'client'
+      })
+    }
+    return service
+  }
+
+  /** ECS's rollback of the last update: traffic back on the script's first deployment. */
+  private rolledBack(service: FakeService): Step[] {
+    const old = service.script[0]?.deployments?.[0]
+    const ours = service.lastUpdate
+    if (!old || !ours) return []
+    const back = { ...old, status: 'PRIMARY' as const, running: old.desired ?? 2 }
+    return [
+      {
+        at: 0,
+        deployments: [
+          { ...back, state: 'IN_PROGRESS' },
+          { id: ours.id, revision: ours.revision, status: 'ACTIVE', state: 'FAILED' }
+        ],
+        serviceDeployment: {
+          status: 'ROLLBACK_IN_PROGRESS',
+          statusReason: 'Service deployment rolled back because of StopServiceDeployment',
+          rollback: { reason: 'Service deployment stopped by user' },
+          targetServiceRevision: { requestedProductionTrafficWeight: 0 }
+        }
+      },
+      {
+        at: 5,
+        deployments: [{ ...back, state: 'COMPLETED' }],
+        serviceDeployment: { status: 'ROLLBACK_SUCCESSFUL', lifecycleStage: undefined }
+      }
+    ]
+  }
+
   /** The ARN of the service deployment of the service's last update, when a step gave it one. */
   private serviceDeploymentArn(service: FakeService): string | undefined {
     if (service.updates === 0) return undefined
-    return `arn:aws:ecs:eu-north-1:123456789012:service-deployment/${CLUSTER}/${service.name}/update-${service.updates}`
+    return this.updateArn(service, service.updates)
+  }
+
+  /** The ARN of the service deployment of the service's `n`th update. */
+  private updateArn(service: FakeService, n: number): string {
+    return `arn:aws:ecs:eu-north-1:123456789012:service-deployment/${CLUSTER}/${service.name}/update-${n}`
+  }
+
+  private serviceRevisionArn(service: FakeService, revision: number): string {
+    return `arn:aws:ecs:eu-north-1:123456789012:service-revision/${CLUSTER}/${service.name}/${revision}`
+  }
+
+  /** An earlier update's service deployment: a newer one stopped it. */
+  private earlier(arn: string): ServiceDeployment[] {
+    const service = this.services.find(s => arn.includes(`/${s.name}/update-`))
+    if (!service) return []
+    const n = Number(arn.split('-').pop())
+    const update = service.history[n - 1]
+    if (!update || n >= service.updates) return []
+    return [
+      {
+        serviceDeploymentArn: arn,
+        status: 'STOPPED',
+        statusReason: `stopped by a newer deployment (update-${n + 1})`,
+        targetServiceRevision: { arn: this.serviceRevisionArn(service, update.revision) },
+        createdAt: at(update.at)
+      }
+    ]
   }
 
   private first(): FakeService {
@@ -438,7 +630,7 @@ export class FakeEcs {
   }
 
   private state(service: FakeService): State {
-    const now = this.clock.seconds
+    const now = this.seconds
     const state: State = {
       deployments: [],
       events: [],
@@ -469,8 +661,7 @@ export class FakeEcs {
     return state
   }
 
-  private service(service: FakeService): Service {
-    const state = this.state(service)
+  private service(service: FakeService, state = this.state(service)): Service {
     const primary = state.deployments.find(d => d.status === 'PRIMARY')
     return {
       serviceName: service.name,
@@ -550,8 +741,14 @@ function stoppedTask(service: FakeService, spec: StoppedSpec, stoppedAt: number)
   }
 }
 
+/**
+ * The platform's Date, kept before anything can fake it: the rollout benchmark fakes Date for the
+ * SDK's waiter, and a faked Date is slow to make by the thousand, as the stories make them.
+ */
+const PlatformDate = Date
+
 function at(seconds: number): Date {
-  return new Date(T0 + seconds * 1000)
+  return new PlatformDate(T0 + seconds * 1000)
 }
 
 export function throttling(): Error {
