@@ -53,12 +53,17 @@ const json = (status: number, value: unknown): Answer => ({
 })
 
 function parseConfig(input: unknown): Partial<LayerConfig> {
-  const stepMs = (input as { stepMs?: unknown } | undefined)?.stepMs
-  if (stepMs === undefined) return {}
-  if (typeof stepMs !== 'number' || !Number.isFinite(stepMs) || stepMs < 10) {
-    throw new Error('stepMs must be a number of milliseconds, at least 10')
+  const given = (input ?? {}) as { stepMs?: unknown; bakeMinuteMs?: unknown }
+  const config: Partial<LayerConfig> = {}
+  for (const key of ['stepMs', 'bakeMinuteMs'] as const) {
+    const value = given[key]
+    if (value === undefined) continue
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 10) {
+      throw new Error(`${key} must be a number of milliseconds, at least 10`)
+    }
+    config[key] = value
   }
-  return { stepMs }
+  return config
 }
 
 export class LayerServer {
@@ -143,6 +148,21 @@ export class LayerServer {
     return { status: upstream.status, body: upstream.body, headers: upstream.headers }
   }
 
+  /**
+   * A service's stand-in URL: 200 while it has running tasks, unless a script makes the revision
+   * that takes this traffic (production: the health URL; test: the test-traffic URL) fail.
+   */
+  private appHealth(name: string, traffic: 'production' | 'test'): Answer {
+    const running = this.ecs.runningTasks(name)
+    const digests = [...new Set(running.flatMap(t => (t.containers ?? []).map(c => c.imageDigest)))]
+    const failure = this.ecs.scriptedFailure(name, traffic)
+    return json(running.length > 0 && !failure ? 200 : 503, {
+      running: running.length,
+      digests,
+      ...(failure ? { error: failure } : {})
+    })
+  }
+
   private async control(method: string, path: string, body: Buffer): Promise<Answer> {
     const input =
       body.length > 0 ? (JSON.parse(body.toString('utf8')) as Record<string, unknown>) : {}
@@ -185,20 +205,12 @@ export class LayerServer {
         await this.bridge.settled()
         return json(200, {})
     }
-    const health = /^GET \/_stack\/app\/([^/]+)\/health$/.exec(route)
-    if (health) {
-      const name = decodeURIComponent(health[1]!)
-      const running = this.ecs.runningTasks(name)
-      const digests = [
-        ...new Set(running.flatMap(t => (t.containers ?? []).map(c => c.imageDigest)))
-      ]
-      const unhealthy = this.ecs.unhealthy(name)
-      return json(running.length > 0 && !unhealthy ? 200 : 503, {
-        running: running.length,
-        digests,
-        ...(unhealthy ? { error: 'scripted: unhealthy after steady' } : {})
-      })
-    }
+    const app = /^GET \/_stack\/app\/([^/]+)\/(health|test-traffic\/health)$/.exec(route)
+    if (app)
+      return this.appHealth(
+        decodeURIComponent(app[1]!),
+        app[2] === 'health' ? 'production' : 'test'
+      )
     return json(404, { message: `no such control route: ${route}` })
   }
 }
