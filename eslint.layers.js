@@ -24,6 +24,9 @@ export const LAYERS = [
   'bake',
   'migration',
   'supervise',
+  // Around a deploy: the scan gate before it, the cleanup after it.
+  'scan',
+  'cleanup',
   // The run's record and summary; the inputs; the modes; the entry.
   'report',
   'inputs',

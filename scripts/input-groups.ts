@@ -64,6 +64,18 @@ export const INPUT_GROUPS: readonly InputGroup[] = [
     inputs: ['migration-command', 'migration-container', 'migration-timeout-minutes']
   },
   {
+    title: 'Scan gate',
+    about:
+      'Deploy: refusing an image whose ECR scan has findings at or above a severity, before any revision is registered ([docs/cleanup-and-scan.md](docs/cleanup-and-scan.md)).',
+    inputs: ['fail-on-severity', 'allow-cves', 'scan-timeout-minutes', 'scan-unavailable']
+  },
+  {
+    title: 'Cleanup',
+    about:
+      'Deploy: after a release that succeeded, old revisions and images go, never what runs or can be rolled back to ([docs/cleanup-and-scan.md](docs/cleanup-and-scan.md)).',
+    inputs: ['keep-revisions', 'keep-images']
+  },
+  {
     title: 'Rollback mode',
     about: 'What `mode: rollback` puts back ([docs/rollout.md](docs/rollout.md#rollback-targets)).',
     inputs: ['rollback-to']

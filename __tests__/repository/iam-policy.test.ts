@@ -186,6 +186,34 @@ describe('the IAM policy of docs/iam.md', () => {
     })
   })
 
+  test("ListServices only in the cluster; DescribeServices only on the cluster's services", () => {
+    const listing = statements.find(s => list(s.Action).includes('ecs:ListServices'))
+    expect(listing).toMatchObject({
+      Action: 'ecs:ListServices',
+      Resource: '*',
+      Condition: {
+        ArnEquals: { 'ecs:cluster': 'arn:aws:ecs:REGION:ACCOUNT:cluster/babyshield-cluster' }
+      }
+    })
+    const reading = statements.find(s => list(s.Action).includes('ecs:DescribeServices'))
+    expect(reading).toMatchObject({
+      Action: 'ecs:DescribeServices',
+      Resource: 'arn:aws:ecs:REGION:ACCOUNT:service/babyshield-cluster/*'
+    })
+  })
+
+  test.each(['ecr:BatchDeleteImage', 'ecr:DescribeImageScanFindings'])(
+    '%s, in a statement of its own, on the deployed repository only',
+    action => {
+      const statement = statements.find(s => list(s.Action).includes(action))
+      expect(statement).toMatchObject({
+        Action: action,
+        Resource: 'arn:aws:ecr:REGION:ACCOUNT:repository/babyshield-backend'
+      })
+      expect(statement?.Condition).toBeUndefined()
+    }
+  )
+
   test('the service, repository and log group actions name their resources', () => {
     const onStar = statements
       .filter(s => list(s.Resource).includes('*') && !s.Condition)

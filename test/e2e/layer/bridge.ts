@@ -3,7 +3,12 @@
 // fetches the manifest the registry stored and puts it into moto with the registry's digest,
 // so DescribeImages answers with the digest `docker push` printed.
 import { createHash } from 'node:crypto'
-import { ImageAlreadyExistsException, PutImageCommand } from '@aws-sdk/client-ecr'
+import {
+  DescribeRepositoriesCommand,
+  ImageAlreadyExistsException,
+  PutImageCommand,
+  StartImageScanCommand
+} from '@aws-sdk/client-ecr'
 import { REGISTRY_HOST as STACK_REGISTRY } from '../stack/config.js'
 import { registryRequest } from '../stack/http.js'
 import type { Moto } from './moto.js'
@@ -97,6 +102,26 @@ export class RegistryBridge {
     this.log(`bridge: ${entry.repository}:${entry.tag} ${entry.digest} → ${entry.result}`)
   }
 
+  /**
+   * ECR starts a basic scan of every image pushed to a repository with scan on push; moto does
+   * not (its PutImage leaves the image unscanned), so the bridge starts it, as ECR would.
+   */
+  private async scanOnPush(region: string, repository: string, digest: string): Promise<void> {
+    const ecr = this.moto.ecr(region)
+    const described = await ecr.send(
+      new DescribeRepositoriesCommand({ repositoryNames: [repository] })
+    )
+    if (!described.repositories?.[0]?.imageScanningConfiguration?.scanOnPush) return
+    try {
+      await ecr.send(
+        new StartImageScanCommand({ repositoryName: repository, imageId: { imageDigest: digest } })
+      )
+    } catch (error) {
+      // A second push of the image the same day: moto allows one scan a day, as ECR does.
+      this.log(`bridge: scan on push of ${repository}@${digest}: ${String(error)}`)
+    }
+  }
+
   private async mirror(event: RegistryEvent): Promise<void> {
     const target = event.target ?? {}
     const { repository, tag, digest, mediaType } = target
@@ -138,6 +163,7 @@ export class RegistryBridge {
         })
       )
       this.record({ repository, tag, digest, result: 'PutImage ok' })
+      await this.scanOnPush(region!, repository, digest)
     } catch (error) {
       // The same manifest and tag again (a repeated push) is already there: nothing to do.
       if (error instanceof ImageAlreadyExistsException) {
