@@ -159,8 +159,21 @@ export interface RunResult {
   buildLog?: string[]
   /** The migration run before the rollout, when migration-command is given. */
   migration?: MigrationResult
+  /** The scan gate's verdict (deploy), or what each rollback target's scan says. */
+  scans?: RenderedPart[]
+  /** What the cleanup after the deploy removed (dry run: would remove) and kept. */
+  cleanup?: RenderedPart
   /** What went wrong and what state each service is in. */
   error?: string
+}
+
+/**
+ * A part of the run the report layer renders from an engine's own outcome (report/cleanup-scan.ts):
+ * its job summary section, and its entry in the `result` output.
+ */
+export interface RenderedPart {
+  section: string[]
+  json: object
 }
 
 export function newServiceResult(service: string): ServiceResult {
@@ -267,6 +280,8 @@ export function outputsOf(result: RunResult): Record<string, string> {
           }),
       services: services.map(serviceJson),
       migration: result.migration ? migrationJson(result.migration) : null,
+      ...(result.scans ? { scans: result.scans.map(s => s.json) } : {}),
+      ...(result.cleanup ? { cleanup: result.cleanup.json } : {}),
       error: result.error ?? null
     })
   }

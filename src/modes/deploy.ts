@@ -23,6 +23,8 @@ import { nextRevision, registrable } from '../revision/next.js'
 import { settleBeforeDeploy } from '../rollout/settle.js'
 import type { RolloutPolicy } from '../supervise/supervise.js'
 import { migrationRecord, MigrationError, runMigration } from '../migration/run.js'
+import { cleanUpAfterDeploy, cleanUpPlanned } from './cleanup.js'
+import { gateDeploy, gatePlanned } from './gate.js'
 import { buildAndPush, planImage, type ImagePlan, type Pushed } from './image.js'
 import { registerAll, rollOut, withdraw, type Ready } from './release.js'
 import { pausesOf, pausesToApprove, readService, type ServiceState } from './service.js'
@@ -54,6 +56,9 @@ export async function deploy(inputs: Inputs, deps: Deps, result: RunResult): Pro
 
   if (inputs.dryRun) {
     planOnly(inputs, plan, report)
+    await gatePlanned(inputs, deps, report, plan)
+    const states = plan.services.map(s => s.state)
+    await cleanUpPlanned(inputs, deps, report, { ...plan, states, digest: plan.existingDigest })
     return
   }
 
@@ -72,6 +77,7 @@ export async function deploy(inputs: Inputs, deps: Deps, result: RunResult): Pro
       })
     )
   })
+  await beforeAnyChange(result, 'deployed', () => gateDeploy(inputs, deps, report, plan, digest))
   const image = `${plan.repository.uri}@${digest}`
   for (const { state } of plan.services) {
     if (state.before.digest === digest) {
@@ -99,6 +105,7 @@ export async function deploy(inputs: Inputs, deps: Deps, result: RunResult): Pro
   )
   if (plan.migration) await migrateFirst(deps, policy, report, plan.migration, ready, tag)
   await rollOut(deps, policy, report, ready, { what: 'update', wait: inputs.wait })
+  if (inputs.wait) await cleanUpAfterDeploy(inputs, deps, report, ready, plan.repository)
   report.finished(inputs.wait ? 'succeeded' : 'started')
 }
 

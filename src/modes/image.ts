@@ -16,6 +16,8 @@ export interface ImagePlan {
   automatic: boolean
   /** Set when deploying an image already in ECR: nothing is built. */
   existingDigest: string | undefined
+  /** When that image was pushed, as ECR says: a young one's scan may not have started. */
+  pushedAt?: Date
 }
 
 /** What a build and push made: the digest, and the tag it was pushed under. */
@@ -41,7 +43,13 @@ export async function planImage(
     core.info(
       `Deploying ${repository.name}${tag ? `:${tag}` : ''} (${found.digest}), already in ECR: nothing is built`
     )
-    return { repository, tag, automatic: false, existingDigest: found.digest }
+    return {
+      repository,
+      tag,
+      automatic: false,
+      existingDigest: found.digest,
+      ...(found.pushedAt ? { pushedAt: found.pushedAt } : {})
+    }
   }
 
   const dockerfile = resolve(inputs.dockerfile)

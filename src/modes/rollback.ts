@@ -26,6 +26,7 @@ import {
   type Lookup,
   type RollbackChoice
 } from '../revision/rollback-target.js'
+import { warnRollbackTargets } from './gate.js'
 import { registerAll, rollOut, type Target } from './release.js'
 import { pausesOf, pausesToApprove, readService, type ServiceState } from './service.js'
 import { beforeAnyChange } from './unchanged.js'
@@ -49,6 +50,7 @@ export async function rollback(inputs: Inputs, deps: Deps, result: RunResult): P
     })
   )
   for (const plan of plans) tell(report, result.audit, plan)
+  await warnRollbackTargets(inputs, deps, report, plans)
 
   if (inputs.dryRun) {
     for (const plan of plans) planOnly(plan, report)

@@ -5,9 +5,12 @@ import type { Clock } from '../model/clock.js'
 import type { Journal } from '../model/journal.js'
 import type { Move, PlannedMove, Revision } from '../model/move.js'
 import type { BakeResult, MigrationResult, RunResult, ServiceResult } from '../model/result.js'
+import type { CleanupOutcome } from '../cleanup/clean-up.js'
+import type { GateOutcome } from '../scan/gate.js'
 import type { Supervision } from '../supervise/supervise.js'
 import { allPassed } from '../verify/checks.js'
 import type { Verification } from '../verify/running.js'
+import { cleanupJson, cleanupSection, scanJson, scanSection, type ScanUse } from './cleanup-scan.js'
 
 export class Reporter implements Journal {
   constructor(
@@ -126,6 +129,17 @@ export class Reporter implements Journal {
 
   migration(migration: MigrationResult): void {
     this.result.migration = structuredClone(migration)
+  }
+
+  /** What the scan gate decided (a rollback: what its target's scan says). */
+  scanned(outcome: GateOutcome, use: ScanUse): void {
+    const part = { section: scanSection(outcome, '###', use), json: scanJson(outcome, use) }
+    this.result.scans = [...(this.result.scans ?? []), part]
+  }
+
+  /** What the cleanup after the deploy removed (dry run: would remove) and kept. */
+  cleanedUp(outcome: CleanupOutcome): void {
+    this.result.cleanup = { section: cleanupSection(outcome), json: cleanupJson(outcome) }
   }
 
   buildFailed(lines: string[]): void {

@@ -126,6 +126,7 @@ export function renderSummary(result: RunResult): string {
       ''
     )
   }
+  for (const scan of result.scans ?? []) out.push(...scan.section)
   if (result.migration) out.push(...migrationSection(result.migration))
   const [only, ...others] = result.services
   if (only && others.length === 0) {
@@ -149,6 +150,7 @@ export function renderSummary(result: RunResult): string {
     }
   }
 
+  if (result.cleanup) out.push(...result.cleanup.section)
   const audit = result.audit
   out.push('### Audit trail', '', '| | |', '|---|---|')
   out.push(`| Commit | <code>${escapeText(audit.commit || '—')}</code> |`)

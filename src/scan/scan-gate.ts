@@ -72,6 +72,22 @@ export async function rollbackScan(
   return { outcome, ...note }
 }
 
+/**
+ * A dry run's look at the scan: once, never waiting. A scan still running (or not started yet on
+ * a fresh push) is returned as pending, what the gate would wait for; any other is judged.
+ */
+export async function scanNow(
+  request: GateRequest,
+  deps: Pick<Deps, 'ecr' | 'clock'>
+): Promise<{ outcome: GateOutcome } | { pending: string }> {
+  const now = deps.clock.now()
+  const pushed = request.pushedAt?.getTime() ?? now
+  const state = await read(request, deps, now - pushed < NO_SCAN_GRACE_MS)
+  if (state.kind === 'pending') return { pending: state.status }
+  const image = `${request.repository}@${request.digest}`
+  return { outcome: told(decide(state, request.policy, image, 0)) }
+}
+
 /** The verdict, written to the log with every finding. */
 function told(outcome: GateOutcome): GateOutcome {
   for (const line of gateLines(outcome)) core.info(line)
