@@ -1,7 +1,13 @@
 import { expect, test } from 'vitest'
 import type { CleanupOutcome } from '../../src/cleanup/clean-up.js'
 import type { GateOutcome } from '../../src/scan/gate.js'
-import { cleanupSection, scanSection } from '../../src/report/cleanup-scan.js'
+import {
+  cleanupJson,
+  cleanupSection,
+  scanJson,
+  scanSection,
+  type ScanUse
+} from '../../src/report/cleanup-scan.js'
 import { arn } from '../../test/support/task-definitions.js'
 
 const IMAGE = `babyshield-backend@sha256:${'a'.repeat(64)}`
@@ -222,4 +228,128 @@ test('skipped: says why, and that nothing was removed', () => {
     'Skipped, nothing was removed: could not read what the cluster uses: AccessDenied',
     ''
   ])
+})
+
+const CRITICAL_FINDING = {
+  id: 'CVE-2024-3094',
+  severity: 'CRITICAL',
+  package: 'xz-libs',
+  version: '5.6.0',
+  scanner: 'basic' as const
+}
+const BLOCKED = { blocking: [CRITICAL_FINDING], allowed: [], below: [] }
+const UNJUDGED = {
+  scan: { kind: 'unavailable' as const, problem: 'failed' as const, detail: 'the scan failed' }
+}
+
+test.each<[string, ScanUse, Partial<GateOutcome>, string, string]>([
+  [
+    'a deploy refused',
+    'deploy',
+    { verdict: 'refuse', judgement: BLOCKED },
+    '### Scan gate',
+    '❌ refused: nothing was deployed'
+  ],
+  [
+    'a dry run that would refuse',
+    'dry-run',
+    { verdict: 'refuse', judgement: BLOCKED },
+    '### Scan gate (dry run)',
+    '📝 would refuse: nothing would be deployed'
+  ],
+  [
+    'a dry run that would go on',
+    'dry-run',
+    {},
+    '### Scan gate (dry run)',
+    '📝 would let the deploy go on'
+  ],
+  [
+    'a rollback target with findings',
+    'rollback',
+    { verdict: 'refuse', judgement: BLOCKED },
+    '### Scan of the rollback target',
+    '⚠️ findings at or above HIGH: rolled back anyway, a rollback is never gated'
+  ],
+  [
+    'a clean rollback target',
+    'rollback',
+    {},
+    '### Scan of the rollback target',
+    '✅ no finding at or above HIGH'
+  ],
+  [
+    'a rollback target not judged',
+    'rollback',
+    { verdict: 'refuse', ...UNJUDGED },
+    '### Scan of the rollback target',
+    '— cannot be judged: a rollback is not gated'
+  ]
+])(
+  '%s: the heading and the result say what the scan was read for',
+  (_, use, extra, heading, result) => {
+    const section = scanSection(gate(extra), '###', use)
+    expect(section[0]).toBe(heading)
+    expect(section).toContain(`| Result | ${result} |`)
+    // A rollback is not refused, so no "why" of a refusal.
+    expect(section.some(line => line.startsWith('| Why |'))).toBe(
+      use !== 'rollback' && extra.verdict === 'refuse'
+    )
+  }
+)
+
+test.each<[ScanUse, Partial<GateOutcome>, string]>([
+  ['deploy', { verdict: 'refuse', judgement: BLOCKED }, 'refuse'],
+  ['deploy', {}, 'deploy'],
+  ['rollback', { verdict: 'refuse', judgement: BLOCKED }, 'warn'],
+  ['rollback', {}, 'pass'],
+  ['rollback', { verdict: 'refuse', ...UNJUDGED }, 'unknown']
+])('the result output of a %s scan: verdict %#', (use, extra, verdict) => {
+  expect(scanJson(gate(extra), use)).toMatchObject({ use, verdict })
+})
+
+test('the result output of a cleanup: what went, by ARN and digest, and how much stayed', () => {
+  const outcome: CleanupOutcome = {
+    dryRun: false,
+    revisions: [
+      {
+        plan: {
+          family: 'api',
+          keep: [{ arn: arn('api', 9), reasons: ['one of the newest 1'] }],
+          remove: [arn('api', 7), arn('api', 8)]
+        },
+        deregistered: [arn('api', 7)],
+        failed: [{ arn: arn('api', 8), reason: 'denied' }],
+        deferred: []
+      }
+    ],
+    images: {
+      repository: 'api',
+      plan: {
+        keep: [],
+        remove: [
+          { digest: 'sha256:1', tags: ['a'] },
+          { digest: 'sha256:2', tags: ['b'] }
+        ]
+      },
+      deleted: ['sha256:2'],
+      failed: [{ digest: 'sha256:1', reason: 'referenced' }]
+    },
+    warnings: ['denied'],
+    tookMs: 5
+  }
+  expect(cleanupJson(outcome)).toEqual({
+    dryRun: false,
+    revisions: [
+      {
+        family: 'api',
+        removed: [arn('api', 7)],
+        kept: [arn('api', 9)],
+        failed: [arn('api', 8)],
+        deferred: 0
+      }
+    ],
+    images: { repository: 'api', removed: ['sha256:2'], kept: 0, failed: ['sha256:1'] },
+    warnings: ['denied']
+  })
 })

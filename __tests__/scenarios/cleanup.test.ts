@@ -17,11 +17,27 @@ import {
   ListTasksCommand,
   type TaskDefinition
 } from '@aws-sdk/client-ecs'
-import { beforeEach, describe, expect, test, vi } from 'vitest'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest'
 import { cleanUp, type CleanupRequest } from '../../src/cleanup/clean-up.js'
-import { REPOSITORY_URI, arn } from '../../test/support/task-definitions.js'
-import { CLUSTER, deployment, service, task } from '../../test/support/ecs-answers.js'
+import type { Inputs } from '../../src/inputs/inputs.js'
+import { outputsOf } from '../../src/model/result.js'
+import { deploy } from '../../src/modes/deploy.js'
+import { renderSummary } from '../../src/report/summary.js'
+import {
+  NEW_DIGEST,
+  OLD_DIGEST,
+  REPOSITORY_URI,
+  arn,
+  babyshield,
+  babyshieldTags
+} from '../../test/support/task-definitions.js'
+import { CLUSTER, SERVICE, deployment, service, task } from '../../test/support/ecs-answers.js'
+import { OLD, deployWorld } from '../../test/support/deploy-world.js'
 import { mockedDeps } from '../../test/support/fakes.js'
+import { inputsOf, resultFor } from '../../test/support/inputs.js'
 
 vi.mock('@actions/core')
 
@@ -370,5 +386,175 @@ describe('cleanUp', () => {
     const outcome = await cleanUp(without(['keepRevisions', 'keepImages']), world.deps)
     expect(outcome).toEqual({ dryRun: false, revisions: [], warnings: [], tookMs: 0 })
     expect(world.ecsMock.calls()).toEqual([])
+  })
+})
+
+describe('a deploy with keep-revisions and keep-images', () => {
+  // The family has revisions 36…42 (42: this deploy's), each pinning an image of its own; a
+  // migration of 37 still runs; the repository keeps a build cache besides the releases.
+  const pins = (n: number) => (n === 42 ? NEW_DIGEST : n === 41 ? OLD_DIGEST : digest(n))
+  const td = (n: number): TaskDefinition =>
+    n === 41
+      ? babyshield
+      : {
+          ...babyshield,
+          taskDefinitionArn: rev(n),
+          revision: n,
+          containerDefinitions: babyshield.containerDefinitions?.map(c =>
+            c.name === 'api' ? { ...c, image: `${REPOSITORY_URI}@${pins(n)}` } : c
+          )
+        }
+  const serviceTasks = [
+    task('t1', rev(42), 'api', NEW_DIGEST),
+    task('t2', rev(42), 'api', NEW_DIGEST)
+  ]
+  const migration = task('m1', rev(37), 'api', digest(37), { group: `family:${FAMILY}` })
+  let cwd: string
+
+  beforeEach(() => {
+    const workspace = mkdtempSync(join(tmpdir(), 'cleanup-test-'))
+    writeFileSync(join(workspace, 'Dockerfile.final'), 'FROM scratch\n')
+    cwd = process.cwd()
+    process.chdir(workspace)
+    vi.spyOn(process.stdout, 'write').mockImplementation(() => true)
+    world = deployWorld()
+    const { ecsMock, ecrMock } = world
+    ecsMock.on(ListServicesCommand).resolves({ serviceArns: [serviceArn(SERVICE)] })
+    ecsMock.on(ListTaskDefinitionsCommand).resolves({
+      taskDefinitionArns: Array.from({ length: 7 }, (_, i) => rev(36 + i))
+    })
+    ecsMock.on(DescribeTaskDefinitionCommand).callsFake((input: { taskDefinition: string }) => ({
+      taskDefinition: td(Number(input.taskDefinition.split(':').pop())),
+      tags: babyshieldTags
+    }))
+    ecsMock.on(ListTasksCommand).resolves({ taskArns: ['t1', 't2', 'm1'] })
+    ecsMock.on(ListTasksCommand, { serviceName: SERVICE }).resolves({ taskArns: ['t1', 't2'] })
+    ecsMock.on(DescribeTasksCommand).callsFake((input: { tasks: string[] }) => ({
+      tasks: [...serviceTasks, migration].filter(t =>
+        input.tasks.some(id => t.taskArn?.endsWith(`/${id}`))
+      )
+    }))
+    ecsMock.on(DeregisterTaskDefinitionCommand).resolves({})
+    ecrMock.on(DescribeImagesCommand, { filter: { tagStatus: 'ANY' } }).resolves({
+      imageDetails: [
+        ...[36, 37, 38, 39, 40, 41, 42].map(n => ({
+          imageDigest: pins(n),
+          imageTags: [`production-fixed-202611${n - 20}`],
+          imagePushedAt: new Date(Date.UTC(2026, 10, n - 20, 9))
+        })),
+        {
+          imageDigest: digest(99),
+          imageTags: ['build-cache'],
+          imagePushedAt: new Date(Date.UTC(2026, 10, 1))
+        }
+      ]
+    })
+    ecrMock
+      .on(BatchDeleteImageCommand)
+      .callsFake((input: { imageIds: { imageDigest: string }[] }) => ({
+        imageIds: input.imageIds,
+        failures: []
+      }))
+  })
+  afterEach(() => {
+    process.chdir(cwd)
+  })
+
+  const keeping = (extra: Record<string, string> = {}): Inputs =>
+    inputsOf({ 'poll-seconds': '5', 'keep-revisions': '1', 'keep-images': '2', ...extra })
+
+  test('keep 1 of 7: what runs, what previous would choose and what a task runs stay; the rest goes', async () => {
+    const i = keeping()
+    const result = resultFor(i)
+    await deploy(i, world.deps, result)
+
+    expect(result.status).toBe('succeeded')
+    // 42: deployed and running; 41: what previous chooses now; 37: the migration's.
+    expect(deregistered()).toEqual([36, 38, 39, 40].map(rev))
+    // The newest two releases, what kept revisions pin, and the build cache stay.
+    expect(deletedDigests()).toEqual([36, 38, 39, 40].map(pins))
+    const summary = renderSummary(result)
+    expect(summary).toContain('### Cleanup')
+    expect(summary).toContain(
+      `| ${FAMILY} | Deregistered 4: ${FAMILY}:36, ${FAMILY}:38, ${FAMILY}:39, ${FAMILY}:40 | 3 |`
+    )
+    expect(summary).toContain('build-cache (sha256:000000000000): tag build-cache is a build cache')
+    expect(summary).toContain(
+      `${FAMILY}:41: what rollback-to: previous would choose for ECS service ${SERVICE}`
+    )
+    const json = JSON.parse(outputsOf(result).result ?? '{}') as {
+      cleanup: { revisions: { removed: string[] }[]; images: { removed: string[] } }
+    }
+    expect(json.cleanup.revisions[0]?.removed).toEqual([36, 38, 39, 40].map(rev))
+    expect(json.cleanup.images.removed).toEqual([36, 38, 39, 40].map(pins))
+  })
+
+  test('a deploy whose rollout fails removes nothing', async () => {
+    world.ecsMock
+      .on(DescribeServicesCommand)
+      .resolvesOnce({
+        services: [service([deployment('ecs-svc/1', OLD, 'PRIMARY', 'COMPLETED', 2)])]
+      })
+      .resolvesOnce({
+        services: [service([deployment('ecs-svc/1', OLD, 'PRIMARY', 'COMPLETED', 2)])]
+      })
+      .resolves({
+        services: [
+          service([
+            deployment('ecs-svc/2', rev(42), 'PRIMARY', 'FAILED', 0, 2, {
+              rolloutStateReason: 'tasks failed to start'
+            }),
+            deployment('ecs-svc/1', OLD, 'ACTIVE', 'COMPLETED', 2)
+          ])
+        ]
+      })
+    const i = keeping({ 'rollback-on-failure': 'false' })
+    const result = resultFor(i)
+    await expect(deploy(i, world.deps, result)).rejects.toThrow(/failed/)
+    expect(deregistered()).toEqual([])
+    expect(deletedDigests()).toEqual([])
+    expect(world.ecsMock.commandCalls(ListServicesCommand)).toEqual([])
+    expect(result.cleanup).toBeUndefined()
+  })
+
+  test('wait: false removes nothing: the rollout was not seen to succeed', async () => {
+    const i = keeping({ wait: 'false' })
+    await deploy(i, world.deps, resultFor(i))
+    expect(deregistered()).toEqual([])
+    expect(deletedDigests()).toEqual([])
+  })
+
+  test('a cleanup that fails only warns: the deploy stands', async () => {
+    world.ecsMock
+      .on(DeregisterTaskDefinitionCommand)
+      .rejects(Object.assign(new Error('not authorized'), { name: 'AccessDeniedException' }))
+    const i = keeping()
+    const result = resultFor(i)
+    await deploy(i, world.deps, result)
+    expect(result.status).toBe('succeeded')
+    expect(vi.mocked(core.warning).mock.calls.map(c => String(c[0]))).toContain(
+      `Could not deregister ${FAMILY}:36: Could not deregister task definition ${rev(36)}: AccessDeniedException: not authorized`
+    )
+    // Revisions that stay ACTIVE keep their images.
+    expect(deletedDigests()).toEqual([])
+  })
+
+  test('dry run: says what would go, judged on what runs now, and removes nothing', async () => {
+    world.ecsMock.on(DescribeServicesCommand).resolves({
+      services: [service([deployment('ecs-svc/1', OLD, 'PRIMARY', 'COMPLETED', 2)])]
+    })
+    const i = keeping({ 'dry-run': 'true' })
+    const result = resultFor(i)
+    await deploy(i, world.deps, result)
+    expect(result.status).toBe('planned')
+    expect(deregistered()).toEqual([])
+    expect(deletedDigests()).toEqual([])
+    const json = JSON.parse(outputsOf(result).result ?? '{}') as {
+      cleanup: { dryRun: boolean; revisions: { removed: string[] }[] }
+    }
+    // Judged on 41, the service's revision: 42 is newer, 40 is previous, 37 the migration's.
+    expect(json.cleanup.dryRun).toBe(true)
+    expect(json.cleanup.revisions[0]?.removed).toEqual([36, 38, 39].map(rev))
+    expect(renderSummary(result)).toContain('### Cleanup (dry run)')
   })
 })

@@ -1,5 +1,6 @@
 // The on-call story: the site answers 500 after a deploy, and someone runs the rollback
 // workflow from the Actions tab with a target and a note. The whole run, through run().
+import { DescribeImageScanFindingsCommand } from '@aws-sdk/client-ecr'
 import { RegisterTaskDefinitionCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs'
 import { afterAll, afterEach, beforeEach, describe, expect, test, vi } from 'vitest'
 import { run } from '../../src/main.js'
@@ -115,5 +116,43 @@ describe('manual rollback from the Actions tab', () => {
     expect(text).toContain('### Planned task definition (diff against the current revision)')
     expect(text).toContain(`+       "image": "${REPOSITORY_URI}@${NEW_DIGEST}",`)
     expect(w.ecsMock.commandCalls(UpdateServiceCommand)).toHaveLength(0)
+  })
+
+  test('fail-on-severity: a target with a CRITICAL finding is rolled back to all the same, with a warning that names it', async () => {
+    const w = rollbackWorld({ arn: arn(FAMILY, 38), digest: NEW_DIGEST })
+    w.ecrMock.on(DescribeImageScanFindingsCommand).resolves({
+      imageScanStatus: { status: 'COMPLETE' },
+      imageScanFindings: {
+        findings: [{ name: 'CVE-2024-3094', severity: 'CRITICAL' }]
+      }
+    })
+    dispatch('previous', 'site down', { 'fail-on-severity': 'CRITICAL' })
+    await run(() => w.deps)
+
+    expect(process.exitCode).toBeUndefined()
+    expect(runner.outputs()).toMatchObject({
+      'rolled-back': 'true',
+      'task-definition-arn': arn(FAMILY, 38)
+    })
+    // Read once, in the target's repository, and never waited for.
+    expect(
+      w.ecrMock.commandCalls(DescribeImageScanFindingsCommand).map(c => c.args[0].input)
+    ).toEqual([
+      {
+        repositoryName: 'babyshield-backend',
+        imageId: { imageDigest: NEW_DIGEST },
+        maxResults: 1000
+      }
+    ])
+    expect(runner.printed()).toContain(
+      `::warning title=The rollback target has findings::The rollback target babyshield-backend@${NEW_DIGEST} has 1 finding at or above CRITICAL in its ECR scan: CVE-2024-3094 CRITICAL. Rolling back anyway: fail-on-severity never blocks a rollback.`
+    )
+    const text = runner.summary()
+    expect(text).toContain('### Scan of the rollback target')
+    expect(text).toContain(
+      '| Result | ⚠️ findings at or above CRITICAL: rolled back anyway, a rollback is never gated |'
+    )
+    const result = JSON.parse(runner.outputs().result ?? '{}') as { scans: { verdict: string }[] }
+    expect(result.scans.map(s => s.verdict)).toEqual(['warn'])
   })
 })

@@ -6,16 +6,29 @@ import {
   ScanNotFoundException,
   type DescribeImageScanFindingsCommandOutput
 } from '@aws-sdk/client-ecr'
-import { beforeEach, describe, expect, test, vi } from 'vitest'
+import { DescribeImagesCommand } from '@aws-sdk/client-ecr'
+import { RegisterTaskDefinitionCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest'
+import type { Inputs } from '../../src/inputs/inputs.js'
+import { NothingChangedError } from '../../src/model/errors.js'
+import { outputsOf } from '../../src/model/result.js'
+import { deploy } from '../../src/modes/deploy.js'
+import { renderSummary } from '../../src/report/summary.js'
 import { rollbackScan, scanGate } from '../../src/scan/scan-gate.js'
 import type { ScanPolicy } from '../../src/scan/gate.js'
-import { NEW_DIGEST } from '../../test/support/task-definitions.js'
+import { NEW_DIGEST, REPOSITORY_URI } from '../../test/support/task-definitions.js'
+import { deployWorld, TODAY_TAG } from '../../test/support/deploy-world.js'
 import { mockedDeps } from '../../test/support/fakes.js'
+import { inputsOf, resultFor } from '../../test/support/inputs.js'
 
 vi.mock('@actions/core')
 
 const REPOSITORY = 'babyshield-backend'
 const IMAGE = `${REPOSITORY}@${NEW_DIGEST}`
+const TODAY_IMAGE = `${REPOSITORY_URI}:${TODAY_TAG}`
 const POLICY: ScanPolicy = {
   failOn: 'CRITICAL',
   allow: [],
@@ -286,5 +299,182 @@ describe('rollbackScan', () => {
     )
     expect(world.clock.sleeps).toEqual([])
     expect(calls()).toBe(1)
+  })
+})
+
+describe('a deploy behind the gate', () => {
+  let cwd: string
+  beforeEach(() => {
+    const workspace = mkdtempSync(join(tmpdir(), 'gate-test-'))
+    writeFileSync(join(workspace, 'Dockerfile.final'), 'FROM scratch\n')
+    cwd = process.cwd()
+    process.chdir(workspace)
+    vi.spyOn(process.stdout, 'write').mockImplementation(() => true)
+    world = deployWorld()
+  })
+  afterEach(() => {
+    process.chdir(cwd)
+  })
+
+  const gated = (extra: Record<string, string> = {}): Inputs =>
+    inputsOf({ 'poll-seconds': '5', 'fail-on-severity': 'CRITICAL', ...extra })
+  const registered = () => world.ecsMock.commandCalls(RegisterTaskDefinitionCommand).length
+  const updated = () => world.ecsMock.commandCalls(UpdateServiceCommand).length
+  const warnings = () => vi.mocked(core.warning).mock.calls.map(c => String(c[0]))
+
+  test('a CRITICAL finding in the pushed image: refused, nothing registered, the findings shown', async () => {
+    script(status('IN_PROGRESS'), complete([CRITICAL, HIGH]))
+    const i = gated()
+    const result = resultFor(i)
+    const refusal = await deploy(i, world.deps, result).catch((error: unknown) => error)
+
+    expect(refusal).toBeInstanceOf(NothingChangedError)
+    expect((refusal as Error).message).toBe(
+      `fail-on-severity CRITICAL: the ECR scan of ${IMAGE} has 1 finding at or above CRITICAL: CVE-2024-3094 CRITICAL xz-libs 5.6.0. Fix it, or accept a CVE by naming it in allow-cves. Nothing was deployed; the service still runs babyshield-backend-task:41.`
+    )
+    // Pushed, scanned after a wait, and nothing in ECS changed.
+    expect(world.docker.calls).toEqual(['login', 'build', `push ${TODAY_IMAGE}`])
+    expect(world.clock.sleeps).toEqual([5_000])
+    expect(registered()).toBe(0)
+    expect(updated()).toBe(0)
+    const summary = renderSummary(result)
+    expect(summary).toContain('### Scan gate')
+    expect(summary).toContain('| Result | ❌ refused: nothing was deployed |')
+    expect(summary).toContain('| CRITICAL | CVE-2024-3094 | xz-libs | 5.6.0 |  |  |')
+    const json = JSON.parse(outputsOf(result).result ?? '{}') as { scans: unknown[] }
+    expect(json.scans).toEqual([
+      expect.objectContaining({
+        use: 'deploy',
+        verdict: 'refuse',
+        findings: [
+          {
+            id: 'CVE-2024-3094',
+            severity: 'CRITICAL',
+            package: 'xz-libs',
+            version: '5.6.0',
+            scanner: 'basic',
+            allowed: false
+          }
+        ],
+        below: 1
+      })
+    ])
+    expect(vi.mocked(core.info).mock.calls.map(c => c[0])).toContain(
+      '  at or above CRITICAL: CVE-2024-3094 CRITICAL xz-libs 5.6.0'
+    )
+  })
+
+  test('the same finding named in allow-cves: deployed, with a warning that names it', async () => {
+    script(complete([CRITICAL]))
+    const i = gated({ 'allow-cves': 'CVE-2024-3094 # not reachable: reviewed' })
+    const result = resultFor(i)
+    await deploy(i, world.deps, result)
+
+    expect(result.status).toBe('succeeded')
+    expect(registered()).toBe(1)
+    expect(updated()).toBe(1)
+    expect(warnings()).toContain(
+      `fail-on-severity CRITICAL: the ECR scan of ${IMAGE} (COMPLETE) has no finding at or above CRITICAL to stop it; 1 finding at or above CRITICAL accepted by allow-cves (CVE-2024-3094); 0 findings below.`
+    )
+    expect(renderSummary(result)).toContain(
+      '| CRITICAL | CVE-2024-3094 | xz-libs | 5.6.0 |  | allowed by allow-cves |'
+    )
+  })
+
+  test.each<[string, 'deploy' | 'refuse']>([
+    ['warn', 'deploy'],
+    ['fail', 'refuse']
+  ])('a scan that failed, scan-unavailable %s: %s', async (unavailable, verdict) => {
+    script({ imageScanStatus: { status: 'FAILED', description: 'scanner crashed' } })
+    const i = gated({ 'scan-unavailable': unavailable })
+    const result = resultFor(i)
+    const error = await deploy(i, world.deps, result).then(
+      () => undefined,
+      (e: unknown) => e
+    )
+    const reason = `fail-on-severity CRITICAL: the ECR scan of ${IMAGE} cannot be judged: the scan failed (FAILED: scanner crashed); scan-unavailable is ${unavailable}: ${verdict === 'deploy' ? 'deploying without a verdict' : 'not deploying an image whose scan is unknown'}.`
+    if (verdict === 'deploy') {
+      expect(error).toBeUndefined()
+      expect(registered()).toBe(1)
+      expect(warnings()).toContain(reason)
+    } else {
+      expect((error as Error).message).toBe(
+        `${reason.replace(/\.$/, '')}. Nothing was deployed; the service still runs babyshield-backend-task:41.`
+      )
+      expect(registered()).toBe(0)
+    }
+  })
+
+  test('image: an image pushed long ago with no scan is judged at once, before anything changes', async () => {
+    world.ecrMock.on(DescribeImagesCommand, { imageIds: [{ imageTag: TODAY_TAG }] }).resolves({
+      imageDetails: [
+        {
+          imageDigest: NEW_DIGEST,
+          imageTags: [TODAY_TAG],
+          imagePushedAt: new Date(Date.UTC(2026, 10, 20))
+        }
+      ]
+    })
+    world.ecrMock.on(DescribeImageScanFindingsCommand).rejects(noScan())
+    const i = gated({ image: TODAY_TAG })
+    await expect(deploy(i, world.deps, resultFor(i))).rejects.toThrow(
+      /: ECR has no scan of it: turn on scan on push .*; scan-unavailable is fail: not deploying an image whose scan is unknown\. Nothing was deployed; the service still runs babyshield-backend-task:41\.$/
+    )
+    expect(world.docker.calls).toEqual([])
+    expect(calls()).toBe(1)
+    expect(world.clock.sleeps).toEqual([])
+    expect(registered()).toBe(0)
+  })
+
+  test('image: pushed a moment ago, no scan yet: waited for as a fresh push is', async () => {
+    world.ecrMock.on(DescribeImagesCommand, { imageIds: [{ imageTag: TODAY_TAG }] }).resolves({
+      imageDetails: [
+        {
+          imageDigest: NEW_DIGEST,
+          imageTags: [TODAY_TAG],
+          imagePushedAt: new Date(world.clock.now() - 10_000)
+        }
+      ]
+    })
+    script(noScan(), complete([HIGH]))
+    const i = gated({ image: TODAY_TAG })
+    const result = resultFor(i)
+    await deploy(i, world.deps, result)
+    expect(result.status).toBe('succeeded')
+    expect(calls()).toBe(2)
+  })
+
+  test('dry run with image: says what the gate would decide, without waiting, and changes nothing', async () => {
+    script(complete([CRITICAL]))
+    const i = gated({ image: TODAY_TAG, 'dry-run': 'true' })
+    const result = resultFor(i)
+    await deploy(i, world.deps, result)
+
+    expect(result.status).toBe('planned')
+    expect(calls()).toBe(1)
+    expect(registered()).toBe(0)
+    expect(vi.mocked(core.info).mock.calls.map(c => c[0])).toContain(
+      'dry-run: the gate would refuse the deploy: nothing would be deployed.'
+    )
+    const summary = renderSummary(result)
+    expect(summary).toContain('### Scan gate (dry run)')
+    expect(summary).toContain('| Result | 📝 would refuse: nothing would be deployed |')
+  })
+
+  test('dry run with image, scan still running: says the gate would wait, and does not', async () => {
+    script(status('IN_PROGRESS'))
+    const i = gated({ image: TODAY_TAG, 'dry-run': 'true' })
+    await deploy(i, world.deps, resultFor(i))
+    expect(world.clock.sleeps).toEqual([])
+    expect(vi.mocked(core.info).mock.calls.map(c => c[0])).toContain(
+      `dry-run: the ECR scan of ${IMAGE} is IN_PROGRESS: the gate would wait for it up to scan-timeout-minutes (10 min), then judge it.`
+    )
+  })
+
+  test('no fail-on-severity: the scan is never read', async () => {
+    const i = inputsOf({ 'poll-seconds': '5' })
+    await deploy(i, world.deps, resultFor(i))
+    expect(calls()).toBe(0)
+    expect(registered()).toBe(1)
   })
 })
