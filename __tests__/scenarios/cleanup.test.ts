@@ -17,10 +17,7 @@ import {
   ListTasksCommand,
   type TaskDefinition
 } from '@aws-sdk/client-ecs'
-import { mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest'
+import { beforeEach, describe, expect, test, vi } from 'vitest'
 import { cleanUp, type CleanupRequest } from '../../src/cleanup/clean-up.js'
 import type { Inputs } from '../../src/inputs/inputs.js'
 import { outputsOf } from '../../src/model/result.js'
@@ -38,6 +35,7 @@ import { CLUSTER, SERVICE, deployment, service, task } from '../../test/support/
 import { OLD, deployWorld } from '../../test/support/deploy-world.js'
 import { mockedDeps } from '../../test/support/fakes.js'
 import { inputsOf, resultFor } from '../../test/support/inputs.js'
+import { inBuildWorkspace } from '../../test/support/workspace.js'
 
 vi.mock('@actions/core')
 
@@ -409,14 +407,8 @@ describe('a deploy with keep-revisions and keep-images', () => {
     task('t2', rev(42), 'api', NEW_DIGEST)
   ]
   const migration = task('m1', rev(37), 'api', digest(37), { group: `family:${FAMILY}` })
-  let cwd: string
-
+  inBuildWorkspace()
   beforeEach(() => {
-    const workspace = mkdtempSync(join(tmpdir(), 'cleanup-test-'))
-    writeFileSync(join(workspace, 'Dockerfile.final'), 'FROM scratch\n')
-    cwd = process.cwd()
-    process.chdir(workspace)
-    vi.spyOn(process.stdout, 'write').mockImplementation(() => true)
     world = deployWorld()
     const { ecsMock, ecrMock } = world
     ecsMock.on(ListServicesCommand).resolves({ serviceArns: [serviceArn(SERVICE)] })
@@ -455,9 +447,6 @@ describe('a deploy with keep-revisions and keep-images', () => {
         imageIds: input.imageIds,
         failures: []
       }))
-  })
-  afterEach(() => {
-    process.chdir(cwd)
   })
 
   const keeping = (extra: Record<string, string> = {}): Inputs =>

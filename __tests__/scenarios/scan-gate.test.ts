@@ -8,10 +8,7 @@ import {
 } from '@aws-sdk/client-ecr'
 import { DescribeImagesCommand } from '@aws-sdk/client-ecr'
 import { RegisterTaskDefinitionCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs'
-import { mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest'
+import { beforeEach, describe, expect, test, vi } from 'vitest'
 import type { Inputs } from '../../src/inputs/inputs.js'
 import { NothingChangedError } from '../../src/model/errors.js'
 import { outputsOf } from '../../src/model/result.js'
@@ -23,6 +20,7 @@ import { NEW_DIGEST, REPOSITORY_URI } from '../../test/support/task-definitions.
 import { deployWorld, TODAY_TAG } from '../../test/support/deploy-world.js'
 import { mockedDeps } from '../../test/support/fakes.js'
 import { inputsOf, resultFor } from '../../test/support/inputs.js'
+import { inBuildWorkspace } from '../../test/support/workspace.js'
 
 vi.mock('@actions/core')
 
@@ -303,17 +301,9 @@ describe('rollbackScan', () => {
 })
 
 describe('a deploy behind the gate', () => {
-  let cwd: string
+  inBuildWorkspace()
   beforeEach(() => {
-    const workspace = mkdtempSync(join(tmpdir(), 'gate-test-'))
-    writeFileSync(join(workspace, 'Dockerfile.final'), 'FROM scratch\n')
-    cwd = process.cwd()
-    process.chdir(workspace)
-    vi.spyOn(process.stdout, 'write').mockImplementation(() => true)
     world = deployWorld()
-  })
-  afterEach(() => {
-    process.chdir(cwd)
   })
 
   const gated = (extra: Record<string, string> = {}): Inputs =>
