@@ -1,5 +1,6 @@
-// keep-revisions and keep-images on the local stack, through the cleanup's entry function: what
-// is left in ECS and ECR is read back and compared with what the rules say, written out here.
+// keep-revisions and keep-images on the local stack, through the cleanup's entry function and
+// through a whole deploy: what is left in ECS and ECR is read back and compared with what the
+// rules say, written out here.
 import {
   ListTaskDefinitionsCommand,
   UpdateServiceCommand,
@@ -13,8 +14,10 @@ import { Ecs } from '../../src/aws/ecs.js'
 import { cleanUp } from '../../src/cleanup/clean-up.js'
 import { systemClock } from '../../src/model/clock.js'
 import { ecr, ecs, stackControl } from './support/aws.js'
+import { runAction } from './support/run-action.js'
 import { pushNewImage, registerRevision, service, waitForSteadyState } from './support/world.js'
 import {
+  ACTION_INPUTS,
   APP_CONTAINER,
   CLUSTER,
   FAMILY,
@@ -139,4 +142,43 @@ test('a dry run reads the same and changes nothing', async () => {
   ])
   expect(await revisions(FAMILY, 'ACTIVE')).toEqual([1, 2, 3, 4, 5, 6])
   expect(await imageTags()).toHaveLength(7)
+})
+
+test('a deploy with keep-revisions 2 and keep-images 2 leaves what the rules say', async () => {
+  const run = await runAction({ ...ACTION_INPUTS, 'keep-revisions': '2', 'keep-images': '2' })
+  expect(run.exitCode, run.stdout + run.stderr).toBe(0)
+  expect(run.outputs['task-definition-arn']).toMatch(new RegExp(`/${FAMILY}:7$`))
+  const deployed = run.outputs.tag ?? ''
+
+  // Kept: 7 (deployed) and 6 (the newest two; 6 is also the API's previous now), 2 (the canary
+  // runs it) and 1 (the canary's previous). Deregistered: 3, 4 and 5.
+  expect(await revisions(FAMILY, 'ACTIVE')).toEqual([1, 2, 6, 7])
+  expect(await revisions(FAMILY, 'INACTIVE')).toEqual([3, 4, 5])
+  expect(await revisions(WORKER_FAMILY, 'ACTIVE')).toEqual([1])
+  // Kept: the images of 7 and 6 (the newest two), of 2 and 1 (pinned by kept revisions), and the
+  // build cache; deleted: those only 3, 4 and 5 pinned.
+  expect(await imageTags()).toEqual(
+    [
+      'build-cache',
+      'production-fixed-20250601',
+      'production-fixed-20261202',
+      'production-fixed-20261206',
+      deployed
+    ].sort()
+  )
+  expect(run.summary).toContain('### Cleanup')
+  expect(run.summary).toContain(
+    `| ${FAMILY} | Deregistered 3: ${FAMILY}:3, ${FAMILY}:4, ${FAMILY}:5 | 4 |`
+  )
+  const result = JSON.parse(run.outputs.result ?? '{}') as {
+    cleanup: { revisions: { removed: string[] }[]; images: { removed: string[] } }
+  }
+  expect(result.cleanup.revisions[0]?.removed.map(arn => arn.split(':').pop())).toEqual([
+    '3',
+    '4',
+    '5'
+  ])
+  expect(result.cleanup.images.removed.sort()).toEqual(
+    [digests.get(3), digests.get(4), digests.get(5)].sort()
+  )
 })

@@ -1,6 +1,7 @@
 // The scan gate's reading of ECR on the local stack: moto's own answer for an image pushed to a
 // scan-on-push repository, the layer's scripted findings (CRITICAL, Inspector's, a scan still
-// running, two pages), and an image never scanned, each read through the action's ECR adapter.
+// running, two pages), and an image never scanned, each read through the action's ECR adapter;
+// then a whole deploy that the gate refuses after its push.
 import { CreateRepositoryCommand } from '@aws-sdk/client-ecr'
 import { rm } from 'node:fs/promises'
 import { beforeEach, describe, expect, test } from 'vitest'
@@ -12,7 +13,9 @@ import { scanGate } from '../../src/scan/scan-gate.js'
 import { REGISTRY_HOST } from './stack/config.js'
 import { ecr, ecs, stackControl } from './support/aws.js'
 import { buildAndPush, makeBuildContext } from './support/docker.js'
-import { CLUSTER, REPOSITORY, seed, type Seeded } from './seed.js'
+import { runAction } from './support/run-action.js'
+import { service, snapshot } from './support/world.js'
+import { ACTION_INPUTS, CLUSTER, FAMILY, REPOSITORY, seed, type Seeded } from './seed.js'
 
 const deps = { ecr: new Ecr(ecr), ecs: new Ecs(ecs, CLUSTER), clock: systemClock }
 const POLICY: ScanPolicy = {
@@ -198,6 +201,44 @@ describe("the layer's scripted findings", () => {
       kind: 'unavailable',
       problem: 'failed',
       detail: 'the scan failed (FAILED: scan failed)'
+    })
+  })
+})
+
+/** The revisions and the service's state: the snapshot but for ECR, where the push did happen. */
+async function inEcs(): Promise<Record<string, unknown>> {
+  const { images: _images, ...rest } = (await snapshot()) as Record<string, unknown>
+  return rest
+}
+
+describe('a deploy behind the gate', () => {
+  test("moto's HIGH finding in the image just pushed: refused, and nothing in ECS changed", async () => {
+    const before = await inEcs()
+    const run = await runAction({
+      ...ACTION_INPUTS,
+      'fail-on-severity': 'high',
+      'scan-timeout-minutes': '0.5'
+    })
+
+    expect(run.exitCode, run.stdout + run.stderr).toBe(1)
+    const digest = run.stdout.match(/Pushed \S+ = (sha256:[0-9a-f]{64}), confirmed by ECR/)?.[1]
+    expect(digest).toBeDefined()
+    const errors = run.stdout.split('\n').filter(line => line.startsWith('::error'))
+    expect(errors).toEqual([
+      `::error::fail-on-severity HIGH: the ECR scan of ${REPOSITORY}@${digest} has 1 finding at or above HIGH: CVE-9999-9999 HIGH moto_fake 9.9.9. Fix it, or accept a CVE by naming it in allow-cves. Nothing was deployed; the service still runs ${FAMILY}:1.`
+    ])
+    expect(run.stdout).toContain('  at or above HIGH: CVE-9999-9999 HIGH moto_fake 9.9.9')
+    // Pushed, but no revision registered and the service untouched.
+    expect(await inEcs()).toEqual(before)
+    expect((await service()).taskDefinition).toBe(seeded.taskDefinitionArn)
+    expect(run.summary).toContain('### Scan gate')
+    expect(run.summary).toContain('| Result | ❌ refused: nothing was deployed |')
+    expect(run.summary).toContain('| HIGH | CVE-9999-9999 | moto&#95;fake | 9.9.9 |  |  |')
+    const result = JSON.parse(run.outputs.result ?? '{}') as Record<string, unknown>
+    expect(result).toMatchObject({
+      status: 'failed',
+      taskDefinitionArn: seeded.taskDefinitionArn,
+      scans: [{ use: 'deploy', verdict: 'refuse', image: `${REPOSITORY}@${digest}` }]
     })
   })
 })
