@@ -12,7 +12,7 @@ import type { PlannedMove, Revision } from '../model/move.js'
 import { shortArn } from '../model/names.js'
 import type { Audit } from '../model/result.js'
 import type { Reporter } from '../report/report.js'
-import { auditTags, auditTagsLeftOut, notesCut } from '../revision/audit.js'
+import { auditTags, auditTagsLeftOut, notesCut, notesReplaced } from '../revision/audit.js'
 import { registerRevision } from '../revision/register.js'
 import { strategyOf } from '../rollout/service-deployments.js'
 import { deregisterUnused, startMove } from '../rollout/start.js'
@@ -104,8 +104,9 @@ export async function registerAll(deps: Deps, releases: Release[], audit: Audit)
 function warnAuditTags(releases: Release[], audit: Audit): void {
   const registering = releases.filter(r => r.target.kind === 'register')
   if (registering.length === 0) return
-  const cut = notesCut(audit.notes)
-  if (cut) core.warning(cut)
+  for (const lost of [notesCut(audit.notes), notesReplaced(audit.notes)]) {
+    if (lost) core.warning(lost)
+  }
   for (const { state, target } of registering) {
     const tag = target.kind === 'register' ? (target.runs.tag ?? '') : ''
     const left = auditTagsLeftOut(state.currentTags, auditTags(audit, tag))

@@ -54,6 +54,18 @@ export function notesCut(notes: string): string | undefined {
   return `deployment-notes is ${whole.length} characters: the ${AUDIT_TAG.notes} tag of the revision keeps the first ${kept.length}; the job summary and the GitHub deployment keep them all.`
 }
 
+/**
+ * What the deploy:notes tag shows in place of characters a tag value cannot hold (emoji,
+ * Markdown, quotes), as a warning; else undefined. Pure.
+ */
+export function notesReplaced(notes: string): string | undefined {
+  const replaced = [...new Set(notes.replace(/\s+/g, ' ').match(TAG_VALUE) ?? [])]
+  if (replaced.length === 0) return undefined
+  const shown = replaced.slice(0, 8).join(' ')
+  const more = replaced.length > 8 ? ` and ${replaced.length - 8} more` : ''
+  return `deployment-notes has characters an ECS tag value cannot hold (${shown}${more}): the ${AUDIT_TAG.notes} tag of the revision shows each as _; the job summary and the GitHub deployment keep the notes as written.`
+}
+
 /** A tag value ECS accepts: allowed characters only, at most 256 of them. */
 export function tagValue(text: string): string {
   return text.replace(/\s+/g, ' ').replace(TAG_VALUE, '_').trim().slice(0, MAX_TAG_VALUE)
