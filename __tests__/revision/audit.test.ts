@@ -4,7 +4,8 @@ import {
   mergeTags,
   notesCut,
   notesReplaced,
-  tagValue
+  tagValue,
+  withReplaces
 } from '../../src/revision/audit.js'
 
 const AUDIT = [
@@ -78,5 +79,28 @@ describe('notesReplaced', () => {
     ]
   ])('%s: says which characters the tag shows as _', (_name, notes, warning) => {
     expect(notesReplaced(notes)).toBe(warning)
+  })
+})
+
+describe('withReplaces', () => {
+  const REPLACES = {
+    key: 'deploy:replaces',
+    value: 'babyshield-backend-task:12'
+  }
+  const arn = 'arn:aws:ecs:eu-north-1:123456789012:task-definition/babyshield-backend-task:12'
+
+  test('adds the revision a registration replaces, as family:N, after the other tags', () => {
+    expect(withReplaces(AUDIT, arn)).toEqual([...AUDIT, REPLACES])
+  })
+
+  test('replaces a deploy:replaces tag already there', () => {
+    const stale = { key: 'deploy:replaces', value: 'babyshield-backend-task:3' }
+    expect(withReplaces([stale, ...AUDIT], arn)).toEqual([...AUDIT, REPLACES])
+  })
+
+  test('leaves it out when ECS’s 50 tags are taken', () => {
+    const full = Array.from({ length: 50 }, (_, i) => ({ key: `k${i}`, value: 'v' }))
+    expect(withReplaces(full, arn)).toEqual(full)
+    expect(withReplaces(full.slice(1), arn)).toEqual([...full.slice(1), REPLACES])
   })
 })

@@ -92,6 +92,8 @@ export interface ServiceResult {
   runs?: Revision
   /** The revision this step rolled out: deploy's new one, or rollback's target. */
   attempted?: Revision
+  /** The revision this step registered for the service, if it registered one. */
+  registered?: string
   /** The revision this step rolled out and that failed, when it failed. */
   failedTaskDefinitionArn?: string
   /** verify: the digest (and tag) that should run. */

@@ -13,7 +13,7 @@ import {
   planMigration,
   type MigrationPlan
 } from '../migration/plan.js'
-import { errorText, NothingChangedError } from '../model/errors.js'
+import { capitalized, errorText, NothingChangedError } from '../model/errors.js'
 import { shortArn } from '../model/names.js'
 import type { MigrationResult, RunResult } from '../model/result.js'
 import { Reporter } from '../report/report.js'
@@ -24,7 +24,7 @@ import { settleBeforeDeploy } from '../rollout/settle.js'
 import type { RolloutPolicy } from '../supervise/supervise.js'
 import { migrationRecord, MigrationError, runMigration } from '../migration/run.js'
 import { buildAndPush, planImage, type ImagePlan, type Pushed } from './image.js'
-import { registerAll, rollOut, withdraw, type Ready } from './release.js'
+import { registerAll, rollOut, toRegister, withdraw, type Ready } from './release.js'
 import { readService, type ServiceState } from './service.js'
 import { beforeAnyChange, nothingChanged } from './unchanged.js'
 
@@ -95,7 +95,8 @@ export async function deploy(inputs: Inputs, deps: Deps, result: RunResult): Pro
       },
       ...(baseline ? { baseline } : {})
     })),
-    result.audit
+    result.audit,
+    report
   )
   if (plan.migration) await migrateFirst(deps, policy, report, plan.migration, ready, tag)
   await rollOut(deps, policy, report, ready, { what: 'update', wait: inputs.wait })
@@ -239,10 +240,6 @@ async function unchangedAfter(
   return new NothingChangedError([unchanged, ...notes].join(' '), { cause: error })
 }
 
-function capitalized(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1)
-}
-
 function planOnly(inputs: Inputs, plan: Plan, report: Reporter): void {
   const digest = plan.existingDigest ?? PLACEHOLDER_DIGEST
   const image = `${plan.repository.uri}@${digest}`
@@ -252,10 +249,10 @@ function planOnly(inputs: Inputs, plan: Plan, report: Reporter): void {
       image,
       auditTags: auditTags(report.result.audit, plan.tag)
     })
-    const diff = diffJson(registrable(state.current, state.currentTags), next).replaceAll(
-      PLACEHOLDER_DIGEST,
-      'sha256:<digest of the image built>'
-    )
+    const diff = diffJson(
+      registrable(state.current, state.currentTags),
+      toRegister(next, state.currentArn)
+    ).replaceAll(PLACEHOLDER_DIGEST, 'sha256:<digest of the image built>')
     // What would run: the image is known only when it is already in ECR.
     report.planned(state.name, diff, {
       taskDefinitionArn: '',

@@ -19,14 +19,16 @@ import {
   judgeImage,
   judgePrevious,
   lookupFor,
+  neverRan,
   noEarlierRevision,
+  replacedBy,
   refused,
   repinChoice,
   targetName,
   type Lookup,
   type RollbackChoice
 } from '../revision/rollback-target.js'
-import { registerAll, rollOut, type Target } from './release.js'
+import { registerAll, rollOut, toRegister, type Target } from './release.js'
 import { readService, type ServiceState } from './service.js'
 import { beforeAnyChange } from './unchanged.js'
 
@@ -58,7 +60,8 @@ export async function rollback(inputs: Inputs, deps: Deps, result: RunResult): P
   const ready = await registerAll(
     deps,
     plans.map(plan => ({ state: plan, target: targetOf(plan.choice), ...commitOf(plan.choice) })),
-    result.audit
+    result.audit,
+    report
   )
   await rollOut(deps, rolloutPolicy(inputs), report, ready, { what: 'rollback', wait: inputs.wait })
   report.finished(inputs.wait ? 'succeeded' : 'started')
@@ -137,7 +140,11 @@ async function choose(
   }
 }
 
-/** `previous`: the newest earlier revision of the family with another digest. */
+/**
+ * `previous`: the newest earlier revision of the family with another digest that a service ran.
+ * Each revision this action registered names the one it replaced (`deploy:replaces`): the
+ * revisions between the two never ran, and are passed over without being read.
+ */
 async function choosePrevious(
   deps: Deps,
   state: ServiceState,
@@ -146,8 +153,16 @@ async function choosePrevious(
 ): Promise<RollbackChoice> {
   const { currentArn, containerName } = state
   const skipped: string[] = []
+  let replaced = replacedBy(state.currentTags, currentArn)
   for (const arn of earlierRevisions(await deps.ecs.revisions(family), currentArn)) {
+    const never = neverRan(arn, replaced)
+    if (never) {
+      core.info(`${shortArn(arn)} ${never}: passed over`)
+      skipped.push(`${shortArn(arn)} ${never}`)
+      continue
+    }
     const candidate = await deps.ecs.taskDefinition(arn)
+    replaced = replacedBy(candidate.tags, arn)
     const verdict = judgePrevious(candidate.taskDefinition, containerName, runningDigest)
     if (verdict.ok) {
       const reason = `previous: the newest earlier revision with another digest${skipped.length ? ` (passed over ${skipped.join('; ')})` : ''}`
@@ -259,7 +274,7 @@ function planOnly(plan: Plan, report: Reporter): void {
   const after =
     choice.kind === 'existing'
       ? registrable(choice.taskDefinition, choice.tags)
-      : choice.registration
+      : toRegister(choice.registration, plan.currentArn)
   const diff = diffJson(before, after)
   // What would run: an existing revision is known; a repinned one is not registered in a dry run.
   const target = targetOf(choice)

@@ -79,6 +79,11 @@ export class Reporter implements Journal {
     found.verified = allPassed(verification.checks)
   }
 
+  /** This step registered `taskDefinitionArn` for the service. */
+  registered(service: string, taskDefinitionArn: string): void {
+    this.service(service).registered = taskDefinitionArn
+  }
+
   /** UpdateService is about to point the service at `move.to`. */
   attempting(move: PlannedMove): void {
     this.service(move.service).attempted = { ...move.to }
