@@ -86,6 +86,8 @@ export interface BakeResult {
 export interface ServiceResult {
   service: string
   containerName?: string
+  /** The other containers that run (or a deploy repins to) the same image. */
+  sameImage?: string[]
   /** What the service ran before this step, once it was read. */
   before?: Revision
   /** What the service runs, or is being moved to, when the step ends (dry run: would run). */
@@ -194,6 +196,7 @@ function serviceJson(service: ServiceResult) {
   return {
     service: service.service,
     containerName: service.containerName ?? null,
+    containers: service.containerName ? [service.containerName, ...(service.sameImage ?? [])] : [],
     image: service.runs?.image ?? null,
     digest: service.runs?.digest ?? null,
     tag: service.runs?.tag ?? null,

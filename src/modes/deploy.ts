@@ -88,6 +88,7 @@ export async function deploy(inputs: Inputs, deps: Deps, result: RunResult): Pro
         kind: 'register' as const,
         registration: nextRevision(state.current, state.currentTags, {
           containerName: state.containerName,
+          sameImage: state.sameImage,
           image,
           auditTags: auditTags(result.audit, tag)
         }),
@@ -146,10 +147,11 @@ function migrationOf(
     deps.env,
     first
   )
-  if (plan.container !== first.containerName) {
+  const repinned = [first.containerName, ...first.sameImage]
+  if (!repinned.includes(plan.container)) {
     const image = first.current.containerDefinitions?.find(c => c.name === plan.container)?.image
-    core.warning(
-      `migration-container ${plan.container} is not the container this deploy repins (${first.containerName}): the migration runs its own image, ${image ?? 'unknown'}, not the one being deployed.`
+    throw new Error(
+      `migration-container '${plan.container}' runs ${image ?? 'no image'}, not an image of ECR repository ${inputs.ecrRepository}: the migration would not run the code this deploy rolls out. Name a container whose image is in ecr-repository (${repinned.join(', ')}), or leave migration-container empty`
     )
   }
   if (others.length > 0) {
@@ -246,6 +248,7 @@ function planOnly(inputs: Inputs, plan: Plan, report: Reporter): void {
   for (const { state } of plan.services) {
     const next = nextRevision(state.current, state.currentTags, {
       containerName: state.containerName,
+      sameImage: state.sameImage,
       image,
       auditTags: auditTags(report.result.audit, plan.tag)
     })

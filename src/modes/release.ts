@@ -42,6 +42,8 @@ export interface Release {
   target: Target
   /** The commit the target was deployed from, when its revision says (a rollback's record names it). */
   commit?: string
+  /** The other containers the target runs the same image in; the read service's by default. */
+  sameImage?: string[]
   /** The old revision's error lines before the deploy, for the bake. */
   baseline?: Baseline
 }
@@ -115,6 +117,7 @@ export async function registerAll(
       planned: {
         service: state.name,
         containerName: state.containerName,
+        sameImage: release.sameImage ?? state.sameImage,
         from: state.before,
         to: revision,
         strategy: strategyOf(state.service),

@@ -11,7 +11,7 @@ import type { Audit, RunResult } from '../model/result.js'
 import { Reporter } from '../report/report.js'
 import { AUDIT_TAG, tagOf } from '../revision/audit.js'
 import { diffJson } from '../revision/diff.js'
-import { registrable } from '../revision/next.js'
+import { pinnedAlike, registrable } from '../revision/next.js'
 import {
   earlierRevisions,
   existingChoice,
@@ -59,7 +59,14 @@ export async function rollback(inputs: Inputs, deps: Deps, result: RunResult): P
 
   const ready = await registerAll(
     deps,
-    plans.map(plan => ({ state: plan, target: targetOf(plan.choice), ...commitOf(plan.choice) })),
+    plans.map(plan => ({
+      state: plan,
+      target: targetOf(plan.choice),
+      ...commitOf(plan.choice),
+      ...(plan.choice.kind === 'existing'
+        ? { sameImage: pinnedAlike(plan.choice.taskDefinition, plan.containerName) }
+        : {})
+    })),
     result.audit,
     report
   )
@@ -239,6 +246,7 @@ async function chooseImage(
     current: state.current,
     currentTags: state.currentTags,
     containerName: state.containerName,
+    sameImage: state.sameImage,
     repositoryUri: repository?.uri ?? '',
     image,
     tag,

@@ -40,10 +40,17 @@ export class Reporter implements Journal {
     this.result.migration = structuredClone(migration)
   }
 
-  /** The service was read: it runs `before`, in which `containerName` is the container in question. */
-  read(service: string, read: { containerName: string; before: Revision }): void {
+  /**
+   * The service was read: it runs `before`, in which `containerName` is the container in
+   * question, and `sameImage` the others on its image.
+   */
+  read(
+    service: string,
+    read: { containerName: string; sameImage?: string[]; before: Revision }
+  ): void {
     const found = this.service(service)
     found.containerName = read.containerName
+    if (read.sameImage?.length) found.sameImage = [...read.sameImage]
     found.before = { ...read.before }
     found.runs = { ...read.before }
   }

@@ -108,6 +108,15 @@ function revisionPath(service: ServiceResult): string {
   return `${before} → ${now}`
 }
 
+/** `api`, or `api, and migrate on the same image` when others run (or are repinned to) it. */
+function containerText(service: ServiceResult): string {
+  const others = service.sameImage ?? []
+  const name = escapeText(service.containerName ?? '')
+  return others.length > 0
+    ? `${name}, and ${others.map(escapeText).join(', ')} on the same image`
+    : name
+}
+
 function verifiedText(service: ServiceResult): string {
   return service.verified ? '✅ yes' : service.checks.length > 0 ? '❌ no' : '— not checked'
 }
@@ -144,7 +153,7 @@ export function renderSummary(result: RunResult): string {
     )
     for (const service of result.services) {
       out.push(`### ${escapeText(service.service)}`, '')
-      if (service.containerName) out.push(`Container: ${escapeText(service.containerName)}`, '')
+      if (service.containerName) out.push(`Container: ${containerText(service)}`, '')
       out.push(...serviceSections(service, '####'))
     }
   }
@@ -267,7 +276,7 @@ function serviceRows(result: RunResult, service: ServiceResult): string[] {
   const runs = service.runs
   if (runs?.tag) rows.push(['Tag', `<code>${escapeText(runs.tag)}</code>`])
   if (runs?.image) rows.push(['Image', `<code>${escapeText(runs.image)}</code>`])
-  if (service.containerName) rows.push(['Container', escapeText(service.containerName)])
+  if (service.containerName) rows.push(['Container', containerText(service)])
   rows.push(['Revision', revisionPath(service)])
   rows.push(['Verified', verifiedText(service)])
   if (service.rolledBack) rows.push(['Rolled back', '↩️ yes'])

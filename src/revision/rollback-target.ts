@@ -202,6 +202,8 @@ export interface Repin {
   current: TaskDefinition
   currentTags: Tag[]
   containerName: string
+  /** The other containers on the repository's image, repinned with it. */
+  sameImage?: string[]
   repositoryUri: string
   image: EcrImage
   /** The tag asked for; with a digest, the image's first tag, if any, is reported instead. */
@@ -221,6 +223,7 @@ export function repinChoice(repin: Repin): RollbackChoice {
     kind: 'repin',
     registration: nextRevision(repin.current, repin.currentTags, {
       containerName: repin.containerName,
+      ...(repin.sameImage ? { sameImage: repin.sameImage } : {}),
       image,
       auditTags: auditTags(repin.audit, tag)
     }),

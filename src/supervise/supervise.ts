@@ -74,6 +74,7 @@ export async function supervise(
           service: move.service,
           taskDefinitionArn: move.to.taskDefinitionArn,
           containerName: move.containerName,
+          ...(move.sameImage ? { sameImage: move.sameImage } : {}),
           digest: move.to.digest
         },
         policy

@@ -15,6 +15,8 @@ import {
   type TaskDefinition
 } from '@aws-sdk/client-ecs'
 import type { AwsStub } from 'aws-sdk-client-mock'
+import { pinnedDigest } from '../../src/model/names.js'
+import type { FakeEcs } from './scripted-ecs.js'
 
 const ARN_PREFIX = 'arn:aws:ecs:eu-north-1:123456789012:task-definition/'
 
@@ -54,6 +56,15 @@ export class Registry {
       if (found) found.definition = { ...found.definition, status: 'INACTIVE' }
       return { taskDefinition: found?.definition }
     })
+  }
+
+  /** Makes the fake's running tasks report, container by container, the digest their revision pins. */
+  runsPinned(ecs: Pick<FakeEcs, 'taskContainers'>): void {
+    ecs.taskContainers = arn =>
+      this.find(arn)?.definition.containerDefinitions?.map(c => ({
+        name: c.name,
+        imageDigest: pinnedDigest(c.image)
+      }))
   }
 
   /** Puts a revision in the registry as it is, with its tags. */

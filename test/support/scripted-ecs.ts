@@ -197,6 +197,11 @@ export class FakeEcs {
   readonly extraTasks: (() => Task[])[] = []
   /** Log lines of tasks outside the services, by task id. */
   readonly extraLogs: Record<string, string[]> = {}
+  /**
+   * What a running task of a revision reports of its containers, when a test's registry knows the
+   * revision; else its one container app runs digestOf(revision).
+   */
+  taskContainers?: (taskDefinitionArn: string) => Task['containers'] | undefined
   readonly deps: Deps
 
   constructor(stories: Story | Record<string, Story>) {
@@ -497,7 +502,9 @@ export class FakeEcs {
           startedBy: d.id,
           lastStatus: 'RUNNING',
           desiredStatus: 'RUNNING',
-          containers: [{ name: 'app', imageDigest: digestOf(revision) }]
+          containers: this.taskContainers?.(d.taskDefinition ?? '') ?? [
+            { name: 'app', imageDigest: digestOf(revision) }
+          ]
         }
       })
     )
