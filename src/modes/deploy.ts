@@ -16,6 +16,7 @@ import {
 import { capitalized, errorText, NothingChangedError } from '../model/errors.js'
 import { shortArn } from '../model/names.js'
 import type { MigrationResult, RunResult } from '../model/result.js'
+import { stillMigrated } from '../report/migrated.js'
 import { Reporter } from '../report/report.js'
 import { auditTags } from '../revision/audit.js'
 import { diffJson } from '../revision/diff.js'
@@ -100,7 +101,11 @@ export async function deploy(inputs: Inputs, deps: Deps, result: RunResult): Pro
     report
   )
   if (plan.migration) await migrateFirst(deps, policy, report, plan.migration, ready, tag)
-  await rollOut(deps, policy, report, ready, { what: 'update', wait: inputs.wait })
+  await rollOut(deps, policy, report, ready, { what: 'update', wait: inputs.wait }).catch(
+    (error: unknown) => {
+      throw withMigration(error, report.result)
+    }
+  )
   report.finished(inputs.wait ? 'succeeded' : 'started')
 }
 
@@ -211,6 +216,13 @@ async function migrateFirst(
     report.migration(ended)
     throw await unchangedAfter(deps, error, ready, report.result, ended)
   }
+}
+
+/** The step's error, and what a rollback leaves of a migration that ran, when it left one. */
+function withMigration(error: unknown, result: RunResult): unknown {
+  const stays = stillMigrated(result)
+  if (!stays) return error
+  return new Error(`${errorText(error).replace(/\s+$/, '')} ${stays}`, { cause: error })
 }
 
 /** The migration's failure, once the revisions registered for the deploy are gone. */

@@ -3,6 +3,7 @@ import * as core from '@actions/core'
 import { errorText } from '../model/errors.js'
 import { familyOf, revisionOf, shortArn } from '../model/names.js'
 import { commandLine } from '../migration/command.js'
+import { stillMigrated } from './migrated.js'
 import { baselineRate, minutesSeconds, perMinute } from '../bake/rules.js'
 import type {
   BakeResult,
@@ -135,7 +136,7 @@ export function renderSummary(result: RunResult): string {
       ''
     )
   }
-  if (result.migration) out.push(...migrationSection(result.migration))
+  if (result.migration) out.push(...migrationSection(result.migration, stillMigrated(result)))
   const [only, ...others] = result.services
   if (only && others.length === 0) {
     out.push(...serviceRows(result, only), ...serviceSections(only, '###'))
@@ -181,8 +182,8 @@ const MIGRATION_STATUS: Record<MigrationResult['status'], string> = {
   failed: '❌ failed: nothing was deployed'
 }
 
-/** What the migration ran, where, how it ended, and its log lines. */
-function migrationSection(migration: MigrationResult): string[] {
+/** What the migration ran, where, how it ended, what a rollback left of it, and its log lines. */
+function migrationSection(migration: MigrationResult, stays: string | undefined): string[] {
   const rows: [string, string][] = [
     ['Result', MIGRATION_STATUS[migration.status]],
     ['Command', `<code>${escapeText(commandLine(migration.command))}</code>`],
@@ -202,6 +203,7 @@ function migrationSection(migration: MigrationResult): string[] {
   }
   if (migration.failure) rows.push(['Why', escapeText(migration.failure)])
   if (migration.cancelled) rows.push(['Cancelled', escapeText(migration.cancelled)])
+  if (stays) rows.push(['Database', escapeText(stays)])
   const out = [
     '### Migration',
     '',
