@@ -98,6 +98,8 @@ export interface ServiceResult {
   registered?: string
   /** The revision this step rolled out and that failed, when it failed. */
   failedTaskDefinitionArn?: string
+  /** That rollout did not fail by itself: another deployment replaced it. */
+  replaced?: boolean
   /** verify: the digest (and tag) that should run. */
   expected?: { digest?: string; tag?: string }
   change: Change

@@ -55,6 +55,11 @@ export async function readService(
   read: ServiceRead
 ): Promise<ServiceState> {
   const service = await deps.ecs.service(read.name)
+  // Known from here on, even for a service refused below: a failed step still reports what the
+  // service runs. A deleted service runs nothing.
+  if (service.taskDefinition && service.status !== 'INACTIVE') {
+    report.runsRevision(read.name, service.taskDefinition)
+  }
   if (service.status !== 'ACTIVE') {
     const status = service.status ?? 'not active'
     throw new NothingChangedError(
@@ -75,8 +80,6 @@ export async function readService(
     if (bake.warning) core.warning(bake.warning)
   }
   if (!service.taskDefinition) throw new Error(`ECS service ${read.name} has no task definition`)
-  // Known from here on: a step that fails later still reports what the service runs.
-  report.runsRevision(read.name, service.taskDefinition)
   const {
     taskDefinition: current,
     tags: currentTags,

@@ -55,10 +55,14 @@ export class Reporter implements Journal {
     found.runs = { ...read.before }
   }
 
-  /** The revision a service runs, known before the rest of it was read. */
+  /**
+   * The revision a service runs, known before the rest of it was read (or when the rest cannot
+   * be): what it ran before this step, and what it runs, unless the step moved it already.
+   */
   runsRevision(service: string, taskDefinitionArn: string): void {
     const found = this.service(service)
     found.before = { taskDefinitionArn }
+    found.runs ??= { taskDefinitionArn }
   }
 
   /**
@@ -118,6 +122,7 @@ export class Reporter implements Journal {
       found.verified = false
       if (recovery.failure) {
         found.failedTaskDefinitionArn = recovery.failure.revision
+        if (recovery.failure.replaced) found.replaced = true
         found.stoppedTasks = recovery.failure.explanation.stoppedTasks
         found.events = recovery.failure.explanation.events
       }

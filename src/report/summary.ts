@@ -94,13 +94,17 @@ export function consoleLinks(result: RunResult, service: ServiceResult): string[
   return links
 }
 
-/** `41 → 42`, or `41 → 42 (failed) → 41` when the step went back. */
+/**
+ * `41 → 42`, `41 → 42 (failed) → 41` when the step went back, or `41 → 42 (replaced) → 43`
+ * when another deployment took over.
+ */
 function revisionPath(service: ServiceResult): string {
   const before = revisionName(service.before?.taskDefinitionArn)
   const now = revisionName(service.runs?.taskDefinitionArn)
   const failed = service.failedTaskDefinitionArn
   if (failed && failed !== service.runs?.taskDefinitionArn) {
-    return `${before} → ${revisionName(failed)} (failed) → ${now}`
+    const how = service.replaced ? 'replaced' : 'failed'
+    return `${before} → ${revisionName(failed)} (${how}) → ${now}`
   }
   const attempted = service.attempted?.taskDefinitionArn
   if (service.rolledBack && attempted && attempted !== service.runs?.taskDefinitionArn) {
@@ -116,6 +120,17 @@ function containerText(service: ServiceResult): string {
   return others.length > 0
     ? `${name}, and ${others.map(escapeText).join(', ')} on the same image`
     : name
+}
+
+/** How the services of one step went, together: changed, planned, refused or checked. */
+function together(result: RunResult): string {
+  if (result.mode === 'verify') return 'the services were verified together'
+  const done = result.mode === 'rollback' ? 'rolled back' : 'deployed'
+  if (result.status === 'planned') return `the services would be ${done} together, as one unit`
+  const changed = result.services.some(s => s.change !== 'none' || s.rolledBack)
+  return changed
+    ? `the services were ${done} together, as one unit`
+    : `the services are ${done} together, as one unit, and this step changed none of them`
 }
 
 function verifiedText(service: ServiceResult): string {
@@ -142,7 +157,7 @@ export function renderSummary(result: RunResult): string {
     out.push(...serviceRows(result, only), ...serviceSections(only, '###'))
   } else if (only) {
     out.push(
-      `Cluster ${escapeText(result.cluster)} in ${escapeText(result.region)}; the services were deployed together, as one unit.`,
+      `Cluster ${escapeText(result.cluster)} in ${escapeText(result.region)}; ${together(result)}.`,
       '',
       '| Service | Revision | Image | Verified | Rolled back |',
       '|---|---|---|---|---|',

@@ -61,7 +61,7 @@ export function recoveryPlan(
 /** One service's part of a recovery. */
 export interface Recovered {
   /** Its own rollout failed: the revision, and why (stopped tasks, events). */
-  failure?: { revision: string; explanation: Explanation }
+  failure?: { revision: string; explanation: Explanation; replaced?: true }
   /** The move that takes it back: ECS's own rollback, followed, or this step's update. */
   back?: { move: Move; ecs: boolean }
   /** The checks of the revision put back, once it was. */
@@ -190,7 +190,11 @@ async function explain(
         known: watched.stoppedTasks,
         reader: watched.reader
       })
-      part.failure = { revision, explanation }
+      part.failure = {
+        revision,
+        explanation,
+        ...(outcome.kind === 'replaced' ? { replaced: true as const } : {})
+      }
       reportFailure(explanation, `Rollout of ${shortArn(revision)} failed`, failed)
     }
   )
