@@ -50,6 +50,8 @@ export interface LogExcerpt {
   errorCount: number
   /** Lines are marked `[task ID]` (the service's running tasks) or `[other]`. */
   marked?: boolean
+  /** The whole group was read, its lines of any task that logs there: why its streams are not named. */
+  whole?: string
 }
 
 /** How far this step has moved a service: not at all, to the new revision, or back again. */

@@ -344,7 +344,9 @@ function serviceSections(service: ServiceResult, level: string): string[] {
   if (service.logs) {
     const errors = service.logs.marked
       ? `${service.logs.errorCount} ERROR lines in the running tasks`
-      : `${service.logs.errorCount} ERROR lines`
+      : service.logs.whole
+        ? `${service.logs.errorCount} ERROR lines in the whole group`
+        : `${service.logs.errorCount} ERROR lines`
     out.push(
       `${level} Recent logs: ${escapeText(service.logs.group)} (${errors})`,
       '',
@@ -353,7 +355,12 @@ function serviceSections(service: ServiceResult, level: string): string[] {
             "Lines of the service's running tasks are marked with their task; `[other]`: older tasks and other services that log to the group.",
             ''
           ]
-        : []),
+        : service.logs.whole
+          ? [
+              `The whole group, of any task or service that logs there: ${escapeText(service.logs.whole)}.`,
+              ''
+            ]
+          : []),
       '<pre>',
       escapeBlock(service.logs.lines.length > 0 ? service.logs.lines : ['(no log lines)']),
       '</pre>',
