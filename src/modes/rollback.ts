@@ -284,13 +284,12 @@ function planOnly(plan: Plan, report: Reporter): void {
       ? registrable(choice.taskDefinition, choice.tags)
       : toRegister(choice.registration, plan.currentArn)
   const diff = diffJson(before, after)
-  // What would run: an existing revision is known; a repinned one is not registered in a dry run.
+  // What would run, but for the revision: a dry run moves the service to none, so
+  // task-definition-arn stays empty whatever the target, as in a deploy's dry run.
   const target = targetOf(choice)
-  report.planned(
-    plan.name,
-    diff,
+  const { taskDefinitionArn: _arn, ...wouldRun } =
     target.kind === 'existing' ? target.revision : { taskDefinitionArn: '', ...target.runs }
-  )
+  report.planned(plan.name, diff, { taskDefinitionArn: '', ...wouldRun })
   const action =
     choice.kind === 'existing'
       ? `update the service to ${shortArn(choice.taskDefinition.taskDefinitionArn)} as it is`

@@ -66,8 +66,8 @@ export class Reporter implements Journal {
   }
 
   /**
-   * Dry run: the planned task definition's diff, and what would run: a revision not registered
-   * yet has no ARN (''), an image not built yet no digest.
+   * Dry run: the planned task definition's diff, and what would run: no revision ARN (''), since
+   * the service is moved to none, and no digest for an image not built yet.
    */
   planned(service: string, diff: string, wouldRun: Revision): void {
     const found = this.service(service)
