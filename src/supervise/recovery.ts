@@ -303,16 +303,21 @@ function notBack(going: Going, outcome: RolloutOutcome | undefined): string | un
 function stepError(context: Context, goings: Going[], headline: string | undefined): string {
   const only = goings[0]
   if (!context.many && only) {
-    return `${only.failed ?? headline ?? 'The rollout failed'}. ${only.part.said}`
+    return `${ended(only.failed ?? headline ?? 'The rollout failed')}. ${only.part.said}`
   }
   const failures = goings
     .filter(going => going.failed !== undefined)
-    .map(going => `ECS service ${going.unit.move.service}: ${going.failed ?? ''}.`)
+    .map(going => `ECS service ${going.unit.move.service}: ${ended(going.failed ?? '')}.`)
   const what = [headline ? `${headline.replace(/[.\s]+$/, '')}.` : '', ...failures]
     .filter(Boolean)
     .join(' ')
   const each = goings.map(going => `${going.unit.move.service}: ${going.part.said}`).join(' ')
   return `${what} The services of this step are one unit, so each goes back to what it ran before. ${each}`
+}
+
+/** A reason without its own full stop (ECS's often has one), to end a sentence with one. */
+function ended(reason: string): string {
+  return reason.replace(/[.\s]+$/, '')
 }
 
 /** The revision's image, digest and tag for the chosen container; just the ARN when unreadable. */
