@@ -2,11 +2,8 @@
 // registered: a deploy stopped during its migration leaves its new revision ACTIVE, and the deploy
 // after it names, in its revision's deploy:replaces tag, the revision it replaced.
 import * as core from '@actions/core'
-import { DescribeImagesCommand, DescribeRepositoriesCommand, ECRClient } from '@aws-sdk/client-ecr'
 import { RunTaskCommand } from '@aws-sdk/client-ecs'
-import { mockClient } from 'aws-sdk-client-mock'
 import { beforeEach, describe, expect, test, vi } from 'vitest'
-import { Ecr } from '../../src/aws/ecr.js'
 import { deploy } from '../../src/modes/deploy.js'
 import { rollback } from '../../src/modes/rollback.js'
 import { Registry } from '../../test/support/registry.js'
@@ -16,10 +13,10 @@ import {
   freshRun,
   inputsFor,
   only,
-  REPOSITORY_URI,
   rev,
   SERVICE,
-  settled
+  settled,
+  withAnyImageInEcr
 } from '../../test/support/scripted-ecs.js'
 
 vi.mock('@actions/core')
@@ -36,14 +33,7 @@ function world() {
   const registry = new Registry(ecs.ecsMock)
   registry.add(ecs.taskDefinition(11))
   registry.add(ecs.taskDefinition(12))
-  const ecr = mockClient(ECRClient)
-  ecr.on(DescribeRepositoriesCommand).resolves({
-    repositories: [{ repositoryName: 'babyshield-backend', repositoryUri: REPOSITORY_URI }]
-  })
-  ecr.on(DescribeImagesCommand).callsFake((input: { imageIds?: { imageDigest?: string }[] }) => ({
-    imageDetails: (input.imageIds ?? []).map(id => ({ imageDigest: id.imageDigest, imageTags: [] }))
-  }))
-  ecs.deps.ecr = new Ecr(new ECRClient({ region: 'eu-north-1' }))
+  withAnyImageInEcr(ecs)
   return { ecs, registry }
 }
 

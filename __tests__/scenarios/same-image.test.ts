@@ -2,11 +2,8 @@
 // `migrate` container on the same image repins both, the migration runs the new digest, and the
 // checks want the digest in both. A container on another image keeps its own.
 import * as core from '@actions/core'
-import { DescribeImagesCommand, DescribeRepositoriesCommand, ECRClient } from '@aws-sdk/client-ecr'
 import { RegisterTaskDefinitionCommand, type TaskDefinition } from '@aws-sdk/client-ecs'
-import { mockClient } from 'aws-sdk-client-mock'
 import { beforeEach, describe, expect, test, vi } from 'vitest'
-import { Ecr } from '../../src/aws/ecr.js'
 import { outputsOf } from '../../src/model/result.js'
 import { deploy } from '../../src/modes/deploy.js'
 import { rollback } from '../../src/modes/rollback.js'
@@ -22,7 +19,8 @@ import {
   REPOSITORY_URI,
   rev,
   SERVICE,
-  settled
+  settled,
+  withAnyImageInEcr
 } from '../../test/support/scripted-ecs.js'
 
 vi.mock('@actions/core')
@@ -56,14 +54,7 @@ function world() {
   }
   registry.add(revision)
   registry.add({ ...revision, taskDefinitionArn: rev(11), revision: 11 })
-  const ecr = mockClient(ECRClient)
-  ecr.on(DescribeRepositoriesCommand).resolves({
-    repositories: [{ repositoryName: 'babyshield-backend', repositoryUri: REPOSITORY_URI }]
-  })
-  ecr.on(DescribeImagesCommand).callsFake((input: { imageIds?: { imageDigest?: string }[] }) => ({
-    imageDetails: (input.imageIds ?? []).map(id => ({ imageDigest: id.imageDigest, imageTags: [] }))
-  }))
-  ecs.deps.ecr = new Ecr(new ECRClient({ region: 'eu-north-1' }))
+  withAnyImageInEcr(ecs)
   return { ecs, registry }
 }
 

@@ -588,6 +588,19 @@ export function withImageInEcr(ecs: FakeEcs): FakeEcs {
   return ecs
 }
 
+/** Gives the fake an ECR whose repository has an image of every digest it is asked for. */
+export function withAnyImageInEcr(ecs: FakeEcs): FakeEcs {
+  const ecr = mockClient(ECRClient)
+  ecr.on(DescribeRepositoriesCommand).resolves({
+    repositories: [{ repositoryName: 'babyshield-backend', repositoryUri: REPOSITORY_URI }]
+  })
+  ecr.on(DescribeImagesCommand).callsFake((input: { imageIds?: { imageDigest?: string }[] }) => ({
+    imageDetails: (input.imageIds ?? []).map(id => ({ imageDigest: id.imageDigest, imageTags: [] }))
+  }))
+  ecs.deps.ecr = new Ecr(new ECRClient({ region: 'eu-north-1' }))
+  return ecs
+}
+
 export const OUR_DEPLOYMENT = 'ecs-svc/new'
 export const OLD_DEPLOYMENT = 'ecs-svc/old'
 
