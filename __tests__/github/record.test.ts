@@ -674,7 +674,7 @@ describe('run() records around the rollout', () => {
     const id = api.deployments[0]?.id ?? 0
     expect(api.statusesOf(id)).toEqual(['in_progress', 'failure'])
     expect(api.statuses.at(-1)?.description).toMatch(
-      /^failed: The rollout of babyshield-backend-task:42 completed but verification failed/
+      /^failed; rolled back to babyshield-backend-task:41: The rollout of babyshield-backend-task:42 completed but verification failed/
     )
   })
 

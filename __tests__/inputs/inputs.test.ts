@@ -59,7 +59,10 @@ describe('parseInputs defaults', () => {
       bakeMinutes: 5,
       bakeErrorPatterns: ['ERROR'],
       bakeErrorMin: 5,
-      bakeErrorRatio: 3
+      bakeErrorRatio: 3,
+      approvePauses: false,
+      pauseWatchMinutes: 2,
+      testTrafficUrl: undefined
     })
   })
 
@@ -84,6 +87,15 @@ describe('parseInputs accepts', () => {
       { mode: 'verify', ecrRepository: '' }
     ],
     [{ mode: 'rollback', 'ecr-repository': '' }, { mode: 'rollback' }],
+    // The runner passes action.yml's default of an input not given: no pause is approved.
+    [
+      { 'pause-watch-minutes': '2', 'approve-pauses': 'false' },
+      { approvePauses: false, pauseWatchMinutes: 2 }
+    ],
+    [
+      { 'approve-pauses': 'true', 'pause-watch-minutes': '0.5' },
+      { approvePauses: true, pauseWatchMinutes: 0.5 }
+    ],
     [
       { tag: 'production-hotfix-20261126-issue123' },
       { tag: 'production-hotfix-20261126-issue123' }
@@ -335,6 +347,48 @@ describe('parseInputs refuses, naming the input and the expected form', () => {
       "bake-minutes '120' leaves no room to roll back: the rollout (timeout-minutes 120), the bake and a rollback after it (120) with the build would need 380 minutes, and a GitHub job runs at most 360"
     ],
     [
+      'a test-traffic URL with no bake to ask it',
+      { 'test-traffic-url': 'https://test.example/healthz', 'bake-minutes': '0' },
+      {},
+      "test-traffic-url is asked by the bake's judgement while ECS shifts test traffic to the new revision, which bake-minutes 0 leaves out: give it with a deploy that bakes (bake-minutes above 0), or leave it empty"
+    ],
+    [
+      'a test-traffic URL in rollback mode',
+      { mode: 'rollback', 'test-traffic-url': 'https://test.example/healthz' },
+      {},
+      'which mode rollback leaves out'
+    ],
+    [
+      'a test-traffic URL that is no URL',
+      { 'test-traffic-url': 'test listener' },
+      {},
+      "test-traffic-url 'test listener' is not valid: expected an http:// or https:// URL"
+    ],
+    [
+      'approving pauses with nothing to judge them',
+      { 'approve-pauses': 'true', 'bake-minutes': '0' },
+      {},
+      'approve-pauses continues a deployment once the release was judged at the pause, which bake-minutes 0 leaves out: give bake-minutes above 0 (and wait: true), or leave approve-pauses false'
+    ],
+    [
+      'approving pauses in verify mode',
+      { mode: 'verify', 'approve-pauses': 'true' },
+      {},
+      'approve-pauses continues a rollout paused at a PAUSE lifecycle hook, but verify starts none'
+    ],
+    [
+      'a pause watch without approving pauses',
+      { 'pause-watch-minutes': '3' },
+      {},
+      'pause-watch-minutes is given but approve-pauses is false'
+    ],
+    [
+      'approve-pauses as yes',
+      { 'approve-pauses': 'yes' },
+      {},
+      "approve-pauses 'yes' is not a boolean: expected true or false"
+    ],
+    [
       'bake-minutes over 120',
       { 'bake-minutes': '121' },
       {},
@@ -471,6 +525,24 @@ describe('the input specs', () => {
     '%s defaults to what action.yml says',
     (name, fallback) => {
       expect(fallback).toBe(action.inputs[name]?.default ?? '')
+    }
+  )
+
+  test.each(['deploy', 'verify', 'rollback'])(
+    '%s: every default, passed as the runner passes it for an input not given, is accepted',
+    mode => {
+      const given: Record<string, string> = {
+        mode,
+        cluster: 'babyshield-cluster',
+        service: 'babyshield-backend-service',
+        'ecr-repository': 'babyshield-backend',
+        'aws-region': 'eu-north-1'
+      }
+      const defaults = Object.fromEntries(
+        Object.entries(action.inputs).map(([name, input]) => [name, String(input.default ?? '')])
+      )
+      const all = { ...defaults, ...given }
+      expect(() => parseInputs(name => all[name] ?? '')).not.toThrow()
     }
   )
 })

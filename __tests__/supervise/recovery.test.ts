@@ -38,7 +38,11 @@ const replaced: Failure = {
   revision: rev(14)
 }
 /** Our move: revision 13 replaces revision 12. */
-const ours = { to: { taskDefinitionArn: rev(13) }, from: { taskDefinitionArn: rev(12) } }
+const ours = {
+  to: { taskDefinitionArn: rev(13) },
+  from: { taskDefinitionArn: rev(12) },
+  strategy: 'ROLLING' as const
+}
 
 describe('recoveryPlan', () => {
   test.each<[string, Failure, typeof ours, boolean, Recovery]>([
@@ -64,14 +68,14 @@ describe('recoveryPlan', () => {
     [
       'no previous revision: leave',
       failed,
-      { to: { taskDefinitionArn: rev(13) }, from: { taskDefinitionArn: '' } },
+      { ...ours, from: { taskDefinitionArn: '' } },
       true,
       { kind: 'leave', why: 'no-previous' }
     ],
     [
       'the previous revision is the one that failed: leave',
       failed,
-      { to: { taskDefinitionArn: rev(13) }, from: { taskDefinitionArn: rev(13) } },
+      { ...ours, from: { taskDefinitionArn: rev(13) } },
       true,
       { kind: 'leave', why: 'no-previous' }
     ]

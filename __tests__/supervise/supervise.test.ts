@@ -7,6 +7,7 @@ import {
   FakeEcs,
   freshResult,
   inputsFor,
+  rev,
   rollingUpdate,
   ROLLOUT,
   superviseRollout,
@@ -35,7 +36,7 @@ describe('superviseRollout', () => {
     expect(vi.mocked(core.error)).not.toHaveBeenCalled()
   })
 
-  test('a completed rollout whose tasks run another digest fails verification, without a rollback', async () => {
+  test('a completed rollout whose tasks run another digest fails verification and goes back, as a failed rollout does', async () => {
     const ecs = new FakeEcs({ script: rollingUpdate(30) })
     ecs.ecsMock.on(DescribeTasksCommand).resolves({
       tasks: [
@@ -51,10 +52,38 @@ describe('superviseRollout', () => {
     await expect(
       superviseRollout(ecs.deps, rolloutPolicy(inputsFor()), result, ROLLOUT)
     ).rejects.toThrow(
-      /^The rollout of babyshield-backend-task:13 completed but verification failed: tasks run the expected digest \(.*\)\. The service runs babyshield-backend-task:13\.$/
+      /^The rollout of babyshield-backend-task:13 completed but verification failed: tasks run the expected digest \(.*\)\. Rolled back: the service was returned to babyshield-backend-task:12 /
+    )
+    expect(ecs.updatedTo()).toEqual([rev(12)])
+    expect(result.verified).toBe(false)
+    expect(result.rolledBack).toBe(true)
+  })
+
+  test('with rollback-on-failure false, a rollout that fails verification stays, and the step says so', async () => {
+    const ecs = new FakeEcs({ script: rollingUpdate(30) })
+    ecs.ecsMock.on(DescribeTasksCommand).resolves({
+      tasks: [
+        {
+          taskArn: taskArn('x'),
+          taskDefinitionArn: ROLLOUT.to.taskDefinitionArn,
+          lastStatus: 'RUNNING',
+          containers: [{ name: 'app', imageDigest: digestOf(99) }]
+        }
+      ]
+    })
+    const result = freshResult()
+    await expect(
+      superviseRollout(
+        ecs.deps,
+        rolloutPolicy(inputsFor({ 'rollback-on-failure': 'false' })),
+        result,
+        ROLLOUT
+      )
+    ).rejects.toThrow(
+      /completed but verification failed: tasks run the expected digest \(.*\)\. rollback-on-failure is false: the service is left on the failed deployment ecs-svc\/new \(babyshield-backend-task:13\)\./
     )
     expect(ecs.calls('UpdateService')).toBe(0)
-    expect(result.verified).toBe(false)
+    expect(result.rolledBack).toBe(false)
   })
 
   test('a watch that cannot go on (not throttling) says the rollout may still be moving', async () => {

@@ -1,7 +1,9 @@
 // ECS: services, task definitions and tasks, as thin typed calls.
 import {
+  ContinueServiceDeploymentCommand,
   DeregisterTaskDefinitionCommand,
   DescribeServiceDeploymentsCommand,
+  DescribeServiceRevisionsCommand,
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
   DescribeTasksCommand,
@@ -10,6 +12,7 @@ import {
   ListTasksCommand,
   RegisterTaskDefinitionCommand,
   RunTaskCommand,
+  StopServiceDeploymentCommand,
   StopTaskCommand,
   UpdateServiceCommand,
   type DesiredStatus,
@@ -19,6 +22,7 @@ import {
   type RunTaskCommandInput,
   type Service,
   type ServiceDeployment,
+  type ServiceDeploymentBrief,
   type Tag,
   type Task,
   type TaskDefinition
@@ -121,8 +125,8 @@ export class Ecs {
     return found
   }
 
-  /** The service's deployments that ECS is still working on, newest first (one page). */
-  async activeServiceDeployments(service: string): Promise<string[]> {
+  /** The service's deployments created after `since`, newest first (one page). */
+  async serviceDeploymentsSince(service: string, since: Date): Promise<ServiceDeploymentBrief[]> {
     const answer = await attempt(
       `Could not list the service deployments of ECS service ${service}`,
       () =>
@@ -130,13 +134,58 @@ export class Ecs {
           new ListServiceDeploymentsCommand({
             cluster: this.cluster,
             service,
-            status: ['PENDING', 'IN_PROGRESS']
+            createdAt: { after: since }
           })
         )
     )
     return (answer.serviceDeployments ?? [])
+      .filter(d => d.serviceDeploymentArn)
       .sort((a, b) => (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0))
-      .flatMap(d => (d.serviceDeploymentArn ? [d.serviceDeploymentArn] : []))
+  }
+
+  /** The task definition each service revision runs, by the revision's ARN (twenty a call). */
+  async serviceRevisionTaskDefinitions(arns: string[]): Promise<Map<string, string>> {
+    const found = new Map<string, string>()
+    for (let i = 0; i < arns.length; i += 20) {
+      const batch = arns.slice(i, i + 20)
+      const answer = await attempt(
+        `Could not describe the service revision${batch.length === 1 ? '' : 's'} ${batch.map(shortArn).join(', ')}`,
+        () => this.client.send(new DescribeServiceRevisionsCommand({ serviceRevisionArns: batch }))
+      )
+      for (const revision of answer.serviceRevisions ?? []) {
+        if (revision.serviceRevisionArn && revision.taskDefinition) {
+          found.set(revision.serviceRevisionArn, revision.taskDefinition)
+        }
+      }
+    }
+    return found
+  }
+
+  /**
+   * Stops a service deployment in progress with a rollback: ECS shifts the traffic back to the
+   * revision it replaces and ends it ROLLBACK_SUCCESSFUL.
+   */
+  async stopServiceDeployment(arn: string): Promise<void> {
+    await attempt(`Could not stop the service deployment ${shortArn(arn)}`, () =>
+      this.client.send(
+        new StopServiceDeploymentCommand({ serviceDeploymentArn: arn, stopType: 'ROLLBACK' })
+      )
+    )
+  }
+
+  /** Acts on a paused lifecycle hook: CONTINUE the deployment, or ROLLBACK it. */
+  async continueServiceDeployment(
+    arn: string,
+    hookId: string,
+    action: 'CONTINUE' | 'ROLLBACK'
+  ): Promise<void> {
+    await attempt(
+      `Could not ${action === 'CONTINUE' ? 'continue' : 'roll back'} the service deployment ${shortArn(arn)} at its hook ${hookId}`,
+      () =>
+        this.client.send(
+          new ContinueServiceDeploymentCommand({ serviceDeploymentArn: arn, hookId, action })
+        )
+    )
   }
 
   /** The new revision, and how many attempts the SDK made to register it. */

@@ -70,6 +70,8 @@ export interface Baseline {
   lines: number
   tasks: number
   minutes: number
+  /** Whose lines made the rate: `2 tasks of babyshield-backend-task:12`. */
+  source?: string
   /** Not read (no log group, or CloudWatch refused): the new tasks are held to minErrors alone. */
   unknown?: string
 }
@@ -99,7 +101,7 @@ export function errorRegression(
   if (now <= before * rules.ratio) return undefined
   const was = baseline.unknown
     ? `the rate before the deploy is not known (${baseline.unknown})`
-    : `${perMinute(before)} before the deploy; the limit is ${rules.ratio}× that, and at least ${rules.minErrors} lines`
+    : `${perMinute(before)} before the deploy${baseline.source ? ` in ${baseline.source}` : ''}; the limit is ${rules.ratio}× that, and at least ${rules.minErrors} lines`
   return `the new tasks logged ${found.lines} error line${found.lines === 1 ? '' : 's'} (${perMinute(now)}; ${was})`
 }
 
@@ -124,6 +126,21 @@ export function progressLine(
   baseline: Baseline,
   health: HealthTally | undefined
 ): string {
+  return `${bakeLabel(label, elapsedMs, bakeMs)}: ${progressCounts(errors, baseline, health)}`
+}
+
+/** `bake 2:10 of 5:00`. Pure. */
+export function bakeLabel(label: string, elapsedMs: number, bakeMs: number): string {
+  return `${label} ${minutesSeconds(elapsedMs)} of ${minutesSeconds(bakeMs)}`
+}
+
+/** What a progress line counts: `0 error lines in new tasks (before 0.4/task/min), health 26/26 ok`. Pure. */
+export function progressCounts(
+  errors: { lines: number; counted: boolean },
+  baseline: Baseline,
+  health: HealthTally | undefined,
+  testTraffic?: HealthTally
+): string {
   const before = baseline.unknown
     ? 'before: not known'
     : `before ${perMinute(baselineRate(baseline))}`
@@ -131,5 +148,6 @@ export function progressLine(
     ? `${errors.lines} error line${errors.lines === 1 ? '' : 's'} in new tasks (${before})`
     : 'error lines not counted'
   const answers = health ? `, health ${health.ok}/${health.asked} ok` : ''
-  return `${label} ${minutesSeconds(elapsedMs)} of ${minutesSeconds(bakeMs)}: ${counted}${answers}`
+  const test = testTraffic ? `, test traffic ${testTraffic.ok}/${testTraffic.asked} ok` : ''
+  return `${counted}${answers}${test}`
 }

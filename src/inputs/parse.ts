@@ -255,7 +255,7 @@ export function parseRollbackTo(target: string): RollbackTarget {
   )
 }
 
-export function parseUrl(value: string): string {
+export function parseUrl(value: string, input = 'health-check-url'): string {
   let url: URL | undefined
   try {
     url = new URL(value)
@@ -265,7 +265,7 @@ export function parseUrl(value: string): string {
   const web = url?.protocol === 'https:' || url?.protocol === 'http:'
   if (!url || !web || /\s/.test(value) || value.length > 2048) {
     throw new Error(
-      `health-check-url '${show(value)}' is not valid: expected an http:// or https:// URL of at most 2048 characters, e.g. https://api.example.com/healthz`
+      `${input} '${show(value)}' is not valid: expected an http:// or https:// URL of at most 2048 characters, e.g. https://api.example.com/healthz`
     )
   }
   return url.toString()

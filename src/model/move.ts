@@ -27,6 +27,11 @@ export interface PlannedMove {
   /** What the move points it at. */
   to: Revision
   strategy: Strategy
+  /**
+   * A rolling deployment with early success criteria and DEFERRED cleanup: ECS calls it done once
+   * this share of the new tasks is healthy, while the old tasks still drain.
+   */
+  earlySuccess?: { healthyPercent: number }
   /** The commit `to` was deployed from, when its revision says (a rollback's record names it). */
   commit?: string
 }

@@ -66,6 +66,15 @@ export interface BakeResult {
   watchedMs: number
   polls: number
   health?: { url: string; asked: number; ok: number; bad: string[] }
+  /** The test-traffic URL's answers, while test traffic went to the new revision. */
+  testTraffic?: { url: string; asked: number; ok: number; bad: string[] }
+  /**
+   * Judged while ECS shifted traffic to the new revision (BLUE_GREEN, LINEAR, CANARY): for how
+   * long, and the stages seen, with the production traffic's weight (`PRODUCTION_TRAFFIC_SHIFT 10 %`).
+   */
+  shift?: { ms: number; stages: string[] }
+  /** shift: judged while ECS shifts the traffic (the rollout goes on); bake: after it completed. */
+  phase?: 'shift' | 'bake'
   errors: {
     /** False when the container's lines cannot be read: the reason is in `why`. */
     counted: boolean
@@ -74,7 +83,7 @@ export interface BakeResult {
     lines: number
     taskMinutes: number
     /** The old revision's error lines in the minutes before the deploy. */
-    before: { lines: number; tasks: number; minutes: number; unknown?: string }
+    before: { lines: number; tasks: number; minutes: number; source?: string; unknown?: string }
     /** The newest error lines of the new tasks (at most 5). */
     last: string[]
   }

@@ -26,7 +26,7 @@ import type { RolloutPolicy } from '../supervise/supervise.js'
 import { migrationRecord, MigrationError, runMigration } from '../migration/run.js'
 import { buildAndPush, planImage, type ImagePlan, type Pushed } from './image.js'
 import { registerAll, rollOut, toRegister, withdraw, type Ready } from './release.js'
-import { readService, type ServiceState } from './service.js'
+import { pausesOf, pausesToApprove, readService, type ServiceState } from './service.js'
 import { beforeAnyChange, nothingChanged } from './unchanged.js'
 
 /** One service of the deploy, as read before anything changed. */
@@ -121,10 +121,11 @@ async function preflight(inputs: Inputs, deps: Deps, report: Reporter): Promise<
         containerName: inputs.containerName,
         repository: () => Promise.resolve(repository),
         announce: true,
-        ...(inputs.wait ? { timeoutMinutes: inputs.timeoutMinutes } : {})
+        ...(inputs.wait ? { timeoutMinutes: inputs.timeoutMinutes, pauses: pausesOf(inputs) } : {})
       })
     )
   }
+  pausesToApprove(states, inputs.approvePauses)
   const migration = migrationOf(inputs, deps, states)
   const services: ServicePlan[] = []
   for (const state of states) {
@@ -176,8 +177,9 @@ async function baselineOf(
   const rules = rolloutPolicy(inputs).bake
   if (rules.bakeMs <= 0 || inputs.dryRun) return undefined
   const target = logTarget(state.current, state.containerName, inputs.logGroup)
-  const tasks = state.service.runningCount ?? state.service.desiredCount ?? 0
-  return readBaseline(deps, target, rules, tasks)
+  const running = await deps.ecs.tasks(await deps.ecs.taskArns(state.name, 'RUNNING'))
+  const tasks = running.filter(t => t.taskDefinitionArn === state.currentArn)
+  return readBaseline(deps, target, rules, { revision: state.currentArn, tasks })
 }
 
 /**

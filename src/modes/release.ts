@@ -20,7 +20,7 @@ import {
   withReplaces
 } from '../revision/audit.js'
 import { registerRevision } from '../revision/register.js'
-import { strategyOf } from '../rollout/service-deployments.js'
+import { earlySuccessOf, strategyOf } from '../rollout/service-deployments.js'
 import { deregisterUnused, startMove } from '../rollout/start.js'
 import { recover } from '../supervise/recovery.js'
 import { supervise, type RolloutPolicy, type Supervised } from '../supervise/supervise.js'
@@ -121,6 +121,7 @@ export async function registerAll(
         from: state.before,
         to: revision,
         strategy: strategyOf(state.service),
+        ...earlySuccess(state),
         ...(release.commit ? { commit: release.commit } : {})
       },
       registered,
@@ -286,4 +287,9 @@ async function dropUnused(deps: Deps, later: Ready[], started: Supervised[]): Pr
     notes.push(`${unit.planned.service}${dropped}`)
   }
   return `. Not updated: ${notes.join(', ')}`
+}
+
+function earlySuccess(state: ServiceState): { earlySuccess?: { healthyPercent: number } } {
+  const criteria = earlySuccessOf(state.service)
+  return criteria ? { earlySuccess: criteria } : {}
 }

@@ -29,7 +29,7 @@ import {
   type RollbackChoice
 } from '../revision/rollback-target.js'
 import { registerAll, rollOut, toRegister, type Target } from './release.js'
-import { readService, type ServiceState } from './service.js'
+import { pausesOf, pausesToApprove, readService, type ServiceState } from './service.js'
 import { beforeAnyChange } from './unchanged.js'
 
 interface Plan extends ServiceState {
@@ -46,6 +46,7 @@ export async function rollback(inputs: Inputs, deps: Deps, result: RunResult): P
       for (const name of inputs.services) {
         chosen.push(await choose(inputs, deps, report, name, result.audit, many))
       }
+      pausesToApprove(chosen, inputs.approvePauses)
       return chosen
     })
   )
@@ -125,7 +126,7 @@ async function choose(
     repository: () =>
       inputs.ecrRepository ? deps.ecr.repository(inputs.ecrRepository) : Promise.resolve(undefined),
     announce: true,
-    ...(inputs.wait ? { timeoutMinutes: inputs.timeoutMinutes } : {})
+    ...(inputs.wait ? { timeoutMinutes: inputs.timeoutMinutes, pauses: pausesOf(inputs) } : {})
   })
   const runningDigest = pinnedDigest(state.container.image)
   const target = inputs.rollbackTo

@@ -34,7 +34,10 @@ export function cancelledError(
 /** The error of a cancelled step outside a migration, before what became of unused revisions. */
 function beforeWithdrawn(signal: string, result: RunResult, withdrawn: boolean): string {
   const cancelled = `The step was cancelled (${signal})`
-  const baking = result.services.filter(s => s.bake?.status === 'baking')
+  // Judged while ECS still shifts the traffic, a service is still being moved: said below.
+  const baking = result.services.filter(
+    s => s.bake?.status === 'baking' && s.bake.phase !== 'shift'
+  )
   if (baking.length > 0) {
     const each = result.services.map(
       s =>

@@ -4,6 +4,7 @@ import { errorText } from '../model/errors.js'
 import { familyOf, revisionOf, shortArn } from '../model/names.js'
 import { commandLine } from '../migration/command.js'
 import { stillMigrated } from './migrated.js'
+import { together } from './together.js'
 import { baselineRate, minutesSeconds, perMinute } from '../bake/rules.js'
 import type {
   BakeResult,
@@ -120,17 +121,6 @@ function containerText(service: ServiceResult): string {
   return others.length > 0
     ? `${name}, and ${others.map(escapeText).join(', ')} on the same image`
     : name
-}
-
-/** How the services of one step went, together: changed, planned, refused or checked. */
-function together(result: RunResult): string {
-  if (result.mode === 'verify') return 'the services were verified together'
-  const done = result.mode === 'rollback' ? 'rolled back' : 'deployed'
-  if (result.status === 'planned') return `the services would be ${done} together, as one unit`
-  const changed = result.services.some(s => s.change !== 'none' || s.rolledBack)
-  return changed
-    ? `the services were ${done} together, as one unit`
-    : `the services are ${done} together, as one unit, and this step changed none of them`
 }
 
 function verifiedText(service: ServiceResult): string {
@@ -252,6 +242,12 @@ function bakeSection(bake: BakeResult, level: string): string[] {
       `${minutesSeconds(bake.watchedMs)} of ${minutesSeconds(bake.bakeMs)}, ${bake.polls} polls`
     ]
   ]
+  if (bake.shift) {
+    rows.push([
+      'While ECS shifted the traffic',
+      `${minutesSeconds(bake.shift.ms)}: ${escapeText(bake.shift.stages.join(' → '))}`
+    ])
+  }
   if (bake.regression) rows.push(['Why', escapeText(bake.regression)])
   rows.push([
     'Error lines, new tasks',
@@ -263,12 +259,17 @@ function bakeSection(bake: BakeResult, level: string): string[] {
     'Error lines before the deploy',
     before.unknown
       ? `not known: ${escapeText(before.unknown)}`
-      : `${before.lines} in ${before.minutes} min over ${before.tasks} tasks (${perMinute(baselineRate(before))})`
+      : `${before.lines} in ${before.minutes} min over ${escapeText(before.source ?? `${before.tasks} tasks`)} (${perMinute(baselineRate(before))})`
   ])
   if (bake.health) {
     const bad =
       bake.health.bad.length > 0 ? ` (not 2xx: ${escapeText(bake.health.bad.join(', '))})` : ''
     rows.push(['Health', `${bake.health.ok} of ${bake.health.asked} answers 2xx${bad}`])
+  }
+  if (bake.testTraffic) {
+    const test = bake.testTraffic
+    const bad = test.bad.length > 0 ? ` (not 2xx: ${escapeText(test.bad.join(', '))})` : ''
+    rows.push(['Test traffic', `${test.ok} of ${test.asked} answers 2xx${bad}`])
   }
   rows.push(['New tasks stopped', String(bake.failedTasks)])
   const out = [

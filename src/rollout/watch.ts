@@ -8,33 +8,18 @@ import { errorText } from '../model/errors.js'
 import type { Journal } from '../model/journal.js'
 import type { Move } from '../model/move.js'
 import { shortArn, taskId } from '../model/names.js'
+
+export { labelOf, type Way, type Watching } from './request.js'
 import {
   FAILED_TASKS_LIMIT,
   shouldLookAtStoppedTasks,
   taskSignals,
   type Observation,
-  type TaskSignals,
-  type Watch
+  type TaskSignals
 } from './classify.js'
-import {
-  observe,
-  pollServiceDeployments,
-  type Following,
-  type ServiceDeploymentWatch
-} from './observe.js'
+import { observe, pollServiceDeployments, type Following } from './observe.js'
+import { requestOf, type WatchRequest, type Watching } from './request.js'
 import { failingTasks, failureSummary, StoppedTaskReader, taskFailure } from './stopped-tasks.js'
-
-/**
- * Which way a watched move goes: `out`, this step's rollout; `back`, this step's update back to
- * what ran before; `ecs-back`, ECS's own rollback of this step's rollout, followed.
- */
-export type Way = 'out' | 'back' | 'ecs-back'
-
-/** A move to watch, and which way it goes. */
-export interface Watching {
-  move: Move
-  way: Way
-}
 
 /** How a watch of one or several moves runs. */
 export interface WatchOptions {
@@ -44,55 +29,18 @@ export interface WatchOptions {
   /** Several services are watched: each progress line names its service. */
   many: boolean
   journal: Pick<Journal, 'note'>
+  /**
+   * Asked after every poll with what each move still watched looks like; a move it names is
+   * finished with the outcome given (a regression found while ECS shifts its traffic).
+   */
+  during?: (seen: Seen[]) => Promise<{ service: string; outcome: RolloutOutcome }[]>
 }
 
-/** What one deployment's watch needs, derived from its move once. */
-interface WatchRequest extends Watch {
-  service: string
-  /** The revision our deployment runs; stopped tasks of it are ours. */
-  revision: string
-  timeoutMs: number
-  pollMs: number
-  /** First word of each progress line: `rollout`, `rollback`, … */
-  label: string
-  /** The service deployment to follow (BLUE_GREEN, LINEAR, CANARY), or to confirm (ROLLING). */
-  serviceDeployment?: ServiceDeploymentWatch
-}
-
-const WORD: Record<Way, string> = { out: 'rollout', back: 'rollback', 'ecs-back': 'ecs rollback' }
-
-function requestOf({ move, way }: Watching, options: WatchOptions): WatchRequest {
-  const followed = serviceDeploymentOf(move, way)
-  return {
-    service: move.service,
-    deploymentId: move.deploymentId,
-    revision: move.to.taskDefinitionArn,
-    ...(way === 'out' ? { previousRevision: move.from.taskDefinitionArn } : {}),
-    timeoutMs: options.timeoutMs,
-    pollMs: options.pollMs,
-    label: labelOf(WORD[way], move.service, options.many),
-    ...(followed ? { serviceDeployment: followed } : {})
-  }
-}
-
-/**
- * The service deployment a move is followed or confirmed by: its own on the way out (ECS's
- * rollback of it returns to `from`) and on an update back; ECS's rollback only when ECS named it.
- */
-function serviceDeploymentOf(move: Move, way: Way): ServiceDeploymentWatch | undefined {
-  const arn = move.serviceDeploymentArn
-  if (way === 'out') {
-    return {
-      arn,
-      strategy: move.strategy,
-      expect: 'rollout',
-      returnsTo: move.from.taskDefinitionArn
-    }
-  }
-  if (way === 'back') return { arn, strategy: move.strategy, expect: 'rollout' }
-  return arn
-    ? { arn, strategy: move.strategy, expect: 'rollback', returnsTo: move.to.taskDefinitionArn }
-    : undefined
+/** A move still watched after a poll, and what the poll saw of it. */
+export interface Seen {
+  move: Move
+  service: Service | undefined
+  serviceDeployment: ServiceDeployment | undefined
 }
 
 /** What classify concluded, once the rollout is no longer in progress. */
@@ -105,11 +53,17 @@ export type RolloutOutcome =
   | { kind: 'timeout'; reason: string }
   /** Still rolling out when a watch of several ended at another's failure. */
   | { kind: 'unfinished'; reason: string }
+  /** Judged while it rolled out (during ECS's traffic shift), and it regressed. */
+  | { kind: 'regressed'; reason: string }
+  /** It completed, but the checks of what runs failed (their names and details). */
+  | { kind: 'unverified'; reason: string }
 
 export interface Watched {
   outcome: RolloutOutcome
   /** The last DescribeServices answer, when there was one. */
   service: Service | undefined
+  /** The last answer about its service deployment, when it was followed. */
+  serviceDeployment?: ServiceDeployment
   /** Clock time the watch began. */
   startedAt: number
   polls: number
@@ -152,11 +106,6 @@ export function report(
   journal.note(service, line)
 }
 
-/** The first word of a progress line: the service's name follows when several are watched. */
-export function labelOf(word: string, service: string, many: boolean): string {
-  return many ? `${word} ${shortArn(service)}` : word
-}
-
 /** `2:05` for 125 000 ms. */
 export function clockTime(ms: number): string {
   const seconds = Math.floor(ms / 1000)
@@ -171,6 +120,7 @@ export type WatchUntil = 'first-failure' | 'all-finished'
 
 /** Where one deployment of a watch stands between polls. */
 interface Progress {
+  move: Move
   request: WatchRequest
   watched: Watched
   finished: boolean
@@ -193,8 +143,9 @@ export async function watchRollouts(
 ): Promise<Watched[]> {
   const startedAt = deps.clock.now()
   const all: Progress[] = watches.map(watch => {
-    const request = requestOf(watch, options)
+    const request = requestOf(watch, { ...options, since: startedAt })
     return {
+      move: watch.move,
       request,
       watched: {
         outcome: { kind: 'unfinished', reason: '' },
@@ -230,8 +181,12 @@ export async function watchRollouts(
     const elapsed = deps.clock.now() - startedAt
     for (const [i, progress] of open.entries()) {
       const answer = answers[i]
+      const arn = progress.following?.watch.arn
+      const followed = arn ? polled.get(arn) : undefined
+      if (followed) progress.watched.serviceDeployment = followed
       if (answer) await judge(deps, options.journal, progress, answer, polled, elapsed)
     }
+    if (options.during) await interrupt(open, options.during)
     const failed = all.some(w => w.finished && w.watched.outcome.kind !== 'completed')
     if (all.every(w => w.finished) || (options.until === 'first-failure' && failed)) break
 
@@ -305,6 +260,21 @@ async function judge(
       kind: 'timeout',
       reason: `it did not finish within ${minutes(request.timeoutMs)} (last seen: ${watching.last || 'no answer from ECS'}${throttled})`
     })
+  }
+}
+
+/** Asks `during` about the moves still watched; finishes those it names with its outcome. */
+async function interrupt(open: Progress[], during: NonNullable<WatchOptions['during']>) {
+  const still = open.filter(w => !w.finished)
+  if (still.length === 0) return
+  const seen = still.map(w => ({
+    move: w.move,
+    service: w.watched.service,
+    serviceDeployment: w.watched.serviceDeployment
+  }))
+  for (const { service, outcome } of await during(seen)) {
+    const progress = still.find(w => w.move.service === service)
+    if (progress) finish(progress, outcome)
   }
 }
 

@@ -3,31 +3,28 @@
 // services rolled out together are one unit: when one fails, every one this step changed goes
 // back. Each service's part is returned; the journal hears the way back as it starts.
 import * as core from '@actions/core'
+import type { ServiceDeployment } from '@aws-sdk/client-ecs'
 import type { Deps } from '../deps.js'
-import { errorText } from '../model/errors.js'
 import type { Journal } from '../model/journal.js'
-import type { Move, Revision } from '../model/move.js'
+import type { Move } from '../model/move.js'
 import { shortArn } from '../model/names.js'
-import type { Check } from '../model/result.js'
-import { asRevision } from '../revision/next.js'
-import { explainFailure, reportFailure, type Explanation } from '../rollout/diagnostics.js'
-import { appliedAllTheSame, moveOf, startUpdate } from '../rollout/start.js'
+import { explainFailure, reportFailure } from '../rollout/diagnostics.js'
 import { watchStarted, type RolloutOutcome, type Watched } from '../rollout/watch.js'
-import { allPassed, failedChecks, printChecks } from '../verify/checks.js'
-import { verifyRunning, type Verification } from '../verify/running.js'
+import { awaitingPause } from './shift.js'
 import type { RolloutPolicy, Supervised } from './supervised.js'
+import {
+  backSaid,
+  leave,
+  notBack,
+  start,
+  verifyBack,
+  type Context,
+  type Going,
+  type Recovered,
+  type Recovery
+} from './way-back.js'
 
-export type Recovery =
-  | { kind: 'roll-back'; to: string }
-  /** ECS is already rolling back (its circuit breaker, or a blue/green rollback): a second would race it. */
-  | {
-      kind: 'follow-ecs-rollback'
-      deploymentId: string
-      revision: string
-      /** ECS's rollback is the service deployment's own: it is followed there. */
-      serviceDeploymentArn?: string
-    }
-  | { kind: 'leave'; why: 'disabled' | 'replaced' | 'no-previous' }
+export type { Recovered, Recovery }
 
 /**
  * What to do about a service's rollout when the step fails: its own that did not complete, or
@@ -35,8 +32,9 @@ export type Recovery =
  */
 export function recoveryPlan(
   outcome: Exclude<RolloutOutcome, { kind: 'completed' }> | { kind: 'completed' },
-  move: Pick<Move, 'from' | 'to'>,
-  rollbackOnFailure: boolean
+  move: Pick<Move, 'from' | 'to' | 'strategy'>,
+  rollbackOnFailure: boolean,
+  serviceDeployment?: ServiceDeployment
 ): Recovery {
   const previous = move.from.taskDefinitionArn
   if (outcome.kind === 'ecs-rolled-back') {
@@ -55,43 +53,15 @@ export function recoveryPlan(
   if (!previous || previous === move.to.taskDefinitionArn) {
     return { kind: 'leave', why: 'no-previous' }
   }
+  const arn = serviceDeployment?.serviceDeploymentArn
+  const shifting = ['PENDING', 'IN_PROGRESS'].includes(serviceDeployment?.status ?? '')
+  if (move.strategy !== 'ROLLING' && arn && shifting) {
+    const hook = awaitingPause(serviceDeployment)
+    return hook?.hookId
+      ? { kind: 'continue-rollback', serviceDeploymentArn: arn, hookId: hook.hookId, to: previous }
+      : { kind: 'stop-rollback', serviceDeploymentArn: arn, to: previous }
+  }
   return { kind: 'roll-back', to: previous }
-}
-
-/** One service's part of a recovery. */
-export interface Recovered {
-  /** Its own rollout failed: the revision, and why (stopped tasks, events). */
-  failure?: { revision: string; explanation: Explanation; replaced?: true }
-  /** The move that takes it back: ECS's own rollback, followed, or this step's update. */
-  back?: { move: Move; ecs: boolean }
-  /** The checks of the revision put back, once it was. */
-  verification?: Verification
-  /** What it runs now, when that is no longer the move's `to`. */
-  runs?: Revision
-  rolledBack: boolean
-  /** What became of it, ending its part of the step's error. */
-  said: string
-}
-
-/** The check verifyRunning names for the digest; replaced when there is no digest to check. */
-const DIGEST_CHECK = 'tasks run the expected digest'
-
-/** One service on its way back, while the recovery runs. */
-interface Going {
-  unit: Supervised
-  outcome: RolloutOutcome
-  /** `The rollout of REV failed: REASON` for a service whose own rollout failed. */
-  failed: string | undefined
-  plan: Recovery
-  part: Recovered
-}
-
-/** What the recovery needs besides the services. */
-interface Context {
-  deps: Deps
-  policy: RolloutPolicy
-  journal: Journal
-  many: boolean
 }
 
 /**
@@ -122,7 +92,12 @@ export async function recover(
         `rollout ${outcome.kind === 'completed' ? 'completed' : 'stopped'}; goes back with the other services`
       )
     }
-    const plan = recoveryPlan(outcome, unit.move, policy.rollbackOnFailure)
+    const plan = recoveryPlan(
+      outcome,
+      unit.move,
+      policy.rollbackOnFailure,
+      watch?.serviceDeployment
+    )
     goings.push({ unit, outcome, failed, plan, part })
   }
 
@@ -136,7 +111,7 @@ export async function recover(
         deps,
         started.map(({ part }) => ({
           move: part.back?.move as Move,
-          way: part.back?.ecs ? 'ecs-back' : 'back'
+          way: part.back?.how === 'update' ? 'back' : 'ecs-back'
         })),
         {
           pollMs: policy.pollMs,
@@ -156,12 +131,16 @@ export async function recover(
       if (going.part.said || !back) continue
       going.part.rolledBack = true
       const verified = await verifyBack(context, going, back.move.to.taskDefinitionArn)
-      going.part.said = back.ecs
-        ? `${back.move.serviceDeploymentArn ? 'ECS already rolled the deployment back' : "ECS's circuit breaker already rolled back"}; this step did not start a second rollback: ${verified}`
-        : `Rolled back: ${verified}`
+      going.part.said = backSaid(back, verified)
     }
   }
   return { services: goings.map(going => going.part), error: stepError(context, goings, headline) }
+}
+
+/** How a rollout's failure reads, by how its watch ended; `failed` for the others. */
+const FAILED_AS: Partial<Record<RolloutOutcome['kind'], string>> = {
+  replaced: 'did not finish',
+  unverified: 'completed but verification failed'
 }
 
 /** Explains a failed rollout in the log and the annotation; returns its headline. */
@@ -175,7 +154,7 @@ async function explain(
   const outcome = watched.outcome
   const reason = 'reason' in outcome ? outcome.reason : ''
   const revision = move.to.taskDefinitionArn
-  const failed = `The rollout of ${shortArn(revision)} ${outcome.kind === 'replaced' ? 'did not finish' : 'failed'}: ${reason}`
+  const failed = `The rollout of ${shortArn(revision)} ${FAILED_AS[outcome.kind] ?? 'failed'}: ${reason}`
   const ours = watched.service?.deployments?.find(d => d.id === move.deploymentId)
   await core.group(
     many ? `Why the rollout of ${move.service} failed` : 'Why the rollout failed',
@@ -205,98 +184,10 @@ async function explain(
 function groupTitle(context: Context, moving: Going[]): string {
   const only = moving[0]
   if (context.many || !only) return 'Take every service back to what it ran before'
-  return only.plan.kind === 'follow-ecs-rollback'
-    ? `Follow ECS's rollback to ${shortArn(only.plan.revision)}`
-    : `Roll back to ${shortArn(only.plan.kind === 'roll-back' ? only.plan.to : '')}`
-}
-
-/** A service that stays where it is: says where, and why. */
-async function leave(context: Context, going: Going): Promise<void> {
-  const { unit, plan, outcome, part } = going
-  const { move } = unit
-  if (plan.kind !== 'leave') return
-  const revision = shortArn(move.to.taskDefinitionArn)
-  if (plan.why === 'replaced') {
-    const theirs = outcome.kind === 'replaced' ? outcome : undefined
-    if (theirs?.revision) {
-      part.runs = await described(context.deps, theirs.revision, move.containerName)
-    }
-    part.said = `This step does not roll back over another deployment: the service now rolls out ${shortArn(theirs?.revision)} (deployment ${theirs?.deploymentId ?? 'unknown'}).`
-    return
-  }
-  if (plan.why === 'no-previous') {
-    part.said = `There is no earlier revision to roll back to: the service is left on ${revision} (deployment ${move.deploymentId}).`
-    return
-  }
-  const where =
-    going.failed === undefined
-      ? `its rollout ${outcome.kind === 'completed' ? 'completed' : 'was still in progress'}: the service is left on deployment ${move.deploymentId} (${revision})`
-      : `the service is left on the failed deployment ${move.deploymentId} (${revision})`
-  part.said = `rollback-on-failure is false: ${where}. To return to ${shortArn(move.from.taskDefinitionArn)}, run this action with mode: rollback, or deploy a fix.`
-}
-
-/** Starts a service's way back (or takes up ECS's own); a start that fails ends its part. */
-async function start(context: Context, going: Going): Promise<void> {
-  const { deps, journal } = context
-  const { unit, plan, part } = going
-  const { move } = unit
-  const stuck = shortArn(move.to.taskDefinitionArn)
-  if (plan.kind === 'follow-ecs-rollback') {
-    const to =
-      move.from.taskDefinitionArn === plan.revision
-        ? move.from
-        : { taskDefinitionArn: plan.revision }
-    part.back = { move: backMove(move, to, plan), ecs: true }
-    journal.returning(move.service, to)
-    journal.note(
-      move.service,
-      `ECS rolls back: deployment ${plan.deploymentId} → ${shortArn(plan.revision)}`
-    )
-    return
-  }
-  if (plan.kind !== 'roll-back') return
-  const to = move.from.taskDefinitionArn === plan.to ? move.from : { taskDefinitionArn: plan.to }
-  const update = await startUpdate(deps, move.service, plan.to)
-  if (update.kind === 'not-applied') {
-    part.said = `The rollback to ${shortArn(plan.to)} could not be started (${update.cause}): the service is left on ${stuck}; run this action with mode: rollback.`
-    return
-  }
-  if (update.kind === 'unknown') {
-    part.said = `Could not tell whether the rollback to ${shortArn(plan.to)} was started (${update.cause}; ${update.why}): the service may be left on ${stuck} or moving to ${shortArn(plan.to)}. Check it in the ECS console; if it is still on ${stuck}, run this action with mode: rollback.`
-    return
-  }
-  if (update.kind === 'answer-lost') core.warning(appliedAllTheSame(update, plan.to))
-  part.back = { move: backMove(move, to, update), ecs: false }
-  journal.returning(move.service, to)
-  journal.note(
-    move.service,
-    `rollback started: deployment ${update.deploymentId} → ${shortArn(plan.to)}`
-  )
-  core.info(
-    `Rollback deployment ${update.deploymentId} started: ${move.service} → ${shortArn(plan.to)}`
-  )
-}
-
-/** The move that takes a service from the revision this step rolled out back to `to`. */
-function backMove(
-  move: Move,
-  to: Revision,
-  deployment: { deploymentId: string; serviceDeploymentArn?: string }
-): Move {
-  const { commit: _commit, ...planned } = move
-  return moveOf({ ...planned, from: move.to, to }, deployment)
-}
-
-/** The end of a way back that did not complete, or undefined when it did. */
-function notBack(going: Going, outcome: RolloutOutcome | undefined): string | undefined {
-  const back = going.part.back
-  if (!back || outcome?.kind === 'completed') return undefined
-  const reason = outcome && 'reason' in outcome ? outcome.reason : 'it was not watched'
-  const { deploymentId, to } = back.move
-  const revision = shortArn(to.taskDefinitionArn)
-  return back.ecs
-    ? `${back.move.serviceDeploymentArn ? 'ECS is rolling the deployment back' : "ECS's circuit breaker is rolling back"} to ${revision} (deployment ${deploymentId}), and that did not complete either: ${reason}. Check the service in the ECS console.`
-    : `The rollback to ${revision} (deployment ${deploymentId}) did not complete either: ${reason}. The service is pointed at ${revision}; check it in the ECS console.`
+  const plan = only.plan
+  if (plan.kind === 'follow-ecs-rollback')
+    return `Follow ECS's rollback to ${shortArn(plan.revision)}`
+  return `Roll back to ${shortArn(plan.kind === 'leave' ? '' : plan.to)}`
 }
 
 /** The step's error: what failed, then what became of each service. */
@@ -318,63 +209,4 @@ function stepError(context: Context, goings: Going[], headline: string | undefin
 /** A reason without its own full stop (ECS's often has one), to end a sentence with one. */
 function ended(reason: string): string {
   return reason.replace(/[.\s]+$/, '')
-}
-
-/** The revision's image, digest and tag for the chosen container; just the ARN when unreadable. */
-async function described(deps: Deps, arn: string, containerName: string): Promise<Revision> {
-  try {
-    const { taskDefinition, tags } = await deps.ecs.taskDefinition(arn)
-    return asRevision(taskDefinition, tags, containerName)
-  } catch (error) {
-    core.warning(`Could not read ${shortArn(arn)} to say what it runs: ${errorText(error)}`)
-    return { taskDefinitionArn: arn }
-  }
-}
-
-/**
- * Verifies that the revision put back runs, with the digest it pins, and says what runs now.
- * Records what the service runs after this step, with its image, digest and tag.
- */
-async function verifyBack(context: Context, going: Going, revision: string): Promise<string> {
-  const { deps, policy } = context
-  const { move } = going.unit
-  const { part } = going
-  return core.group(`Verify ${shortArn(revision)}`, async () => {
-    try {
-      const { taskDefinition, tags } = await deps.ecs.taskDefinition(revision)
-      const now = asRevision(taskDefinition, tags, move.containerName)
-      part.runs = now
-      const { image, digest } = now
-      const verification = await verifyRunning(
-        deps,
-        {
-          service: move.service,
-          taskDefinitionArn: revision,
-          containerName: move.containerName,
-          digest,
-          taskDefinition
-        },
-        policy
-      )
-      const checks = verification.checks.map(check =>
-        digest || check.name !== DIGEST_CHECK ? check : unpinned(check, revision, image)
-      )
-      const named = checks.map(c => ({ ...c, name: `after rollback: ${c.name}` }))
-      printChecks(named)
-      part.verification = { ...verification, checks: named }
-      const what = `${shortArn(revision)}${image ? ` (${image})` : ''}`
-      if (allPassed(checks)) return `the service runs ${what} again, verified.`
-      return `the service was returned to ${what}, but its verification failed: ${failedChecks(checks)}.`
-    } catch (error) {
-      return `the service was returned to ${shortArn(revision)}, but it could not be verified: ${errorText(error)}.`
-    }
-  })
-}
-
-function unpinned(check: Check, revision: string, image: string | undefined): Check {
-  return {
-    name: check.name,
-    status: 'warn',
-    detail: `${shortArn(revision)} names its image ${image ? `as ${image}` : 'without a digest'}, not by digest, so no digest is expected: ${check.detail}`
-  }
 }

@@ -15,6 +15,17 @@ export interface RolloutPolicy extends CheckPolicy, BakePolicy {
    * rollback after a timeout can finish.
    */
   wayBackMs: number
+  /** What the step does when ECS pauses a deployment at a PAUSE lifecycle hook. */
+  pauses: PausePolicy
+}
+
+/**
+ * approve: continue the deployment (ContinueServiceDeployment CONTINUE) once its stage was watched
+ * watchMs without a regression; otherwise the step only waits, saying it waits on someone else.
+ */
+export interface PausePolicy {
+  approve: boolean
+  watchMs: number
 }
 
 /** A started move, and what its bake compares the new revision with. */

@@ -33,7 +33,7 @@ export async function verifyRunning(
   ])
   return {
     checks: [
-      ...serviceChecks(service),
+      ...serviceChecks(service, expected),
       ...taskChecks(tasks, expected, service.desiredCount),
       health,
       logs.check

@@ -7,7 +7,9 @@ import {
   type FilterLogEventsCommandInput
 } from '@aws-sdk/client-cloudwatch-logs'
 import {
+  ContinueServiceDeploymentCommand,
   DescribeServiceDeploymentsCommand,
+  DescribeServiceRevisionsCommand,
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
   DescribeTasksCommand,
@@ -15,6 +17,7 @@ import {
   ListServiceDeploymentsCommand,
   ListTasksCommand,
   RegisterTaskDefinitionCommand,
+  StopServiceDeploymentCommand,
   UpdateServiceCommand,
   type Deployment,
   type Service,
@@ -103,12 +106,28 @@ export interface Story {
   taggedRevisions?: number[]
   /** UpdateService calls (1 = the first) that ECS applies but whose answer is lost. */
   lostUpdateAnswers?: number[]
+  /**
+   * UpdateService calls (1 = the first) whose answer names the service deployment of the update
+   * before as current (eventual consistency): the new one is only found by listing them.
+   */
+  staleUpdateAnswers?: number[]
   /** The service's task definition family, when it is not the one its name gives. */
   family?: string
   /** Fields of the service's DescribeServices answer besides the deployments (its controller…). */
   serviceFields?: Partial<Service>
   /** UpdateService calls (1 = the first) that ECS refuses, changing nothing. */
   refusedUpdates?: number[]
+  /**
+   * What ECS does after ContinueServiceDeployment CONTINUE, relative to the call: the rest of the
+   * script is replaced by it (a story that pauses at a hook lists nothing after the pause).
+   */
+  afterContinue?: Step[]
+  /**
+   * What ECS does after StopServiceDeployment ROLLBACK, or ContinueServiceDeployment ROLLBACK,
+   * relative to the call. By default: the traffic back at once, the first deployment of the
+   * script PRIMARY again, ROLLBACK_SUCCESSFUL 5 s later.
+   */
+  afterRollback?: Step[]
   /**
    * Log lines that appear at a second of the story (negative: before it began), in the stream
    * of container app of a task (`ecs/app/<task id>`). FilterLogEvents honours their time, the
@@ -159,6 +178,10 @@ export function completesAfter(seconds: number, desired = 2): NonNullable<Story[
 class FakeService {
   script: Step[]
   updates = 0
+  /** The deployment of the last UpdateService, and its revision. */
+  lastUpdate: { id: string; revision: number } | undefined
+  /** Every UpdateService: the second it came, and the revision it rolled out. */
+  readonly history: { at: number; revision: number }[] = []
   readonly registeredAt: number[] = []
   readonly updatedAt: number[] = []
   constructor(
@@ -202,6 +225,11 @@ export class FakeEcs {
    * revision; else its one container app runs digestOf(revision).
    */
   taskContainers?: (taskDefinitionArn: string) => Task['containers'] | undefined
+  /**
+   * StopServiceDeployment and ContinueServiceDeployment calls in order, with the second of the
+   * story: `Stop ROLLBACK at 45`, `Continue CONTINUE h1 at 130`.
+   */
+  readonly serviceDeploymentActions: string[] = []
   readonly deps: Deps
 
   constructor(stories: Story | Record<string, Story>) {
@@ -268,13 +296,10 @@ export class FakeEcs {
             ? `ecs-svc/update-${service.updates}`
             : `ecs-svc/${service.name}-update-${service.updates}`
         const steps = (service.story.afterUpdate ?? completesAfter(20))(revision, id)
-        const now = this.clock.seconds
         const before = service.script
-        // What ECS does next replaces the rest of the script.
-        service.script = [
-          ...service.script.filter(s => s.at <= now),
-          ...steps.map(s => ({ ...s, at: s.at + now }))
-        ]
+        service.lastUpdate = { id, revision }
+        service.history.push({ at: this.clock.seconds, revision })
+        this.follow(service, steps)
         if (service.story.lostUpdateAnswers?.includes(service.updates)) {
           throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError' })
         }
@@ -285,14 +310,24 @@ export class FakeEcs {
             $fault: 'client'
           })
         }
-        return { service: this.service(service) }
+        const answer = this.service(service)
+        if (service.story.staleUpdateAnswers?.includes(service.updates)) {
+          return {
+            service: {
+              ...answer,
+              currentServiceDeployment: this.updateArn(service, service.updates - 1)
+            }
+          }
+        }
+        return { service: answer }
       })
     this.ecsMock
       .on(DescribeServiceDeploymentsCommand)
       .callsFake((input: { serviceDeploymentArns?: string[] }) => ({
         serviceDeployments: (input.serviceDeploymentArns ?? []).flatMap(arn => {
           const service = this.services.find(s => arn === this.serviceDeploymentArn(s))
-          const found = service ? this.state(service).serviceDeployment : undefined
+          if (!service) return this.earlier(arn)
+          const found = this.state(service).serviceDeployment
           return found ? [{ serviceDeploymentArn: arn, ...found }] : []
         }),
         failures: []
@@ -300,13 +335,52 @@ export class FakeEcs {
     this.ecsMock.on(ListServiceDeploymentsCommand).callsFake((input: { service?: string }) => {
       const service = this.named(input.service ?? SERVICE)
       const current = this.state(service).serviceDeployment
-      const active = current?.status === 'PENDING' || current?.status === 'IN_PROGRESS'
       return {
-        serviceDeployments: active
-          ? [{ serviceDeploymentArn: this.serviceDeploymentArn(service), status: current.status }]
-          : []
+        serviceDeployments: service.history
+          .map((update, i) => ({
+            serviceDeploymentArn: this.updateArn(service, i + 1),
+            createdAt: at(update.at),
+            targetServiceRevisionArn: this.serviceRevisionArn(service, update.revision),
+            status: i + 1 === service.updates ? (current?.status ?? 'IN_PROGRESS') : 'STOPPED'
+          }))
+          .reverse()
       }
     })
+    this.ecsMock
+      .on(DescribeServiceRevisionsCommand)
+      .callsFake((input: { serviceRevisionArns?: string[] }) => ({
+        serviceRevisions: (input.serviceRevisionArns ?? []).flatMap(arn => {
+          const service = this.services.find(s => arn.includes(`/${s.name}/`))
+          const revision = Number(arn.split('/').pop())
+          return service
+            ? [{ serviceRevisionArn: arn, taskDefinition: arnIn(service.family, revision) }]
+            : []
+        }),
+        failures: []
+      }))
+    this.ecsMock
+      .on(StopServiceDeploymentCommand)
+      .callsFake((input: { serviceDeploymentArn?: string; stopType?: string }) => {
+        const service = this.deployedBy(input.serviceDeploymentArn)
+        this.serviceDeploymentActions.push(`Stop ${input.stopType ?? ''} at ${this.clock.seconds}`)
+        this.follow(service, service.story.afterRollback ?? this.rolledBack(service))
+        return { serviceDeploymentArn: input.serviceDeploymentArn }
+      })
+    this.ecsMock
+      .on(ContinueServiceDeploymentCommand)
+      .callsFake((input: { serviceDeploymentArn?: string; action?: string; hookId?: string }) => {
+        const service = this.deployedBy(input.serviceDeploymentArn)
+        this.serviceDeploymentActions.push(
+          `Continue ${input.action ?? ''} ${input.hookId ?? ''} at ${this.clock.seconds}`
+        )
+        this.follow(
+          service,
+          input.action === 'ROLLBACK'
+            ? (service.story.afterRollback ?? this.rolledBack(service))
+            : (service.story.afterContinue ?? [])
+        )
+        return { serviceDeploymentArn: input.serviceDeploymentArn }
+      })
     this.logsMock.on(FilterLogEventsCommand).callsFake((input: FilterLogEventsCommandInput) => ({
       events: [
         ...(input.logStreamNames ?? []).flatMap(stream => {
@@ -423,10 +497,86 @@ export class FakeEcs {
     }
   }
 
+  /** What ECS does next (steps relative to now) replaces the rest of the service's script. */
+  private follow(service: FakeService, steps: Step[]): void {
+    const now = this.clock.seconds
+    service.script = [
+      ...service.script.filter(s => s.at <= now),
+      ...steps.map(s => ({ ...s, at: s.at + now }))
+    ]
+  }
+
+  /** The service whose last update made this service deployment. */
+  private deployedBy(arn: string | undefined): FakeService {
+    const service = this.services.find(s => arn && arn === this.serviceDeploymentArn(s))
+    if (!service) {
+      throw Object.assign(new Error(`Service deployment ${arn ?? ''} not found`), {
+        name: 'ServiceDeploymentNotFoundException',
+        $fault: 'client'
+      })
+    }
+    return service
+  }
+
+  /** ECS's rollback of the last update: traffic back on the script's first deployment. */
+  private rolledBack(service: FakeService): Step[] {
+    const old = service.script[0]?.deployments?.[0]
+    const ours = service.lastUpdate
+    if (!old || !ours) return []
+    const back = { ...old, status: 'PRIMARY' as const, running: old.desired ?? 2 }
+    return [
+      {
+        at: 0,
+        deployments: [
+          { ...back, state: 'IN_PROGRESS' },
+          { id: ours.id, revision: ours.revision, status: 'ACTIVE', state: 'FAILED' }
+        ],
+        serviceDeployment: {
+          status: 'ROLLBACK_IN_PROGRESS',
+          statusReason: 'Service deployment rolled back because of StopServiceDeployment',
+          rollback: { reason: 'Service deployment stopped by user' },
+          targetServiceRevision: { requestedProductionTrafficWeight: 0 }
+        }
+      },
+      {
+        at: 5,
+        deployments: [{ ...back, state: 'COMPLETED' }],
+        serviceDeployment: { status: 'ROLLBACK_SUCCESSFUL', lifecycleStage: undefined }
+      }
+    ]
+  }
+
   /** The ARN of the service deployment of the service's last update, when a step gave it one. */
   private serviceDeploymentArn(service: FakeService): string | undefined {
     if (service.updates === 0) return undefined
-    return `arn:aws:ecs:eu-north-1:123456789012:service-deployment/${CLUSTER}/${service.name}/update-${service.updates}`
+    return this.updateArn(service, service.updates)
+  }
+
+  /** The ARN of the service deployment of the service's `n`th update. */
+  private updateArn(service: FakeService, n: number): string {
+    return `arn:aws:ecs:eu-north-1:123456789012:service-deployment/${CLUSTER}/${service.name}/update-${n}`
+  }
+
+  private serviceRevisionArn(service: FakeService, revision: number): string {
+    return `arn:aws:ecs:eu-north-1:123456789012:service-revision/${CLUSTER}/${service.name}/${revision}`
+  }
+
+  /** An earlier update's service deployment: a newer one stopped it. */
+  private earlier(arn: string): ServiceDeployment[] {
+    const service = this.services.find(s => arn.includes(`/${s.name}/update-`))
+    if (!service) return []
+    const n = Number(arn.split('-').pop())
+    const update = service.history[n - 1]
+    if (!update || n >= service.updates) return []
+    return [
+      {
+        serviceDeploymentArn: arn,
+        status: 'STOPPED',
+        statusReason: `stopped by a newer deployment (update-${n + 1})`,
+        targetServiceRevision: { arn: this.serviceRevisionArn(service, update.revision) },
+        createdAt: at(update.at)
+      }
+    ]
   }
 
   private first(): FakeService {
