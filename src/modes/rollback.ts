@@ -12,16 +12,13 @@ import { Reporter } from '../report/report.js'
 import { AUDIT_TAG, tagOf } from '../revision/audit.js'
 import { diffJson } from '../revision/diff.js'
 import { pinnedAlike, registrable } from '../revision/next.js'
+import { findPrevious } from '../revision/previous.js'
 import {
-  earlierRevisions,
   existingChoice,
   judgeExisting,
   judgeImage,
-  judgePrevious,
   lookupFor,
-  neverRan,
   noEarlierRevision,
-  replacedBy,
   refused,
   repinChoice,
   targetName,
@@ -160,34 +157,24 @@ async function choosePrevious(
   family: string
 ): Promise<RollbackChoice> {
   const { currentArn, containerName } = state
-  const skipped: string[] = []
-  let replaced = replacedBy(state.currentTags, currentArn)
-  for (const arn of earlierRevisions(await deps.ecs.revisions(family), currentArn)) {
-    const never = neverRan(arn, replaced)
-    if (never) {
-      core.info(`${shortArn(arn)} ${never}: passed over`)
-      skipped.push(`${shortArn(arn)} ${never}`)
-      continue
-    }
-    const candidate = await deps.ecs.taskDefinition(arn)
-    replaced = replacedBy(candidate.tags, arn)
-    const verdict = judgePrevious(candidate.taskDefinition, containerName, runningDigest)
-    if (verdict.ok) {
-      const reason = `previous: the newest earlier revision with another digest${skipped.length ? ` (passed over ${skipped.join('; ')})` : ''}`
-      return existingChoice(
-        candidate.taskDefinition,
-        candidate.tags,
-        containerName,
-        verdict.digest,
-        reason
-      )
-    }
-    core.info(`${shortArn(arn)} ${verdict.reason}: passed over`)
-    skipped.push(`${shortArn(arn)} ${verdict.reason}`)
-  }
-  throw new NothingChangedError(
-    noEarlierRevision(currentArn, containerName, runningDigest, skipped)
+  const { found, skipped } = await findPrevious(
+    {
+      currentArn,
+      currentTags: state.currentTags,
+      containerName,
+      runningDigest,
+      revisions: await deps.ecs.revisions(family)
+    },
+    deps
   )
+  for (const line of skipped) core.info(`${line}: passed over`)
+  if (!found) {
+    throw new NothingChangedError(
+      noEarlierRevision(currentArn, containerName, runningDigest, skipped)
+    )
+  }
+  const reason = `previous: the newest earlier revision with another digest${skipped.length ? ` (passed over ${skipped.join('; ')})` : ''}`
+  return existingChoice(found.taskDefinition, found.tags, containerName, found.digest, reason)
 }
 
 /** A revision number or ARN: that revision, deployed as it is. */
