@@ -1,4 +1,5 @@
 // The result of a run: built up by a mode as it goes, then turned into outputs and the job summary.
+import type { BuildRecord } from './build-cache.js'
 import type { Clock } from './clock.js'
 import type { Mode } from './inputs/inputs.js'
 
@@ -162,6 +163,8 @@ export interface RunResult {
   audit: Audit
   /** The last lines of a docker build that failed. */
   buildLog?: string[]
+  /** The build, when this step built the image. */
+  build?: BuildRecord
   /** The migration run before the rollout, when migration-command is given. */
   migration?: MigrationResult
   /** What went wrong and what state each service is in. */
@@ -302,6 +305,7 @@ export function outputsOf(result: RunResult): Record<string, string> {
           }),
       services: services.map(serviceJson),
       migration: result.migration ? migrationJson(result.migration) : null,
+      build: result.build ?? null,
       error: result.error ?? null
     })
   }

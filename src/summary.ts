@@ -1,5 +1,6 @@
 // The job summary: rendered from the run's result (pure), then written once.
 import * as core from '@actions/core'
+import { buildLine } from './build-cache.js'
 import { errorText } from './errors.js'
 import { familyOf, revisionOf, shortArn } from './names.js'
 import { commandLine } from './migration/command.js'
@@ -120,6 +121,7 @@ export function renderSummary(result: RunResult): string {
       ''
     )
   }
+  if (result.build) out.push(`**Build:** ${escapeText(buildLine(result.build))}`, '')
   if (result.migration) out.push(...migrationSection(result.migration))
   const [only, ...others] = result.services
   if (only && others.length === 0) {

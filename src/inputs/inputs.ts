@@ -1,13 +1,16 @@
 // Every rule about input lives here: the action's inputs are read once, from one table of input
 // specs (name, default, parser), validated together, and handed on as one typed object.
 import * as core from '@actions/core'
+import type { CacheSetting } from '../build-cache.js'
 import { errorText, ReportedError } from '../errors.js'
 import { parseErrorPatterns } from '../bake/patterns.js'
 import { parseMigrationCommand } from '../migration/command.js'
+import { cacheProblems } from './cache.js'
 import {
   optional,
   parseBoolean,
   parseBuildArgs,
+  parseBuildCache,
   parseCluster,
   parseDockerfile,
   parseEnvironment,
@@ -46,6 +49,8 @@ export interface Inputs {
   dockerfile: string
   context: string
   buildArgs: string[]
+  /** Where the build's layer cache lives, or off. */
+  buildCache: CacheSetting
   /** Deploy this image from ECR instead of building one. */
   image: ImageRef | undefined
   containerName: string | undefined
@@ -109,6 +114,7 @@ export const INPUT_SPECS: { [K in keyof Inputs]: InputSpec<Inputs[K]> } = {
   dockerfile: { name: 'dockerfile', default: 'Dockerfile.final', parse: parseDockerfile },
   context: { name: 'context', default: '.', parse: v => parsePath('context', v) },
   buildArgs: { name: 'build-args', default: '', untrimmed: true, parse: parseBuildArgs },
+  buildCache: { name: 'build-cache', default: 'true', parse: parseBuildCache },
   image: { name: 'image', default: '', parse: parseImage },
   containerName: {
     name: 'container-name',
@@ -219,7 +225,8 @@ function combinationProblems(inputs: Partial<Inputs>, raw: InputReader): string[
     ...targetProblems(inputs),
     ...timeProblems(inputs),
     ...migrationProblems(inputs, raw),
-    ...bakeProblems(inputs)
+    ...bakeProblems(inputs),
+    ...cacheProblems(inputs)
   ]
   if (
     mode === 'rollback' &&

@@ -49,7 +49,7 @@ export async function deploy(inputs: Inputs, deps: Deps, result: RunResult): Pro
     return
   }
 
-  const { digest, tag } = await beforeAnyChange(result, 'deployed', async (): Promise<Pushed> => {
+  const pushed = await beforeAnyChange(result, 'deployed', async (): Promise<Pushed> => {
     for (const [i, state] of plan.states.entries()) {
       await settleBeforeDeploy(deps, policy, state.name, serviceAt(result, i), state.currentArn)
     }
@@ -64,6 +64,8 @@ export async function deploy(inputs: Inputs, deps: Deps, result: RunResult): Pro
       })
     )
   })
+  const { digest, tag } = pushed
+  if (pushed.build) result.build = pushed.build
   plan.tag = tag
   const image = `${plan.repository.uri}@${digest}`
   for (const state of plan.states) {
@@ -103,7 +105,8 @@ async function preflight(inputs: Inputs, deps: Deps, result: RunResult): Promise
   }
   const migration = planMigration(inputs, deps, states)
   const baselines = await baselinesOf(inputs, deps, states)
-  return { ...(await planImage(inputs, deps, repository)), states, migration, baselines }
+  const running = states.map(state => state.before.image)
+  return { ...(await planImage(inputs, deps, repository, running)), states, migration, baselines }
 }
 
 /** The old revisions' error lines in the minutes before now, read once, before anything changes. */
