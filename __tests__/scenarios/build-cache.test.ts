@@ -6,7 +6,7 @@ import { RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterEach, beforeEach, expect, test, vi } from 'vitest'
+import { beforeEach, expect, test, vi } from 'vitest'
 import type { BuildOutcome, BuildRequest } from '../../src/docker.js'
 import { parseInputs, type Inputs } from '../../src/inputs/inputs.js'
 import { deploy } from '../../src/modes/deploy.js'
@@ -16,22 +16,21 @@ import { NEW_DIGEST, OLD_DIGEST, REPOSITORY_URI } from '../fixtures/task-definit
 import { DEPLOY_INPUTS, deployWorld, type WorldOptions } from '../helpers/deploy-world.js'
 import { resultFor } from '../helpers/results.js'
 
-let cwd: string
+let dockerfile: string
 
 beforeEach(() => {
-  const workspace = mkdtempSync(join(tmpdir(), 'build-cache-test-'))
-  writeFileSync(join(workspace, 'Dockerfile.final'), 'FROM scratch\n')
-  cwd = process.cwd()
-  process.chdir(workspace)
+  dockerfile = join(mkdtempSync(join(tmpdir(), 'build-cache-test-')), 'Dockerfile.final')
+  writeFileSync(dockerfile, 'FROM scratch\n')
   vi.spyOn(process.stdout, 'write').mockImplementation(() => true)
 })
 
-afterEach(() => {
-  process.chdir(cwd)
-})
-
 function inputs(overrides: Record<string, string> = {}): Inputs {
-  const values: Record<string, string> = { ...DEPLOY_INPUTS, 'bake-minutes': '0', ...overrides }
+  const values: Record<string, string> = {
+    ...DEPLOY_INPUTS,
+    dockerfile,
+    'bake-minutes': '0',
+    ...overrides
+  }
   return parseInputs(name => values[name] ?? '')
 }
 
