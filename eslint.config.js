@@ -1,5 +1,6 @@
 import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
+import { layerConfig } from './eslint.layers.js'
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'coverage/', '.e2e/'] },
@@ -16,6 +17,7 @@ export default tseslint.config(
       ]
     }
   },
+  layerConfig(import.meta.dirname),
   {
     files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked

@@ -7,15 +7,15 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test, vi } from 'vitest'
 import type { Deps } from '../src/deps.js'
-import { buildArgv } from '../src/docker.js'
+import { buildArgv } from '../src/docker/docker.js'
 import { InputError, parseInputs } from '../src/inputs/inputs.js'
 import { run } from '../src/main.js'
-import { newResult } from '../src/result.js'
-import { renderSummary } from '../src/summary.js'
+import { newResult } from '../src/model/result.js'
+import { renderSummary } from '../src/report/summary.js'
 import { auditTags, tagValue } from '../src/revision/audit.js'
-import { NEW_DIGEST, REPOSITORY_URI, arn, babyshield } from './fixtures/task-definitions.js'
-import { DEPLOY_INPUTS, deployWorld } from './helpers/deploy-world.js'
-import { FakeClock } from './helpers/fakes.js'
+import { NEW_DIGEST, REPOSITORY_URI, arn, babyshield } from '../test/support/task-definitions.js'
+import { DEPLOY_INPUTS, deployWorld } from '../test/support/deploy-world.js'
+import { FakeClock } from '../test/support/fakes.js'
 
 const DIGEST = `sha256:${'c'.repeat(64)}`
 const VERIFY = { mode: 'verify', 'ecr-repository': '' }
@@ -441,9 +441,7 @@ describe('free text is accepted and escaped', () => {
 
   test.each(NOTES)('notes with %s: a task definition tag value ECS accepts', (_what, text) => {
     const [tag] = auditTags(
-      {
-        audit: { commit: '', actor: '', repository: '', runUrl: '', notes: text }
-      },
+      { commit: '', actor: '', repository: '', runUrl: '', notes: text },
       'production-fixed-20261126'
     ).filter(t => t.key === 'deploy:notes')
     expect(tag?.value).toMatch(/^[\p{L}\p{N}\s_.:/=+\-@]{1,256}$/u)

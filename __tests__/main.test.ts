@@ -1,8 +1,8 @@
 import { afterAll, afterEach, beforeEach, describe, expect, test, vi } from 'vitest'
 import type { Deps } from '../src/deps.js'
 import { run } from '../src/main.js'
-import { FakeClock, FakeDocker } from './helpers/fakes.js'
-import { FakeRunner } from './helpers/runner.js'
+import { FakeClock, FakeDocker } from '../test/support/fakes.js'
+import { FakeRunner } from '../test/support/runner.js'
 
 const runner = new FakeRunner()
 

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import * as core from '@actions/core'
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest'
-import { DockerCli } from '../src/docker.js'
+import { DockerCli } from '../src/docker/docker.js'
 import { post } from '../src/post.js'
 
 vi.mock('@actions/core')

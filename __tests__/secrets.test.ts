@@ -17,16 +17,16 @@ import {
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test, vi } from 'vitest'
-import { DockerCli } from '../src/docker.js'
+import { DockerCli } from '../src/docker/docker.js'
 import { run } from '../src/main.js'
-import { NEW_DIGEST, REPOSITORY_URI, arn, babyshield } from './fixtures/task-definitions.js'
+import { NEW_DIGEST, REPOSITORY_URI, arn, babyshield } from '../test/support/task-definitions.js'
 import {
   DEPLOY_INPUTS,
   ECR_PASSWORD,
   ECR_TOKEN,
   REGISTRY,
   deployWorld
-} from './helpers/deploy-world.js'
+} from '../test/support/deploy-world.js'
 
 const AWS_SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY'
 const SECRETS: Record<string, string> = {

@@ -16,7 +16,7 @@ import {
   settled,
   withImageInEcr,
   type TimedLog
-} from '../__tests__/helpers/scripted-ecs.js'
+} from '../test/support/scripted-ecs.js'
 import { percentile, quietly, seeded } from './bench-support.js'
 
 const RUNS = Number(process.env.RUNS ?? 200)

@@ -27,12 +27,25 @@ import {
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs'
 import { Ecs } from '../src/aws/ecs.js'
 import { Logs } from '../src/aws/logs.js'
-import type { Clock } from '../src/clock.js'
+import type { Clock } from '../src/model/clock.js'
 import { explainFailure } from '../src/rollout/diagnostics.js'
-import { watchRollout, watchRollouts } from '../src/rollout/watch.js'
+import type { Move } from '../src/model/move.js'
+import { watchRollouts } from '../src/rollout/watch.js'
 import { percentile, quietly, seeded } from './bench-support.js'
 
 const RUNS = Number(process.env.RUNS ?? 200)
+
+/** Our deployment of a service: revision 13 replaces revision 12. */
+function ourMove(service: string): Move {
+  return {
+    service,
+    containerName: 'app',
+    from: { taskDefinitionArn: REV(12) },
+    to: { taskDefinitionArn: REV(13) },
+    strategy: 'ROLLING',
+    deploymentId: OURS
+  }
+}
 const POLL_SECONDS = 5
 const OUR_TIMEOUT_MINUTES = 15
 /** The official action's default `wait-for-minutes`. */
@@ -354,21 +367,16 @@ async function ours(timeline: Timeline, phase: number): Promise<Run> {
     CLUSTER
   )
   const logs = new Logs(fakeLogsClient(counts) as unknown as CloudWatchLogsClient)
-  const watched = await quietly(() =>
-    watchRollout(
-      { ecs, clock },
-      {
-        service: SERVICE,
-        deploymentId: OURS,
-        revision: REV(13),
-        previousRevision: REV(12),
-        timeoutMs: OUR_TIMEOUT_MINUTES * 60_000,
-        pollMs: POLL_SECONDS * 1000,
-        label: 'rollout'
-      },
-      []
-    )
+  const [watched] = await quietly(() =>
+    watchRollouts({ ecs, clock }, [{ move: ourMove(SERVICE), way: 'out' }], {
+      timeoutMs: OUR_TIMEOUT_MINUTES * 60_000,
+      pollMs: POLL_SECONDS * 1000,
+      until: 'all-finished',
+      many: false,
+      journal: { note: () => undefined }
+    })
   )
+  if (!watched) throw new Error('nothing was watched')
   const at = now
   if (watched.outcome.kind !== 'completed') {
     // The calls that explain a failure count too; they take no virtual time here.
@@ -633,19 +641,14 @@ async function severalServices(count: number, runs: number): Promise<string[]> {
     const watched = await quietly(() =>
       watchRollouts(
         { ecs, clock },
-        names.map(name => ({
-          timeline: [],
-          request: {
-            service: name,
-            deploymentId: OURS,
-            revision: REV(13),
-            previousRevision: REV(12),
-            timeoutMs: OUR_TIMEOUT_MINUTES * 60_000,
-            pollMs: POLL_SECONDS * 1000,
-            label: `rollout ${name}`
-          }
-        })),
-        'first-failure'
+        names.map(name => ({ move: ourMove(name), way: 'out' as const })),
+        {
+          timeoutMs: OUR_TIMEOUT_MINUTES * 60_000,
+          pollMs: POLL_SECONDS * 1000,
+          until: 'first-failure',
+          many: true,
+          journal: { note: () => undefined }
+        }
       )
     )
     if (watched.some(w => w.outcome.kind !== 'completed')) throw new Error('a rollout failed')

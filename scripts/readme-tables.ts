@@ -1,7 +1,7 @@
 // `npm run docs:tables`: writes the README's tables of the action's inputs and outputs (from
 // action.yml) and of the reusable workflow's inputs (from its workflow_call trigger), between
 // `<!-- NAME:start -->` and `<!-- NAME:end -->` markers. `--check` only says whether they are
-// current; __tests__/readme.test.ts fails when they are not.
+// current; __tests__/repository/readme.test.ts fails when they are not.
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'

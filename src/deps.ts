@@ -3,17 +3,9 @@ import { createClients } from './aws/clients.js'
 import { Ecr } from './aws/ecr.js'
 import { Ecs } from './aws/ecs.js'
 import { Logs } from './aws/logs.js'
-import { systemClock, type Clock } from './clock.js'
-import { DockerCli, type Docker } from './docker.js'
-import type { Revision } from './result.js'
-
-/** A rollout about to start: the revision a service is pointed at, and what it ran before. */
-export interface RollingOut extends Revision {
-  service: string
-  previousTaskDefinitionArn: string
-  /** The commit the revision was deployed from (its deploy:commit), when it says. */
-  commit?: string
-}
+import { systemClock, type Clock } from './model/clock.js'
+import { DockerCli, type Docker } from './docker/docker.js'
+import type { PlannedMove } from './model/move.js'
 
 export interface Deps {
   ecr: Ecr
@@ -24,9 +16,9 @@ export interface Deps {
   env: NodeJS.ProcessEnv
   /**
    * Called by deploy and rollback just before UpdateService points a service at a revision,
-   * with that revision and the one the service ran before. Must not throw.
+   * with the move about to start. Must not throw.
    */
-  onRolloutStart?: (rolling: RollingOut) => Promise<void>
+  onRolloutStart?: (move: PlannedMove) => Promise<void>
 }
 
 export function createDeps(

@@ -1,5 +1,5 @@
 import * as core from '@actions/core'
-import { errorText } from './errors.js'
+import { errorText } from './model/errors.js'
 import { run } from './main.js'
 import { post, POST_STATE } from './post.js'
 

@@ -1,7 +1,7 @@
 // run(): read the inputs, pick the mode, write outputs and summary. The one place that fails the step.
 import * as core from '@actions/core'
 import { createDeps, type Deps } from './deps.js'
-import { errorText } from './errors.js'
+import { errorText } from './model/errors.js'
 import { auditFromEnv } from './github/context.js'
 import {
   finishDeploymentRecord,
@@ -14,10 +14,11 @@ import { stopMigrationOnCancel } from './migration/run.js'
 import { deploy } from './modes/deploy.js'
 import { rollback } from './modes/rollback.js'
 import { verify } from './modes/verify.js'
-import { newResult, outputsOf, type RunResult } from './result.js'
-import { maskProxyPasswords } from './proxy.js'
-import { cancelledError, onCancel } from './rollout/cancel.js'
-import { writeSummary } from './summary.js'
+import { newResult, outputsOf, type RunResult } from './model/result.js'
+import { maskProxyPasswords } from './net/proxy.js'
+import { onCancel } from './cancel.js'
+import { cancelledError } from './report/cancelled.js'
+import { writeSummary } from './report/summary.js'
 
 export type ModeRunner = (inputs: Inputs, deps: Deps, result: RunResult) => Promise<void>
 
@@ -66,7 +67,8 @@ export async function run(
   // Cancelled: stop a running migration, say what each service was being moved to, and remove
   // the credentials, then exit.
   const stopCancel = onCancel(async signal => {
-    await stopMigrationOnCancel(deps, result.migration)
+    const stopped = await stopMigrationOnCancel(deps, result.migration)
+    if (stopped && result.migration) result.migration.cancelled = stopped
     result.status = 'failed'
     result.error = cancelledError(signal, result)
     await deps.docker.cleanup().catch(() => undefined)

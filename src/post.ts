@@ -6,8 +6,8 @@ import { rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { basename, dirname, resolve } from 'node:path'
 import * as core from '@actions/core'
-import { DOCKER_CONFIG_PREFIX, DOCKER_CONFIG_STATE } from './docker.js'
-import { errorText } from './errors.js'
+import { DOCKER_CONFIG_PREFIX, DOCKER_CONFIG_STATE } from './docker/docker.js'
+import { errorText } from './model/errors.js'
 
 /** Set by the main step: the same bundle then runs as the post step. */
 export const POST_STATE = 'isPost'

@@ -20,15 +20,22 @@ import type { Deps } from '../../src/deps.js'
 import { parseInputs } from '../../src/inputs/inputs.js'
 import { recordSettings } from '../../src/inputs/policy.js'
 import { run } from '../../src/main.js'
-import type { RollingOut } from '../../src/deps.js'
-import { newResult, type RunResult, type ServiceResult } from '../../src/result.js'
-import { FakeGitHubApi } from '../fakes/github-api.js'
-import { NEW_DIGEST, OLD_DIGEST, REPOSITORY_URI, arn } from '../fixtures/task-definitions.js'
-import { NEW, OLD, TODAY_TAG, deployWorld } from '../helpers/deploy-world.js'
-import { task } from '../helpers/ecs-answers.js'
-import { FakeClock, FakeDocker } from '../helpers/fakes.js'
-import { FAMILY, rollbackWorld } from '../helpers/verify-rollback-world.js'
-import { digestOf, FakeEcs, revOf, settled, withImageInEcr } from '../helpers/scripted-ecs.js'
+import type { PlannedMove, Revision } from '../../src/model/move.js'
+import { fromFlat, type FlatService } from '../../test/support/results.js'
+import { newResult, type RunResult } from '../../src/model/result.js'
+import { FakeGitHubApi } from '../../test/support/github-api.js'
+import { NEW_DIGEST, OLD_DIGEST, REPOSITORY_URI, arn } from '../../test/support/task-definitions.js'
+import { NEW, OLD, TODAY_TAG, deployWorld } from '../../test/support/deploy-world.js'
+import { task } from '../../test/support/ecs-answers.js'
+import { FakeClock, FakeDocker } from '../../test/support/fakes.js'
+import { FAMILY, rollbackWorld } from '../../test/support/verify-rollback-world.js'
+import {
+  digestOf,
+  FakeEcs,
+  revOf,
+  settled,
+  withImageInEcr
+} from '../../test/support/scripted-ecs.js'
 
 const TOKEN = 'ghs_fake0123456789'
 const SHA = '0123456789abcdef0123456789abcdef01234567'
@@ -59,7 +66,7 @@ function envFor(api: FakeGitHubApi | undefined): NodeJS.ProcessEnv {
   }
 }
 
-type Fields = Partial<Omit<RunResult, 'services'>> & Partial<ServiceResult>
+type Fields = Partial<Omit<RunResult, 'services'>> & Partial<FlatService>
 
 /** A one-service result; step fields and service fields given together. */
 function resultOf({ mode, status, error, ...service }: Fields): RunResult {
@@ -72,7 +79,7 @@ function resultOf({ mode, status, error, ...service }: Fields): RunResult {
     },
     { commit: SHA, actor: 'octocat', repository: 'babyshield/backend', runUrl: '', notes: '' }
   )
-  result.services = result.services.map(s => ({ ...s, ...service }))
+  result.services = result.services.map(s => fromFlat(s, service))
   return { ...result, ...(status ? { status } : {}), ...(error ? { error } : {}) }
 }
 
@@ -87,13 +94,19 @@ function finish(record: DeploymentRecord | undefined, fields: Fields): Promise<v
   return finishDeploymentRecord(record, result, result.services[0]!)
 }
 
+/** A rollout's fields as the cases give them: what it rolls out, flat, and what ran before. */
+type Rolling = Partial<Revision> & { previousTaskDefinitionArn?: string; commit?: string }
+
 /** A rollout as the mode hands it over just before UpdateService. */
-function rollingOf(fields: Partial<RollingOut>): RollingOut {
+function rollingOf(fields: Rolling): PlannedMove {
+  const { previousTaskDefinitionArn, commit, ...to } = fields
   return {
     service: 'babyshield-backend-service',
-    taskDefinitionArn: '',
-    previousTaskDefinitionArn: '',
-    ...fields
+    containerName: 'api',
+    from: { taskDefinitionArn: previousTaskDefinitionArn ?? '' },
+    to: { taskDefinitionArn: '', ...to },
+    strategy: 'ROLLING',
+    ...(commit !== undefined ? { commit } : {})
   }
 }
 
@@ -191,7 +204,7 @@ describe('planRecord', () => {
   })
 
   const pinned = { image: `${URI}@${DIGEST}`, digest: DIGEST }
-  test.each<[string, Record<string, string>, Partial<RollingOut>, Record<string, unknown>]>([
+  test.each<[string, Record<string, string>, Rolling, Record<string, unknown>]>([
     [
       'deploy',
       { image: 'production-fixed-20261125' },
@@ -661,7 +674,7 @@ describe('run() records around the rollout', () => {
     const id = api.deployments[0]?.id ?? 0
     expect(api.statusesOf(id)).toEqual(['in_progress', 'failure'])
     expect(api.statuses.at(-1)?.description).toMatch(
-      /^failed: The rollout of babyshield-backend-task:42 completed but verification failed/
+      /^failed; rolled back to babyshield-backend-task:41: The rollout of babyshield-backend-task:42 completed but verification failed/
     )
   })
 

@@ -60,7 +60,10 @@ describe('parseInputs defaults', () => {
       bakeMinutes: 5,
       bakeErrorPatterns: ['ERROR'],
       bakeErrorMin: 5,
-      bakeErrorRatio: 3
+      bakeErrorRatio: 3,
+      approvePauses: false,
+      pauseWatchMinutes: 2,
+      testTrafficUrl: undefined
     })
   })
 
@@ -334,6 +337,48 @@ describe('parseInputs refuses, naming the input and the expected form', () => {
       { 'bake-minutes': '120', 'timeout-minutes': '120' },
       {},
       "bake-minutes '120' leaves no room to roll back: the rollout (timeout-minutes 120), the bake and a rollback after it (120) with the build would need 380 minutes, and a GitHub job runs at most 360"
+    ],
+    [
+      'a test-traffic URL with no bake to ask it',
+      { 'test-traffic-url': 'https://test.example/healthz', 'bake-minutes': '0' },
+      {},
+      "test-traffic-url is asked by the bake's judgement while ECS shifts test traffic to the new revision, which bake-minutes 0 leaves out: give it with a deploy that bakes (bake-minutes above 0), or leave it empty"
+    ],
+    [
+      'a test-traffic URL in rollback mode',
+      { mode: 'rollback', 'test-traffic-url': 'https://test.example/healthz' },
+      {},
+      'which mode rollback leaves out'
+    ],
+    [
+      'a test-traffic URL that is no URL',
+      { 'test-traffic-url': 'test listener' },
+      {},
+      "test-traffic-url 'test listener' is not valid: expected an http:// or https:// URL"
+    ],
+    [
+      'approving pauses with nothing to judge them',
+      { 'approve-pauses': 'true', 'bake-minutes': '0' },
+      {},
+      'approve-pauses continues a deployment once the release was judged at the pause, which bake-minutes 0 leaves out: give bake-minutes above 0 (and wait: true), or leave approve-pauses false'
+    ],
+    [
+      'approving pauses in verify mode',
+      { mode: 'verify', 'approve-pauses': 'true' },
+      {},
+      'approve-pauses continues a rollout paused at a PAUSE lifecycle hook, but verify starts none'
+    ],
+    [
+      'a pause watch without approving pauses',
+      { 'pause-watch-minutes': '3' },
+      {},
+      'pause-watch-minutes is given but approve-pauses is false'
+    ],
+    [
+      'approve-pauses as yes',
+      { 'approve-pauses': 'yes' },
+      {},
+      "approve-pauses 'yes' is not a boolean: expected true or false"
     ],
     [
       'bake-minutes over 120',

@@ -1,3 +1,4 @@
+import { inputsOf, resultFor } from '../../test/support/inputs.js'
 import { DescribeImagesCommand } from '@aws-sdk/client-ecr'
 import {
   DeregisterTaskDefinitionCommand,
@@ -8,56 +9,40 @@ import {
   UpdateServiceCommand
 } from '@aws-sdk/client-ecs'
 import { beforeEach, describe, expect, test, vi } from 'vitest'
-import { flat } from '../helpers/results.js'
-import { parseInputs, type Inputs } from '../../src/inputs/inputs.js'
+import { flat } from '../../test/support/results.js'
+import type { Inputs } from '../../src/inputs/inputs.js'
 import { rollback } from '../../src/modes/rollback.js'
-import { newResult, type RunResult } from '../../src/result.js'
+import type { RunResult } from '../../src/model/result.js'
 import {
   NEW_DIGEST,
   OLD_DIGEST,
   REPOSITORY_URI,
   arn,
   babyshield
-} from '../fixtures/task-definitions.js'
-import { CLUSTER, SERVICE, deployment, service } from '../helpers/ecs-answers.js'
+} from '../../test/support/task-definitions.js'
+import { CLUSTER, SERVICE, deployment, service } from '../../test/support/ecs-answers.js'
 import {
   FAMILY,
   REGISTERED,
   THIRD_DIGEST,
   revision,
   rollbackWorld
-} from '../helpers/verify-rollback-world.js'
+} from '../../test/support/verify-rollback-world.js'
 
 beforeEach(() => {
   vi.spyOn(process.stdout, 'write').mockImplementation(() => true)
 })
 
-function inputs(overrides: Record<string, string> = {}): Inputs {
-  const values: Record<string, string> = {
-    mode: 'rollback',
-    cluster: CLUSTER,
-    service: SERVICE,
-    'ecr-repository': 'babyshield-backend',
-    'aws-region': 'eu-north-1',
-    'deployment-notes': 'recall feed answers 500',
-    ...overrides
-  }
-  return parseInputs(name => values[name] ?? '')
-}
-
-function freshResult(i: Inputs): RunResult {
-  return newResult(
-    i.mode,
-    { region: i.region, cluster: i.cluster, services: i.services },
-    {
-      commit: 'c0ffee',
-      actor: 'octocat',
-      repository: 'babyshield/api',
-      runUrl: 'https://github.com/babyshield/api/actions/runs/9',
-      notes: i.deploymentNotes
-    }
-  )
-}
+/** A rollback step's inputs, with notes for its audit trail. */
+const inputs = (overrides: Record<string, string> = {}): Inputs =>
+  inputsOf({ mode: 'rollback', 'deployment-notes': 'recall feed answers 500', ...overrides })
+const freshResult = (i: Inputs): RunResult =>
+  resultFor(i, {
+    commit: 'c0ffee',
+    repository: 'babyshield/api',
+    runUrl: 'https://github.com/babyshield/api/actions/runs/9',
+    notes: i.deploymentNotes
+  })
 
 const described = (w: ReturnType<typeof rollbackWorld>) =>
   w.ecsMock.commandCalls(DescribeTaskDefinitionCommand).map(c => c.args[0].input.taskDefinition)

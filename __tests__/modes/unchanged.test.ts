@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest'
 import { AwsError } from '../../src/aws/clients.js'
-import { NothingChangedError } from '../../src/errors.js'
+import { NothingChangedError } from '../../src/model/errors.js'
 import { nothingChanged } from '../../src/modes/unchanged.js'
 
 const RUNS = 'arn:aws:ecs:eu-north-1:123456789012:task-definition/api:41'

@@ -1,3 +1,4 @@
+import { inputsOf, resultFor } from '../../test/support/inputs.js'
 import { DescribeImagesCommand } from '@aws-sdk/client-ecr'
 import {
   DescribeServicesCommand,
@@ -8,13 +9,18 @@ import {
 } from '@aws-sdk/client-ecs'
 import { FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs'
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest'
-import { flat } from '../helpers/results.js'
-import { parseInputs, type Inputs } from '../../src/inputs/inputs.js'
+import { flat } from '../../test/support/results.js'
+import type { Inputs } from '../../src/inputs/inputs.js'
 import { verify } from '../../src/modes/verify.js'
-import { newResult, type RunResult } from '../../src/result.js'
-import { NEW_DIGEST, OLD_DIGEST, REPOSITORY_URI, babyshield } from '../fixtures/task-definitions.js'
-import { CLUSTER, SERVICE, service } from '../helpers/ecs-answers.js'
-import { CURRENT, verifyWorld } from '../helpers/verify-rollback-world.js'
+import type { RunResult } from '../../src/model/result.js'
+import {
+  NEW_DIGEST,
+  OLD_DIGEST,
+  REPOSITORY_URI,
+  babyshield
+} from '../../test/support/task-definitions.js'
+import { CLUSTER, SERVICE, service } from '../../test/support/ecs-answers.js'
+import { CURRENT, verifyWorld } from '../../test/support/verify-rollback-world.js'
 
 const HEALTH_URL = 'https://api.babyshield.example/healthz'
 
@@ -26,25 +32,10 @@ afterEach(() => {
   vi.unstubAllGlobals()
 })
 
-function inputs(overrides: Record<string, string> = {}): Inputs {
-  const values: Record<string, string> = {
-    mode: 'verify',
-    cluster: CLUSTER,
-    service: SERVICE,
-    'ecr-repository': 'babyshield-backend',
-    'aws-region': 'eu-north-1',
-    ...overrides
-  }
-  return parseInputs(name => values[name] ?? '')
-}
-
-function freshResult(i: Inputs): RunResult {
-  return newResult(
-    i.mode,
-    { region: i.region, cluster: i.cluster, services: i.services },
-    { commit: '', actor: 'octocat', repository: '', runUrl: '', notes: '' }
-  )
-}
+/** A verify step's inputs. */
+const inputs = (overrides: Record<string, string> = {}): Inputs =>
+  inputsOf({ mode: 'verify', ...overrides })
+const freshResult = (i: Inputs): RunResult => resultFor(i)
 
 describe('verify', () => {
   test('a service that runs what its task definition pins is verified, check by check', async () => {

@@ -7,7 +7,7 @@ import {
   REPOSITORY_URI,
   babyshield,
   babyshieldTags
-} from '../fixtures/task-definitions.js'
+} from '../../test/support/task-definitions.js'
 
 const NEW_IMAGE = `${REPOSITORY_URI}@${NEW_DIGEST}`
 const AUDIT = [

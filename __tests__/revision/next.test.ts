@@ -9,7 +9,7 @@ import {
   babyshieldTags,
   ec2Worker,
   single
-} from '../fixtures/task-definitions.js'
+} from '../../test/support/task-definitions.js'
 
 const NEW_IMAGE = `${REPOSITORY_URI}@${NEW_DIGEST}`
 const AUDIT = [

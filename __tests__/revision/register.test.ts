@@ -17,8 +17,8 @@ import {
   arn,
   babyshield,
   babyshieldTags
-} from '../fixtures/task-definitions.js'
-import { mockedDeps } from '../helpers/fakes.js'
+} from '../../test/support/task-definitions.js'
+import { mockedDeps } from '../../test/support/fakes.js'
 
 const FAMILY = 'babyshield-backend-task'
 const RUN = 'https://github.com/babyshield/backend/actions/runs/77'

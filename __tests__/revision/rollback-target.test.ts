@@ -22,7 +22,7 @@ import {
   arn,
   babyshield,
   babyshieldTags
-} from '../fixtures/task-definitions.js'
+} from '../../test/support/task-definitions.js'
 
 const FAMILY = 'babyshield-backend-task'
 const CURRENT = arn(FAMILY, 41)

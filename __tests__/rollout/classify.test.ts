@@ -9,7 +9,7 @@ import {
   tasksStartedSince,
   type Observation
 } from '../../src/rollout/classify.js'
-import { T0, REV, dep, svc } from '../helpers/rollout-shapes.js'
+import { T0, REV, dep, svc } from '../../test/support/rollout-shapes.js'
 
 vi.mock('@actions/core')
 

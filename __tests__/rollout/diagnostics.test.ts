@@ -14,7 +14,7 @@ import {
   type Explanation
 } from '../../src/rollout/diagnostics.js'
 import { StoppedTaskReader } from '../../src/rollout/stopped-tasks.js'
-import { T0, REV, ARN, task, crashed, query } from '../helpers/rollout-shapes.js'
+import { T0, REV, ARN, task, crashed, query } from '../../test/support/rollout-shapes.js'
 
 vi.mock('@actions/core')
 
@@ -201,10 +201,8 @@ describe('rendering', () => {
     )
   })
 
-  test('reportFailure fills the result and raises one titled error annotation', () => {
-    const result = { stoppedTasks: [], events: [] }
-    reportFailure(result, explanation, 'Rollout of x failed', 'why')
-    expect(result).toEqual(explanation)
+  test('reportFailure raises one titled error annotation', () => {
+    reportFailure(explanation, 'Rollout of x failed', 'why')
     expect(vi.mocked(core.error)).toHaveBeenCalledWith(annotationText('why', explanation), {
       title: 'Rollout of x failed'
     })

@@ -3,6 +3,7 @@ import { describe, expect, test } from 'vitest'
 import {
   bakeMinutes,
   bakeTimeProblem,
+  pauseProblem,
   classifyServiceDeployment,
   stageLine,
   strategyOf,
@@ -159,4 +160,67 @@ test('whyItEnded gathers the reason, the rollback, the alarms and the circuit br
     'tasks failed to start; rollback: circuit breaker; circuit breaker tripped: 3 failed tasks (threshold 3)'
   )
   expect(whyItEnded(deployment({}))).toBe('ECS gave no reason')
+})
+
+describe('pauseProblem', () => {
+  const paused = (timeoutInMinutes?: number) => ({
+    deploymentConfiguration: {
+      strategy: 'CANARY' as const,
+      lifecycleHooks: [
+        {
+          targetType: 'PAUSE' as const,
+          lifecycleStages: ['POST_TEST_TRAFFIC_SHIFT' as const],
+          ...(timeoutInMinutes === undefined
+            ? {}
+            : { timeoutConfiguration: { timeoutInMinutes, action: 'ROLLBACK' as const } })
+        },
+        { targetType: 'AWS_LAMBDA' as const, lifecycleStages: ['POST_SCALE_UP' as const] }
+      ]
+    }
+  })
+
+  test.each<[string, number | undefined, number, { refusal?: string; warning?: string }]>([
+    ['a watch shorter than the hook timeout', 30, 29, {}],
+    [
+      'a watch as long as the hook timeout',
+      30,
+      30,
+      {
+        refusal:
+          "pause-watch-minutes 30 is not shorter than the timeout of ECS service api's PAUSE hook at POST_TEST_TRAFFIC_SHIFT (30 minutes): ECS would ROLLBACK by itself before this step approves. Give a pause-watch-minutes under 30"
+      }
+    ],
+    ["ECS's default timeout of a day", undefined, 1439, {}],
+    [
+      'a watch past the default day',
+      undefined,
+      1440,
+      { refusal: expect.stringContaining('(1440 minutes)') as unknown as string }
+    ]
+  ])('approve-pauses, %s', (_what, timeout, watchMinutes, expected) => {
+    expect(pauseProblem('api', paused(timeout), { approve: true, watchMinutes }, 60)).toEqual(
+      expected
+    )
+  })
+
+  test('without approve-pauses the step says it waits on someone else', () => {
+    expect(pauseProblem('api', paused(30), { approve: false, watchMinutes: 2 }, 15)).toEqual({
+      warning:
+        'ECS service api pauses its deployments at POST_TEST_TRAFFIC_SHIFT (PAUSE lifecycle hooks) and approve-pauses is false: the step waits there for someone else to continue or roll back, and its watch ends after timeout-minutes 15.'
+    })
+  })
+
+  test('a Lambda hook is no pause, and no hook is nothing to say', () => {
+    const lambdaOnly = {
+      deploymentConfiguration: {
+        lifecycleHooks: [
+          { targetType: 'AWS_LAMBDA' as const, lifecycleStages: ['POST_SCALE_UP' as const] }
+        ]
+      }
+    }
+    expect(pauseProblem('api', lambdaOnly, { approve: true, watchMinutes: 2 }, 15)).toEqual({})
+    expect(
+      pauseProblem('api', { deploymentConfiguration: {} }, { approve: false, watchMinutes: 2 }, 15)
+    ).toEqual({})
+  })
 })

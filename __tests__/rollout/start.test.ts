@@ -14,9 +14,9 @@ import {
   type ServiceUpdate,
   type UnclearUpdate
 } from '../../src/rollout/start.js'
-import { arn } from '../fixtures/task-definitions.js'
-import { SERVICE, deployment, service } from '../helpers/ecs-answers.js'
-import { mockedDeps } from '../helpers/fakes.js'
+import { arn } from '../../test/support/task-definitions.js'
+import { SERVICE, deployment, service } from '../../test/support/ecs-answers.js'
+import { mockedDeps } from '../../test/support/fakes.js'
 
 const OLD = arn('babyshield-backend-task', 41)
 const NEW = arn('babyshield-backend-task', 42)

@@ -8,7 +8,7 @@ import {
   StoppedTaskReader,
   taskFailure
 } from '../../src/rollout/stopped-tasks.js'
-import { T0, REV, ARN, task, crashed, query } from '../helpers/rollout-shapes.js'
+import { T0, REV, ARN, task, crashed, query } from '../../test/support/rollout-shapes.js'
 
 vi.mock('@actions/core')
 

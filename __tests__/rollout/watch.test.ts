@@ -2,8 +2,9 @@ import type { Service } from '@aws-sdk/client-ecs'
 import { describe, expect, test, vi } from 'vitest'
 import { AwsError } from '../../src/aws/clients.js'
 import type { Ecs } from '../../src/aws/ecs.js'
-import { clockTime, watchRollout } from '../../src/rollout/watch.js'
-import { T0, REV, dep, svc } from '../helpers/rollout-shapes.js'
+import type { Move } from '../../src/model/move.js'
+import { clockTime, watchRollouts, type WatchOptions } from '../../src/rollout/watch.js'
+import { T0, REV, dep, svc } from '../../test/support/rollout-shapes.js'
 
 vi.mock('@actions/core')
 
@@ -11,7 +12,7 @@ test('clockTime is minutes:seconds', () => {
   expect([0, 5_000, 65_000, 725_999].map(clockTime)).toEqual(['0:00', '0:05', '1:05', '12:05'])
 })
 
-describe('watchRollout', () => {
+describe('watchRollouts', () => {
   function fakeDeps(answers: (Service | Error)[]) {
     let t = T0
     const sleeps: number[] = []
@@ -39,19 +40,44 @@ describe('watchRollout', () => {
       service
     }
   }
-  const request = {
+  const move: Move = {
     service: 's',
-    deploymentId: 'ecs-svc/new',
-    revision: REV(13),
-    previousRevision: REV(12),
+    containerName: 'app',
+    from: { taskDefinitionArn: REV(12) },
+    to: { taskDefinitionArn: REV(13) },
+    strategy: 'ROLLING',
+    deploymentId: 'ecs-svc/new'
+  }
+  const options: WatchOptions = {
     timeoutMs: 60_000,
     pollMs: 5_000,
-    label: 'rollout'
+    until: 'all-finished',
+    many: false,
+    journal: { note: () => undefined }
+  }
+  /** Watches the one move out; the journal's lines go to `timeline`, stamped by the world's clock. */
+  async function watchRollout(
+    world: ReturnType<typeof fakeDeps>,
+    overrides: Partial<WatchOptions> = {},
+    timeline: { at: string; message: string }[] = []
+  ) {
+    const journal = {
+      note: (_service: string, message: string) => {
+        timeline.push({ at: new Date(world.deps.clock.now()).toISOString(), message })
+      }
+    }
+    const [watched] = await watchRollouts(world.deps, [{ move, way: 'out' }], {
+      ...options,
+      journal,
+      ...overrides
+    })
+    if (!watched) throw new Error('nothing was watched')
+    return watched
   }
 
   test('polls at a steady pollMs and never sleeps past the timeout', async () => {
     const world = fakeDeps([svc([dep('ecs-svc/new', 'PRIMARY', 13, 'IN_PROGRESS')])])
-    const watched = await watchRollout(world.deps, { ...request, timeoutMs: 12_000 }, [])
+    const watched = await watchRollout(world, { timeoutMs: 12_000 })
     expect(watched.outcome.kind).toBe('timeout')
     expect(world.sleeps).toEqual([5_000, 5_000, 2_000])
     expect(world.elapsed()).toBe(12_000)
@@ -64,7 +90,7 @@ describe('watchRollout', () => {
       Object.assign(new Error('not authorized'), { name: 'AccessDeniedException' })
     )
     const world = fakeDeps([denied])
-    await expect(watchRollout(world.deps, request, [])).rejects.toBe(denied)
+    await expect(watchRollout(world)).rejects.toBe(denied)
     expect(world.service).toHaveBeenCalledTimes(1)
   })
 
@@ -77,7 +103,7 @@ describe('watchRollout', () => {
       svc([dep('ecs-svc/new', 'PRIMARY', 13, 'COMPLETED', { running: 2 })])
     ])
     const timeline: { at: string; message: string }[] = []
-    const watched = await watchRollout(world.deps, request, timeline)
+    const watched = await watchRollout(world, {}, timeline)
     expect(watched.outcome).toEqual({ kind: 'completed' })
     expect(timeline).toEqual([
       {

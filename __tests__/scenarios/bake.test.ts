@@ -6,7 +6,7 @@ import { FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs'
 import { RegisterTaskDefinitionCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs'
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest'
 import { deploy } from '../../src/modes/deploy.js'
-import { renderSummary } from '../../src/summary.js'
+import { renderSummary } from '../../src/report/summary.js'
 import {
   completesAfter,
   digestOf,
@@ -21,7 +21,7 @@ import {
   withImageInEcr,
   type Story,
   type TimedLog
-} from '../helpers/scripted-ecs.js'
+} from '../../test/support/scripted-ecs.js'
 
 vi.mock('@actions/core')
 

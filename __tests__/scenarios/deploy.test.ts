@@ -1,3 +1,4 @@
+import { inputsOf, resultFor } from '../../test/support/inputs.js'
 import {
   DescribeImagesCommand,
   DescribeRepositoriesCommand,
@@ -13,19 +14,24 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest'
-import { flat } from '../helpers/results.js'
-import { parseInputs, type Inputs } from '../../src/inputs/inputs.js'
+import { flat } from '../../test/support/results.js'
+import type { Inputs } from '../../src/inputs/inputs.js'
 import { deploy } from '../../src/modes/deploy.js'
-import { newResult, type RunResult } from '../../src/result.js'
-import { NEW_DIGEST, OLD_DIGEST, REPOSITORY_URI, babyshield } from '../fixtures/task-definitions.js'
-import { CLUSTER, SERVICE, deployment, service } from '../helpers/ecs-answers.js'
+import type { RunResult } from '../../src/model/result.js'
+import {
+  NEW_DIGEST,
+  OLD_DIGEST,
+  REPOSITORY_URI,
+  babyshield
+} from '../../test/support/task-definitions.js'
+import { CLUSTER, SERVICE, deployment, service } from '../../test/support/ecs-answers.js'
 import {
   ECR_PASSWORD as PASSWORD,
   NEW,
   OLD,
   deployWorld,
   type WorldOptions
-} from '../helpers/deploy-world.js'
+} from '../../test/support/deploy-world.js'
 
 /** The digest of the image another run pushed. */
 const OTHER = `sha256:${'e'.repeat(64)}`
@@ -45,31 +51,15 @@ afterEach(() => {
   process.chdir(cwd)
 })
 
-function inputs(overrides: Record<string, string> = {}): Inputs {
-  const values: Record<string, string> = {
-    cluster: CLUSTER,
-    service: SERVICE,
-    'ecr-repository': 'babyshield-backend',
-    'aws-region': 'eu-north-1',
-    'poll-seconds': '5',
-    ...overrides
-  }
-  return parseInputs(name => values[name] ?? '')
-}
-
-function freshResult(i: Inputs): RunResult {
-  return newResult(
-    i.mode,
-    { region: i.region, cluster: i.cluster, services: i.services },
-    {
-      commit: 'c0ffee',
-      actor: 'octocat',
-      repository: 'babyshield/api',
-      runUrl: 'https://github.com/babyshield/api/actions/runs/7',
-      notes: ''
-    }
-  )
-}
+/** A deploy step's inputs, polled every 5 s. */
+const inputs = (overrides: Record<string, string> = {}): Inputs =>
+  inputsOf({ 'poll-seconds': '5', ...overrides })
+const freshResult = (i: Inputs): RunResult =>
+  resultFor(i, {
+    commit: 'c0ffee',
+    repository: 'babyshield/api',
+    runUrl: 'https://github.com/babyshield/api/actions/runs/7'
+  })
 
 /** A world where everything goes right: tags, push, registration, a rollout that completes. */
 function happyWorld(options: Omit<WorldOptions, 'rollingOut'> = {}) {

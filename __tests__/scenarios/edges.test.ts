@@ -6,9 +6,10 @@ import { beforeEach, describe, expect, test, vi } from 'vitest'
 import { parseInputs } from '../../src/inputs/inputs.js'
 import { deploy } from '../../src/modes/deploy.js'
 import { rollback } from '../../src/modes/rollback.js'
-import { babyshield } from '../fixtures/task-definitions.js'
-import { CLUSTER, SERVICE } from '../helpers/ecs-answers.js'
-import { flat, resultFor } from '../helpers/results.js'
+import { babyshield } from '../../test/support/task-definitions.js'
+import { CLUSTER, SERVICE } from '../../test/support/ecs-answers.js'
+import { resultFor } from '../../test/support/inputs.js'
+import { flat } from '../../test/support/results.js'
 import {
   completesAfter,
   digestOf,
@@ -18,8 +19,8 @@ import {
   only,
   rev,
   withImageInEcr
-} from '../helpers/scripted-ecs.js'
-import { HISTORY, rollbackWorld } from '../helpers/verify-rollback-world.js'
+} from '../../test/support/scripted-ecs.js'
+import { HISTORY, rollbackWorld } from '../../test/support/verify-rollback-world.js'
 
 vi.mock('@actions/core')
 

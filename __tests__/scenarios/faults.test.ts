@@ -10,32 +10,32 @@ import {
   UpdateServiceCommand
 } from '@aws-sdk/client-ecs'
 import { beforeEach, describe, expect, test, vi } from 'vitest'
-import { flat } from '../helpers/results.js'
+import { flat, flatService } from '../../test/support/results.js'
 import { parseInputs } from '../../src/inputs/inputs.js'
 import { deploy } from '../../src/modes/deploy.js'
 import { rollback } from '../../src/modes/rollback.js'
-import { newResult } from '../../src/result.js'
-import { superviseRollout } from '../../src/rollout/supervise.js'
-import { NEW_DIGEST, arn } from '../fixtures/task-definitions.js'
-import { DEPLOY_INPUTS, NEW, OLD, deployWorld } from '../helpers/deploy-world.js'
-import { deployment, service } from '../helpers/ecs-answers.js'
+import { newResult } from '../../src/model/result.js'
+import { NEW_DIGEST, arn } from '../../test/support/task-definitions.js'
+import { DEPLOY_INPUTS, NEW, OLD, deployWorld } from '../../test/support/deploy-world.js'
+import { deployment, service } from '../../test/support/ecs-answers.js'
 import {
   CURRENT,
   FAMILY,
   REGISTERED,
   THIRD_DIGEST,
   rollbackWorld
-} from '../helpers/verify-rollback-world.js'
+} from '../../test/support/verify-rollback-world.js'
 import {
   FakeEcs,
-  OLD as OLD_DEPLOYMENT,
-  OURS,
-  ROLLOUT,
   freshResult,
   inputsFor,
+  OLD_DEPLOYMENT,
+  OUR_DEPLOYMENT,
   rev,
-  type Step
-} from '../helpers/scripted-ecs.js'
+  ROLLOUT,
+  type Step,
+  superviseRollout
+} from '../../test/support/scripted-ecs.js'
 
 const LOST = Object.assign(new Error('socket hang up'), { name: 'TimeoutError' })
 
@@ -232,7 +232,7 @@ const STUCK: Step[] = [
   {
     at: 0,
     deployments: [
-      { id: OURS, revision: 13, running: 1, pending: 1, state: 'IN_PROGRESS' },
+      { id: OUR_DEPLOYMENT, revision: 13, running: 1, pending: 1, state: 'IN_PROGRESS' },
       { id: OLD_DEPLOYMENT, revision: 12, running: 2, state: 'COMPLETED' }
     ]
   }
@@ -248,7 +248,7 @@ describe('the rollback after a failed rollout, an UpdateService whose answer is 
       superviseRollout(ecs.deps, rolloutPolicy(inputs), result, ROLLOUT)
     ).rejects.toThrow('Rolled back: the service runs babyshield-backend-task:12')
     expect(ecs.updatedTo()).toEqual([rev(12)])
-    expect(result).toMatchObject({ rolledBack: true, taskDefinitionArn: rev(12) })
+    expect(flatService(result)).toMatchObject({ rolledBack: true, taskDefinitionArn: rev(12) })
     expect(result.timeline.map(e => e.message)).toContain(
       'rollback started: deployment ecs-svc/update-1 → babyshield-backend-task:12'
     )

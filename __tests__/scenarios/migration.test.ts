@@ -9,9 +9,9 @@ import {
 } from '@aws-sdk/client-ecs'
 import { beforeEach, describe, expect, test, vi } from 'vitest'
 import { deploy } from '../../src/modes/deploy.js'
-import { outputsOf } from '../../src/result.js'
-import { renderSummary } from '../../src/summary.js'
-import { OneOffTasks, type OneOffStory } from '../helpers/one-off-tasks.js'
+import { outputsOf } from '../../src/model/result.js'
+import { renderSummary } from '../../src/report/summary.js'
+import { OneOffTasks, type OneOffStory } from '../../test/support/one-off-tasks.js'
 import {
   digestOf,
   FakeEcs,
@@ -23,7 +23,7 @@ import {
   SERVICE,
   settled,
   withImageInEcr
-} from '../helpers/scripted-ecs.js'
+} from '../../test/support/scripted-ecs.js'
 
 vi.mock('@actions/core')
 

@@ -3,16 +3,16 @@
 import { RegisterTaskDefinitionCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs'
 import { afterAll, afterEach, beforeEach, describe, expect, test, vi } from 'vitest'
 import { run } from '../../src/main.js'
-import { NEW_DIGEST, REPOSITORY_URI, arn } from '../fixtures/task-definitions.js'
-import { CLUSTER, SERVICE } from '../helpers/ecs-answers.js'
-import { FakeRunner } from '../helpers/runner.js'
+import { NEW_DIGEST, REPOSITORY_URI, arn } from '../../test/support/task-definitions.js'
+import { CLUSTER, SERVICE } from '../../test/support/ecs-answers.js'
+import { FakeRunner } from '../../test/support/runner.js'
 import {
   CURRENT,
   FAMILY,
   REGISTERED,
   THIRD_DIGEST,
   rollbackWorld
-} from '../helpers/verify-rollback-world.js'
+} from '../../test/support/verify-rollback-world.js'
 
 const runner = new FakeRunner()
 

@@ -3,21 +3,21 @@
 import { rolloutPolicy } from '../../src/inputs/policy.js'
 import * as core from '@actions/core'
 import { describe, expect, test, vi } from 'vitest'
-import { superviseRollout } from '../../src/rollout/supervise.js'
 import {
   digestOf,
   FakeEcs,
   freshResult,
   inputsFor,
-  OLD,
-  OURS,
+  OLD_DEPLOYMENT,
+  OUR_DEPLOYMENT,
   REPOSITORY_URI,
   rev,
   ROLLOUT,
   SERVICE,
   type Step,
-  type StoppedSpec
-} from '../helpers/scripted-ecs.js'
+  type StoppedSpec,
+  superviseRollout
+} from '../../test/support/scripted-ecs.js'
 
 vi.mock('@actions/core')
 
@@ -25,25 +25,34 @@ const PULL_ERROR =
   'CannotPullContainerError: pull image manifest has been retried 5 time(s): not found'
 const failedToStart = (id: string): StoppedSpec => ({
   id,
-  deploymentId: OURS,
+  deploymentId: OUR_DEPLOYMENT,
   revision: 13,
   stopCode: 'TaskFailedToStart',
   reason: PULL_ERROR,
   containerReason: PULL_ERROR,
   ranFor: 0
 })
-const old = { id: OLD, revision: 12, running: 2, state: 'COMPLETED' as const }
+const old = { id: OLD_DEPLOYMENT, revision: 12, running: 2, state: 'COMPLETED' as const }
 
 const BREAKER: Step[] = [
-  { at: 0, deployments: [{ id: OURS, revision: 13, pending: 2, state: 'IN_PROGRESS' }, old] },
+  {
+    at: 0,
+    deployments: [{ id: OUR_DEPLOYMENT, revision: 13, pending: 2, state: 'IN_PROGRESS' }, old]
+  },
   {
     at: 40,
-    deployments: [{ id: OURS, revision: 13, pending: 2, failed: 1, state: 'IN_PROGRESS' }, old],
+    deployments: [
+      { id: OUR_DEPLOYMENT, revision: 13, pending: 2, failed: 1, state: 'IN_PROGRESS' },
+      old
+    ],
     stopped: [failedToStart('b1')]
   },
   {
     at: 70,
-    deployments: [{ id: OURS, revision: 13, pending: 2, failed: 2, state: 'IN_PROGRESS' }, old],
+    deployments: [
+      { id: OUR_DEPLOYMENT, revision: 13, pending: 2, failed: 2, state: 'IN_PROGRESS' },
+      old
+    ],
     stopped: [failedToStart('b2')]
   },
   {
@@ -51,7 +60,7 @@ const BREAKER: Step[] = [
     deployments: [
       { id: 'ecs-svc/breaker', revision: 12, pending: 2, state: 'IN_PROGRESS' },
       {
-        id: OURS,
+        id: OUR_DEPLOYMENT,
         status: 'ACTIVE',
         revision: 13,
         failed: 3,
@@ -62,8 +71,8 @@ const BREAKER: Step[] = [
     ],
     stopped: [failedToStart('b3')],
     events: [
-      `(service ${SERVICE}) (deployment ${OURS}) deployment failed: tasks failed to start.`,
-      `(service ${SERVICE}) rolling back to deployment ${OLD}.`
+      `(service ${SERVICE}) (deployment ${OUR_DEPLOYMENT}) deployment failed: tasks failed to start.`,
+      `(service ${SERVICE}) rolling back to deployment ${OLD_DEPLOYMENT}.`
     ]
   },
   {
@@ -80,13 +89,13 @@ describe("ECS's circuit breaker rolls back", () => {
     await expect(
       superviseRollout(ecs.deps, rolloutPolicy(inputsFor()), result, ROLLOUT)
     ).rejects.toThrow(
-      `The rollout of babyshield-backend-task:13 failed: ECS marked deployment ${OURS} FAILED (ECS deployment circuit breaker: tasks failed to start.) and its circuit breaker rolled back to babyshield-backend-task:12 in deployment ecs-svc/breaker. ECS's circuit breaker already rolled back; this step did not start a second rollback: the service runs babyshield-backend-task:12 (${REPOSITORY_URI}@${digestOf(12)}) again, verified.`
+      `The rollout of babyshield-backend-task:13 failed: ECS marked deployment ${OUR_DEPLOYMENT} FAILED (ECS deployment circuit breaker: tasks failed to start.) and its circuit breaker rolled back to babyshield-backend-task:12 in deployment ecs-svc/breaker. ECS's circuit breaker already rolled back; this step did not start a second rollback: the service runs babyshield-backend-task:12 (${REPOSITORY_URI}@${digestOf(12)}) again, verified.`
     )
     expect(ecs.calls('UpdateService')).toBe(0)
     // Followed until ECS's rollback completed.
     expect(ecs.clock.seconds).toBe(120)
     expect(result.rolledBack).toBe(true)
-    expect(result.taskDefinitionArn).toBe(rev(12))
+    expect(result.runs?.taskDefinitionArn).toBe(rev(12))
     expect(result.checks.filter(c => c.status === 'fail')).toEqual([])
 
     expect(result.stoppedTasks.map(t => t.taskId)).toEqual(['b3', 'b2', 'b1'])
@@ -97,8 +106,10 @@ describe("ECS's circuit breaker rolls back", () => {
     })
     expect(result.events).toEqual([
       // Newest first.
-      expect.stringContaining(`rolling back to deployment ${OLD}.`),
-      expect.stringContaining(`(deployment ${OURS}) deployment failed: tasks failed to start.`)
+      expect.stringContaining(`rolling back to deployment ${OLD_DEPLOYMENT}.`),
+      expect.stringContaining(
+        `(deployment ${OUR_DEPLOYMENT}) deployment failed: tasks failed to start.`
+      )
     ])
     expect(vi.mocked(core.error)).toHaveBeenCalledWith(
       expect.stringContaining(`task b3: ${PULL_ERROR}`),
@@ -121,6 +132,6 @@ describe("ECS's circuit breaker rolls back", () => {
       )
     ).rejects.toThrow('this step did not start a second rollback')
     expect(ecs.calls('UpdateService')).toBe(0)
-    expect(result.taskDefinitionArn).toBe(rev(12))
+    expect(result.runs?.taskDefinitionArn).toBe(rev(12))
   })
 })

@@ -6,22 +6,25 @@ import * as core from '@actions/core'
 import { FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs'
 import { beforeEach, describe, expect, test, vi } from 'vitest'
 import { FAILED_TASKS_LIMIT } from '../../src/rollout/classify.js'
-import { rollOut } from '../../src/modes/roll-out.js'
-import { superviseRollout } from '../../src/rollout/supervise.js'
+import { rollOut } from '../../src/modes/release.js'
+import { Reporter } from '../../src/report/report.js'
 import {
   digestOf,
   FakeEcs,
   freshResult,
+  freshRun,
   inputsFor,
-  OLD,
-  OURS,
+  OLD_DEPLOYMENT,
+  only,
+  OUR_DEPLOYMENT,
   REPOSITORY_URI,
   rev,
   ROLLOUT,
   SERVICE,
   type Step,
-  type StoppedSpec
-} from '../helpers/scripted-ecs.js'
+  type StoppedSpec,
+  superviseRollout
+} from '../../test/support/scripted-ecs.js'
 
 vi.mock('@actions/core')
 
@@ -29,44 +32,50 @@ const CIRCUIT_BREAKER_AT = 300
 
 const crash = (id: string): StoppedSpec => ({
   id,
-  deploymentId: OURS,
+  deploymentId: OUR_DEPLOYMENT,
   revision: 13,
   exitCode: 1,
   ranFor: 10
 })
 const started = (...ids: string[]): string =>
   `(service ${SERVICE}) has started ${ids.length} tasks: ${ids.map(id => `(task ${id})`).join(' ')}.`
-const old = { id: OLD, revision: 12, running: 2, state: 'COMPLETED' as const }
+const old = { id: OLD_DEPLOYMENT, revision: 12, running: 2, state: 'COMPLETED' as const }
 
 const CRASH_LOOP: Step[] = [
   {
     at: 0,
-    deployments: [{ id: OURS, revision: 13, pending: 2, state: 'IN_PROGRESS' }, old],
+    deployments: [{ id: OUR_DEPLOYMENT, revision: 13, pending: 2, state: 'IN_PROGRESS' }, old],
     events: [started('a1', 'a2')]
   },
   {
     at: 25,
-    deployments: [{ id: OURS, revision: 13, running: 2, state: 'IN_PROGRESS' }, old]
+    deployments: [{ id: OUR_DEPLOYMENT, revision: 13, running: 2, state: 'IN_PROGRESS' }, old]
   },
   {
     at: 35,
-    deployments: [{ id: OURS, revision: 13, running: 1, pending: 1, state: 'IN_PROGRESS' }, old],
+    deployments: [
+      { id: OUR_DEPLOYMENT, revision: 13, running: 1, pending: 1, state: 'IN_PROGRESS' },
+      old
+    ],
     stopped: [crash('a1')],
     events: [started('a3')]
   },
   {
     at: 37,
-    deployments: [{ id: OURS, revision: 13, pending: 2, state: 'IN_PROGRESS' }, old],
+    deployments: [{ id: OUR_DEPLOYMENT, revision: 13, pending: 2, state: 'IN_PROGRESS' }, old],
     stopped: [crash('a2')],
     events: [started('a4')]
   },
   {
     at: 60,
-    deployments: [{ id: OURS, revision: 13, running: 2, state: 'IN_PROGRESS' }, old]
+    deployments: [{ id: OUR_DEPLOYMENT, revision: 13, running: 2, state: 'IN_PROGRESS' }, old]
   },
   {
     at: 70,
-    deployments: [{ id: OURS, revision: 13, running: 1, pending: 1, state: 'IN_PROGRESS' }, old],
+    deployments: [
+      { id: OUR_DEPLOYMENT, revision: 13, running: 1, pending: 1, state: 'IN_PROGRESS' },
+      old
+    ],
     stopped: [crash('a3')],
     events: [started('a5')]
   },
@@ -75,7 +84,13 @@ const CRASH_LOOP: Step[] = [
     at: CIRCUIT_BREAKER_AT,
     deployments: [
       { id: 'ecs-svc/breaker', revision: 12, pending: 2, state: 'IN_PROGRESS' },
-      { id: OURS, status: 'ACTIVE', revision: 13, state: 'FAILED', reason: 'circuit breaker' }
+      {
+        id: OUR_DEPLOYMENT,
+        status: 'ACTIVE',
+        revision: 13,
+        state: 'FAILED',
+        reason: 'circuit breaker'
+      }
     ]
   }
 ]
@@ -105,7 +120,7 @@ describe('a crash loop', () => {
 
     expect(error).toBeInstanceOf(Error)
     expect(error?.message).toBe(
-      `The rollout of babyshield-backend-task:13 failed: 3 tasks of deployment ${OURS} failed: 3× Essential container in task exited (app: exit 1). Rolled back: the service runs babyshield-backend-task:12 (${REPOSITORY_URI}@${digestOf(12)}) again, verified.`
+      `The rollout of babyshield-backend-task:13 failed: 3 tasks of deployment ${OUR_DEPLOYMENT} failed: 3× Essential container in task exited (app: exit 1). Rolled back: the service runs babyshield-backend-task:12 (${REPOSITORY_URI}@${digestOf(12)}) again, verified.`
     )
     // Judged on the poll after the third stopped task, long before the circuit breaker.
     expect(ecs.updatedAt).toEqual([70])
@@ -115,8 +130,8 @@ describe('a crash loop', () => {
     expect(ecs.stoppedLooks()).toBe(FAILED_TASKS_LIMIT + 1)
 
     expect(result.rolledBack).toBe(true)
-    expect(result.taskDefinitionArn).toBe(rev(12))
-    expect(result.digest).toBe(digestOf(12))
+    expect(result.runs?.taskDefinitionArn).toBe(rev(12))
+    expect(result.runs?.digest).toBe(digestOf(12))
     expect(result.verified).toBe(false)
     expect(result.checks.length).toBeGreaterThan(0)
     expect(result.checks.every(c => c.name.startsWith('after rollback: '))).toBe(true)
@@ -157,7 +172,7 @@ describe('a crash loop', () => {
 
     const messages = result.timeline.map(e => e.message)
     expect(messages).toContain(
-      `rollout failed: 3 tasks of deployment ${OURS} failed: 3× Essential container in task exited (app: exit 1)`
+      `rollout failed: 3 tasks of deployment ${OUR_DEPLOYMENT} failed: 3× Essential container in task exited (app: exit 1)`
     )
     expect(messages).toContain(
       'rollback started: deployment ecs-svc/update-1 → babyshield-backend-task:12'
@@ -177,36 +192,40 @@ describe('a crash loop', () => {
         ROLLOUT
       )
     ).rejects.toThrow(
-      `rollback-on-failure is false: the service is left on the failed deployment ${OURS} (babyshield-backend-task:13). To return to babyshield-backend-task:12, run this action with mode: rollback, or deploy a fix.`
+      `rollback-on-failure is false: the service is left on the failed deployment ${OUR_DEPLOYMENT} (babyshield-backend-task:13). To return to babyshield-backend-task:12, run this action with mode: rollback, or deploy a fix.`
     )
     expect(ecs.calls('UpdateService')).toBe(0)
     expect(result.rolledBack).toBe(false)
-    expect(result.taskDefinitionArn).toBeUndefined()
+    expect(result.runs?.taskDefinitionArn).toBeUndefined()
     expect(result.stoppedTasks).toHaveLength(3)
   })
 
   test('a rollout that is itself a rollback is never rolled back in turn', async () => {
     const ecs = new FakeEcs({ script: [], afterUpdate: () => CRASH_LOOP })
-    const result = freshResult()
+    const run = freshRun([SERVICE], 'rollback')
+    const result = only(run)
     await expect(
       rollOut(
         ecs.deps,
         rolloutPolicy(inputsFor()),
+        new Reporter(run, ecs.deps.clock),
         [
           {
-            result,
-            attempted: {
-              taskDefinitionArn: rev(13),
-              image: `${REPOSITORY_URI}@${digestOf(13)}`,
-              digest: digestOf(13)
+            planned: {
+              service: SERVICE,
+              containerName: 'app',
+              from: {
+                taskDefinitionArn: rev(12),
+                image: `${REPOSITORY_URI}@${digestOf(12)}`,
+                digest: digestOf(12)
+              },
+              to: {
+                taskDefinitionArn: rev(13),
+                image: `${REPOSITORY_URI}@${digestOf(13)}`,
+                digest: digestOf(13)
+              },
+              strategy: 'ROLLING'
             },
-            before: {
-              taskDefinitionArn: rev(12),
-              image: `${REPOSITORY_URI}@${digestOf(12)}`,
-              digest: digestOf(12)
-            },
-            containerName: 'app',
-            strategy: 'ROLLING',
             registered: false
           }
         ],

@@ -2,16 +2,16 @@
 import { rolloutPolicy } from '../../src/inputs/policy.js'
 import * as core from '@actions/core'
 import { describe, expect, test, vi } from 'vitest'
-import { superviseRollout } from '../../src/rollout/supervise.js'
 import {
   FakeEcs,
   freshResult,
   inputsFor,
-  OLD,
-  OURS,
+  OLD_DEPLOYMENT,
+  OUR_DEPLOYMENT,
   rev,
-  ROLLOUT
-} from '../helpers/scripted-ecs.js'
+  ROLLOUT,
+  superviseRollout
+} from '../../test/support/scripted-ecs.js'
 
 vi.mock('@actions/core')
 
@@ -22,16 +22,22 @@ describe('our deployment replaced by someone else’s', () => {
         {
           at: 0,
           deployments: [
-            { id: OURS, revision: 13, pending: 2, state: 'IN_PROGRESS' },
-            { id: OLD, revision: 12, running: 2, state: 'COMPLETED' }
+            { id: OUR_DEPLOYMENT, revision: 13, pending: 2, state: 'IN_PROGRESS' },
+            { id: OLD_DEPLOYMENT, revision: 12, running: 2, state: 'COMPLETED' }
           ]
         },
         {
           at: 18,
           deployments: [
             { id: 'ecs-svc/theirs', revision: 14, pending: 2, state: 'IN_PROGRESS' },
-            { id: OURS, status: 'ACTIVE', revision: 13, running: 1, state: 'IN_PROGRESS' },
-            { id: OLD, status: 'ACTIVE', revision: 12, running: 1, state: 'COMPLETED' }
+            {
+              id: OUR_DEPLOYMENT,
+              status: 'ACTIVE',
+              revision: 13,
+              running: 1,
+              state: 'IN_PROGRESS'
+            },
+            { id: OLD_DEPLOYMENT, status: 'ACTIVE', revision: 12, running: 1, state: 'COMPLETED' }
           ]
         }
       ]
@@ -41,13 +47,13 @@ describe('our deployment replaced by someone else’s', () => {
     await expect(
       superviseRollout(ecs.deps, rolloutPolicy(inputsFor()), result, ROLLOUT)
     ).rejects.toThrow(
-      `The rollout of babyshield-backend-task:13 did not finish: deployment ${OURS} was replaced by deployment ecs-svc/theirs (babyshield-backend-task:14), which this step did not start. This step does not roll back over another deployment: the service now rolls out babyshield-backend-task:14 (deployment ecs-svc/theirs).`
+      `The rollout of babyshield-backend-task:13 did not finish: deployment ${OUR_DEPLOYMENT} was replaced by deployment ecs-svc/theirs (babyshield-backend-task:14), which this step did not start. This step does not roll back over another deployment: the service now rolls out babyshield-backend-task:14 (deployment ecs-svc/theirs).`
     )
     expect(ecs.clock.seconds).toBe(20)
     expect(ecs.calls('UpdateService')).toBe(0)
     expect(result.rolledBack).toBe(false)
     expect(result.verified).toBe(false)
-    expect(result.taskDefinitionArn).toBe(rev(14))
+    expect(result.runs?.taskDefinitionArn).toBe(rev(14))
     expect(vi.mocked(core.error)).toHaveBeenCalledTimes(1)
   })
 })

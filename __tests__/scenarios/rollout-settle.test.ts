@@ -12,7 +12,7 @@ import {
   inputsFor,
   rev,
   type Step
-} from '../helpers/scripted-ecs.js'
+} from '../../test/support/scripted-ecs.js'
 
 vi.mock('@actions/core')
 

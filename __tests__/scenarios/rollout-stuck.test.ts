@@ -3,19 +3,20 @@
 import { rolloutPolicy } from '../../src/inputs/policy.js'
 import * as core from '@actions/core'
 import { describe, expect, test, vi } from 'vitest'
-import { superviseRollout } from '../../src/rollout/supervise.js'
 import {
   completesAfter,
   FakeEcs,
   freshResult,
   inputsFor,
-  OLD,
-  OURS,
+  OLD_DEPLOYMENT,
+  OUR_DEPLOYMENT,
   rev,
   ROLLOUT,
   SERVICE,
-  type Step
-} from '../helpers/scripted-ecs.js'
+  type Step,
+  superviseRollout
+} from '../../test/support/scripted-ecs.js'
+import { flatService } from '../../test/support/results.js'
 
 vi.mock('@actions/core')
 
@@ -24,8 +25,8 @@ const STUCK: Step[] = [
   {
     at: 0,
     deployments: [
-      { id: OURS, revision: 13, running: 1, pending: 1, state: 'IN_PROGRESS' },
-      { id: OLD, revision: 12, running: 2, state: 'COMPLETED' }
+      { id: OUR_DEPLOYMENT, revision: 13, running: 1, pending: 1, state: 'IN_PROGRESS' },
+      { id: OLD_DEPLOYMENT, revision: 12, running: 2, state: 'COMPLETED' }
     ]
   },
   { at: 30, events: [UNPLACEABLE] }
@@ -79,7 +80,7 @@ describe('a stuck rollout', () => {
     )
     expect(ecs.clock.seconds).toBe(660)
     expect(result.rolledBack).toBe(false)
-    expect(result.taskDefinitionArn).toBe(rev(12))
+    expect(result.runs?.taskDefinitionArn).toBe(rev(12))
   })
 })
 
@@ -97,5 +98,5 @@ test('a rollback after a short timeout has its own budget, so it can finish', as
 
   expect(error?.message).toContain('it did not finish within 1 minute')
   expect(error?.message).toContain('Rolled back: the service runs babyshield-backend-task:12')
-  expect(result).toMatchObject({ rolledBack: true, taskDefinitionArn: rev(12) })
+  expect(flatService(result)).toMatchObject({ rolledBack: true, taskDefinitionArn: rev(12) })
 })

@@ -2,8 +2,14 @@
 import { rolloutPolicy } from '../../src/inputs/policy.js'
 import * as core from '@actions/core'
 import { beforeEach, describe, expect, test, vi } from 'vitest'
-import { superviseRollout } from '../../src/rollout/supervise.js'
-import { FakeEcs, freshResult, inputsFor, ROLLOUT, rollingUpdate } from '../helpers/scripted-ecs.js'
+import {
+  FakeEcs,
+  freshResult,
+  inputsFor,
+  rollingUpdate,
+  ROLLOUT,
+  superviseRollout
+} from '../../test/support/scripted-ecs.js'
 
 vi.mock('@actions/core')
 

@@ -5,13 +5,14 @@ import {
   DeregisterTaskDefinitionCommand,
   DescribeServicesCommand,
   DescribeTasksCommand,
-  ListTaskDefinitionsCommand
+  ListTaskDefinitionsCommand,
+  RegisterTaskDefinitionCommand
 } from '@aws-sdk/client-ecs'
 import { beforeEach, describe, expect, test, vi } from 'vitest'
 import { deploy } from '../../src/modes/deploy.js'
 import { rollback } from '../../src/modes/rollback.js'
 import { verify } from '../../src/modes/verify.js'
-import { outputsOf } from '../../src/result.js'
+import { outputsOf } from '../../src/model/result.js'
 import {
   completesAfter,
   digestOf,
@@ -24,8 +25,8 @@ import {
   withImageInEcr,
   type Step,
   type Story
-} from '../helpers/scripted-ecs.js'
-import { serviceIn } from '../helpers/results.js'
+} from '../../test/support/scripted-ecs.js'
+import { serviceIn } from '../../test/support/results.js'
 
 vi.mock('@actions/core')
 
@@ -309,6 +310,33 @@ describe('rollback of several services', () => {
     expect(ecs.updatedTo(WEB)).toEqual([revOf(WEB, 11)])
     expect(ecs.updatedTo(WORKER)).toEqual([revOf(WORKER, 11)])
     expect(result.services.every(s => s.rolledBack)).toBe(true)
+  })
+
+  test('a tag pinned into each service: when a later registration fails, the earlier one is deregistered and nothing is updated', async () => {
+    const ecs = withImageInEcr(new FakeEcs({ [WEB]: steady(WEB), [WORKER]: steady(WORKER) }))
+    ecs.ecsMock.on(RegisterTaskDefinitionCommand, { family: `${WORKER}-task` }).rejects(
+      Object.assign(new Error('Too many revisions'), {
+        name: 'ClientException',
+        $fault: 'client',
+        $metadata: { attempts: 1 }
+      })
+    )
+    const result = freshRun([WEB, WORKER], 'rollback')
+    const inputs = inputsFor({
+      mode: 'rollback',
+      service: `${WEB}, ${WORKER}`,
+      'rollback-to': 'production-fixed-20261126'
+    })
+
+    await expect(rollback(inputs, ecs.deps, result)).rejects.toThrow(
+      `Could not register a task definition revision for family ${WORKER}-task: ClientException: Too many revisions; nothing was deployed and the service is unchanged; for the services before it, revision ${WEB}-task:13 was deregistered`
+    )
+    const deregistered = ecs.ecsMock
+      .commandCalls(DeregisterTaskDefinitionCommand)
+      .map(call => call.args[0].input.taskDefinition)
+    expect(deregistered).toEqual([revOf(WEB, 13)])
+    expect(ecs.calls('UpdateService')).toBe(0)
+    expect(result.services.some(s => s.rolledBack)).toBe(false)
   })
 })
 

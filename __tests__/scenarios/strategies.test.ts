@@ -15,21 +15,21 @@ import {
   withImageInEcr,
   type Step,
   type Story
-} from '../helpers/scripted-ecs.js'
+} from '../../test/support/scripted-ecs.js'
 
 vi.mock('@actions/core')
 
 const BLUE_GREEN = {
   deploymentConfiguration: { strategy: 'BLUE_GREEN' as const, bakeTimeInMinutes: 2 }
 }
-const OLD = { id: 'ecs-svc/old', revision: 12, running: 2, state: 'COMPLETED' as const }
-const settledOn12: Step = { at: 0, deployments: [OLD] }
+const OLD_DEPLOYMENT = { id: 'ecs-svc/old', revision: 12, running: 2, state: 'COMPLETED' as const }
+const settledOn12: Step = { at: 0, deployments: [OLD_DEPLOYMENT] }
 
 /** A blue/green rollout: scale up, shift traffic, bake two minutes, clean up. */
 function blueGreen(id: string): Step[] {
   const both = (running: number) => [
     { id, revision: 13, running, pending: 2 - running, state: 'IN_PROGRESS' as const },
-    { ...OLD, status: 'ACTIVE' as const }
+    { ...OLD_DEPLOYMENT, status: 'ACTIVE' as const }
   ]
   const target = (running: number, weight: number) => ({
     targetServiceRevision: {
@@ -119,7 +119,7 @@ describe('a BLUE_GREEN service', () => {
         },
         {
           at: 75,
-          deployments: [{ ...OLD, status: 'PRIMARY' as const }],
+          deployments: [{ ...OLD_DEPLOYMENT, status: 'PRIMARY' as const }],
           serviceDeployment: { status: 'ROLLBACK_SUCCESSFUL' }
         }
       ]
@@ -174,7 +174,10 @@ describe('a ROLLING service with a service deployment', () => {
           : [
               {
                 at: 0,
-                deployments: [{ id, revision: 13, pending: 2, state: 'IN_PROGRESS' }, OLD],
+                deployments: [
+                  { id, revision: 13, pending: 2, state: 'IN_PROGRESS' },
+                  OLD_DEPLOYMENT
+                ],
                 serviceDeployment: { status: 'IN_PROGRESS' }
               },
               {

@@ -3,10 +3,10 @@
 import { FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs'
 import { afterAll, afterEach, beforeEach, describe, expect, test, vi } from 'vitest'
 import { run } from '../../src/main.js'
-import { OLD_DIGEST, REPOSITORY_URI } from '../fixtures/task-definitions.js'
-import { CLUSTER, SERVICE } from '../helpers/ecs-answers.js'
-import { FakeRunner } from '../helpers/runner.js'
-import { CURRENT, verifyWorld } from '../helpers/verify-rollback-world.js'
+import { OLD_DIGEST, REPOSITORY_URI } from '../../test/support/task-definitions.js'
+import { CLUSTER, SERVICE } from '../../test/support/ecs-answers.js'
+import { FakeRunner } from '../../test/support/runner.js'
+import { CURRENT, verifyWorld } from '../../test/support/verify-rollback-world.js'
 
 const HEALTH_URL = 'https://api.babyshield.example/healthz'
 const runner = new FakeRunner()

@@ -6,13 +6,13 @@
 import type { TaskDefinition } from '@aws-sdk/client-ecs'
 import { afterEach, beforeEach, expect, vi } from 'vitest'
 import { Ecs } from '../../src/aws/ecs.js'
-import type { RunResult, ServiceResult } from '../../src/result.js'
+import type { RunResult, ServiceResult } from '../../src/model/result.js'
 
 const made: (RunResult | ServiceResult)[] = []
 let seen = new Map<string, TaskDefinition>()
 
-vi.mock('../../src/result.js', async importOriginal => {
-  const actual = await importOriginal<typeof import('../../src/result.js')>()
+vi.mock('../../src/model/result.js', async importOriginal => {
+  const actual = await importOriginal<typeof import('../../src/model/result.js')>()
   return {
     ...actual,
     newResult: (...args: Parameters<typeof actual.newResult>) => {
@@ -58,8 +58,9 @@ beforeEach(() => {
 afterEach(() => {
   const services = made.flatMap(r => ('services' in r ? r.services : [r]))
   for (const service of new Set(services)) {
-    const revision = service.taskDefinitionArn && seen.get(service.taskDefinitionArn)
-    if (!revision) continue
+    const runs = service.runs
+    const revision = runs?.taskDefinitionArn && seen.get(runs.taskDefinitionArn)
+    if (!runs || !revision) continue
     const containers = revision.containerDefinitions ?? []
     // A result made for the watch alone names no container: a revision of one container has one.
     const container = service.containerName
@@ -69,9 +70,9 @@ afterEach(() => {
         : undefined
     if (!container) continue
     const pinned = container.image
-    const where = `${service.service}: task-definition-arn ${service.taskDefinitionArn}`
-    expect(service.image, `${where} pins ${pinned ?? 'no image'}`).toBe(pinned)
+    const where = `${service.service}: task-definition-arn ${runs.taskDefinitionArn}`
+    expect(runs.image, `${where} pins ${pinned ?? 'no image'}`).toBe(pinned)
     const digest = pinned ? /@(sha256:[a-f0-9]{64})$/.exec(pinned)?.[1] : undefined
-    expect(service.digest, `${where} pins ${digest ?? 'no digest'}`).toBe(digest)
+    expect(runs.digest, `${where} pins ${digest ?? 'no digest'}`).toBe(digest)
   }
 })

@@ -1,6 +1,6 @@
 import type { ContainerDefinition, Service, Task } from '@aws-sdk/client-ecs'
 import { describe, expect, test } from 'vitest'
-import type { Check } from '../../src/result.js'
+import type { Check } from '../../src/model/result.js'
 import {
   allPassed,
   failedChecks,
@@ -9,8 +9,8 @@ import {
   taskChecks,
   type Expectation
 } from '../../src/verify/checks.js'
-import { NEW_DIGEST, OLD_DIGEST, REPOSITORY_URI, arn } from '../fixtures/task-definitions.js'
-import { deployment, service, task } from '../helpers/ecs-answers.js'
+import { NEW_DIGEST, OLD_DIGEST, REPOSITORY_URI, arn } from '../../test/support/task-definitions.js'
+import { deployment, service, task } from '../../test/support/ecs-answers.js'
 
 const REV = arn('babyshield-backend-task', 42)
 const OLD_REV = arn('babyshield-backend-task', 41)

@@ -6,10 +6,10 @@ import {
   backoffDelay,
   checkHealth,
   healthCheck,
-  type Fetch,
   type HealthAttempt
 } from '../../src/verify/health.js'
-import { FakeClock } from '../helpers/fakes.js'
+import type { Fetch } from '../../src/net/proxy.js'
+import { FakeClock } from '../../test/support/fakes.js'
 
 const URL = 'https://api.babyshield.example/healthz'
 

@@ -2,8 +2,8 @@ import type { TaskDefinition } from '@aws-sdk/client-ecs'
 import { describe, expect, test, vi } from 'vitest'
 import type { LogLine } from '../../src/aws/logs.js'
 import { awslogsGroup, logFindings, logStreams } from '../../src/verify/logs.js'
-import { babyshield } from '../fixtures/task-definitions.js'
-import { task } from '../helpers/rollout-shapes.js'
+import { babyshield } from '../../test/support/task-definitions.js'
+import { task } from '../../test/support/rollout-shapes.js'
 
 vi.mock('@actions/core')
 

@@ -4,9 +4,9 @@ import type { Deps } from '../../src/deps.js'
 import type { CheckPolicy } from '../../src/inputs/policy.js'
 import { allPassed, type Expectation } from '../../src/verify/checks.js'
 import { verifyRunning } from '../../src/verify/running.js'
-import { NEW_DIGEST, arn, babyshield, single } from '../fixtures/task-definitions.js'
-import { deployment, service, task } from '../helpers/ecs-answers.js'
-import { FakeClock } from '../helpers/fakes.js'
+import { NEW_DIGEST, arn, babyshield, single } from '../../test/support/task-definitions.js'
+import { deployment, service, task } from '../../test/support/ecs-answers.js'
+import { FakeClock } from '../../test/support/fakes.js'
 
 const REV = arn('babyshield-backend-task', 42)
 

@@ -3,8 +3,8 @@
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs'
 import { ECRClient } from '@aws-sdk/client-ecr'
 import { ECSClient } from '@aws-sdk/client-ecs'
-import { errorText, ReportedError } from '../errors.js'
-import { proxyAgents } from '../proxy.js'
+import { errorText, ReportedError } from '../model/errors.js'
+import { proxyAgents } from '../net/proxy.js'
 
 export interface AwsClients {
   ecr: ECRClient

@@ -1,5 +1,6 @@
 // ECS: services, task definitions and tasks, as thin typed calls.
 import {
+  ContinueServiceDeploymentCommand,
   DeregisterTaskDefinitionCommand,
   DescribeServiceDeploymentsCommand,
   DescribeServicesCommand,
@@ -10,6 +11,7 @@ import {
   ListTasksCommand,
   RegisterTaskDefinitionCommand,
   RunTaskCommand,
+  StopServiceDeploymentCommand,
   StopTaskCommand,
   UpdateServiceCommand,
   type DesiredStatus,
@@ -23,7 +25,7 @@ import {
   type Task,
   type TaskDefinition
 } from '@aws-sdk/client-ecs'
-import { familyOf, revisionOf, shortArn } from '../names.js'
+import { familyOf, revisionOf, shortArn } from '../model/names.js'
 import { attempt } from './clients.js'
 import { keepAnswerBody, missingPaths, sendWhole, withMissing } from './raw.js'
 
@@ -137,6 +139,33 @@ export class Ecs {
     return (answer.serviceDeployments ?? [])
       .sort((a, b) => (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0))
       .flatMap(d => (d.serviceDeploymentArn ? [d.serviceDeploymentArn] : []))
+  }
+
+  /**
+   * Stops a service deployment in progress with a rollback: ECS shifts the traffic back to the
+   * revision it replaces and ends it ROLLBACK_SUCCESSFUL.
+   */
+  async stopServiceDeployment(arn: string): Promise<void> {
+    await attempt(`Could not stop the service deployment ${shortArn(arn)}`, () =>
+      this.client.send(
+        new StopServiceDeploymentCommand({ serviceDeploymentArn: arn, stopType: 'ROLLBACK' })
+      )
+    )
+  }
+
+  /** Acts on a paused lifecycle hook: CONTINUE the deployment, or ROLLBACK it. */
+  async continueServiceDeployment(
+    arn: string,
+    hookId: string,
+    action: 'CONTINUE' | 'ROLLBACK'
+  ): Promise<void> {
+    await attempt(
+      `Could not ${action === 'CONTINUE' ? 'continue' : 'roll back'} the service deployment ${shortArn(arn)} at its hook ${hookId}`,
+      () =>
+        this.client.send(
+          new ContinueServiceDeploymentCommand({ serviceDeploymentArn: arn, hookId, action })
+        )
+    )
   }
 
   /** The new revision, and how many attempts the SDK made to register it. */

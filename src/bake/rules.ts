@@ -124,6 +124,21 @@ export function progressLine(
   baseline: Baseline,
   health: HealthTally | undefined
 ): string {
+  return `${bakeLabel(label, elapsedMs, bakeMs)}: ${progressCounts(errors, baseline, health)}`
+}
+
+/** `bake 2:10 of 5:00`. Pure. */
+export function bakeLabel(label: string, elapsedMs: number, bakeMs: number): string {
+  return `${label} ${minutesSeconds(elapsedMs)} of ${minutesSeconds(bakeMs)}`
+}
+
+/** What a progress line counts: `0 error lines in new tasks (before 0.4/task/min), health 26/26 ok`. Pure. */
+export function progressCounts(
+  errors: { lines: number; counted: boolean },
+  baseline: Baseline,
+  health: HealthTally | undefined,
+  testTraffic?: HealthTally
+): string {
   const before = baseline.unknown
     ? 'before: not known'
     : `before ${perMinute(baselineRate(baseline))}`
@@ -131,5 +146,6 @@ export function progressLine(
     ? `${errors.lines} error line${errors.lines === 1 ? '' : 's'} in new tasks (${before})`
     : 'error lines not counted'
   const answers = health ? `, health ${health.ok}/${health.asked} ok` : ''
-  return `${label} ${minutesSeconds(elapsedMs)} of ${minutesSeconds(bakeMs)}: ${counted}${answers}`
+  const test = testTraffic ? `, test traffic ${testTraffic.ok}/${testTraffic.asked} ok` : ''
+  return `${counted}${answers}${test}`
 }

@@ -3,11 +3,12 @@
 // (read a poll at a time, each line once), and the health URL with its confirmations.
 import type { Task, TaskDefinition } from '@aws-sdk/client-ecs'
 import type { LogLine } from '../aws/logs.js'
-import type { Clock } from '../clock.js'
+import type { Clock } from '../model/clock.js'
 import type { Deps } from '../deps.js'
-import { errorText } from '../errors.js'
-import { taskId } from '../names.js'
-import { askOnce, isHealthy, type Fetch, type HealthAttempt } from '../verify/health.js'
+import { errorText } from '../model/errors.js'
+import { taskId } from '../model/names.js'
+import type { Fetch } from '../net/proxy.js'
+import { askOnce, isHealthy, type HealthAttempt } from '../verify/health.js'
 import {
   BASELINE_MINUTES,
   HEALTH_CONFIRM_DELAY_MS,

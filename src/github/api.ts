@@ -1,7 +1,7 @@
 // The few GitHub REST calls a deployment record needs, over the toolkit's HTTP client (the one
 // @actions/github uses underneath, with the runner's proxy settings) to keep the bundle small.
 import { HttpClient } from '@actions/http-client'
-import { ReportedError } from '../errors.js'
+import { ReportedError } from '../model/errors.js'
 
 export class GitHubApiError extends ReportedError {
   constructor(

@@ -1,5 +1,5 @@
 // Who, what and where of this run, for the audit trail; read from the runner's environment.
-import type { Audit } from '../result.js'
+import type { Audit } from '../model/result.js'
 
 export function auditFromEnv(env: NodeJS.ProcessEnv, notes: string): Audit {
   const server = env.GITHUB_SERVER_URL || 'https://github.com'

@@ -1,11 +1,10 @@
 // A deploy or rollback as a GitHub deployment with statuses, so the repository's Environments page
 // shows what runs where. Optional work: a token without rights or an unreachable API only warns.
 import * as core from '@actions/core'
-import { errorText } from '../errors.js'
-import { shortArn, shortDigest } from '../names.js'
-import type { Mode } from '../inputs/inputs.js'
-import type { RollingOut } from '../deps.js'
-import type { RunResult, ServiceResult } from '../result.js'
+import { errorText } from '../model/errors.js'
+import { shortArn, shortDigest } from '../model/names.js'
+import type { PlannedMove } from '../model/move.js'
+import type { Mode, RunResult, ServiceResult } from '../model/result.js'
 import { GitHubApi, GitHubApiError, TimeoutError } from './api.js'
 import { auditFromEnv } from './context.js'
 
@@ -99,7 +98,7 @@ export interface FinalStatus {
 export function planRecord(
   inputs: RecordSettings,
   env: NodeJS.ProcessEnv,
-  rolling: RollingOut
+  rolling: PlannedMove
 ): RecordPlan {
   if (!inputs.token || inputs.dryRun || inputs.mode === 'verify') return { kind: 'skip' }
   const [owner, repo, ...rest] = (env.GITHUB_REPOSITORY ?? '').split('/')
@@ -146,18 +145,18 @@ export function planRecord(
 function rolloutPayload(
   inputs: RecordSettings,
   task: RecordedTask,
-  rolling: RollingOut
+  rolling: PlannedMove
 ): DeploymentPayload {
   return {
     mode: task,
     cluster: inputs.cluster,
     service: rolling.service,
     region: inputs.region,
-    image: rolling.image || null,
-    digest: rolling.digest || null,
-    taskDefinitionArn: rolling.taskDefinitionArn || null,
-    previousTaskDefinitionArn: rolling.previousTaskDefinitionArn || null,
-    tag: rolling.tag || null,
+    image: rolling.to.image || null,
+    digest: rolling.to.digest || null,
+    taskDefinitionArn: rolling.to.taskDefinitionArn || null,
+    previousTaskDefinitionArn: rolling.from.taskDefinitionArn || null,
+    tag: rolling.to.tag || null,
     notes: inputs.notes
   }
 }
@@ -175,7 +174,8 @@ export function serviceConsoleUrl(region: string, cluster: string, service: stri
  * the services of a step succeed or fail together. Pure.
  */
 export function finalStatus(result: RunResult, service: ServiceResult): FinalStatus {
-  const revision = service.taskDefinitionArn ? shortArn(service.taskDefinitionArn) : ''
+  const runs = service.runs
+  const revision = runs?.taskDefinitionArn ? shortArn(runs.taskDefinitionArn) : ''
   if (result.status === 'started') {
     return {
       state: 'in_progress',
@@ -185,16 +185,14 @@ export function finalStatus(result: RunResult, service: ServiceResult): FinalSta
     }
   }
   if (result.status === 'succeeded') {
-    const digest = service.digest ? shortDigest(service.digest) : 'unchanged image'
-    const runs = revision ? `${revision} runs ${digest}` : `runs ${digest}`
+    const digest = runs?.digest ? shortDigest(runs.digest) : 'unchanged image'
+    const what = revision ? `${revision} runs ${digest}` : `runs ${digest}`
     return {
       state: 'success',
-      description: truncate(`${service.verified ? 'verified: ' : ''}${runs}`)
+      description: truncate(`${service.verified ? 'verified: ' : ''}${what}`)
     }
   }
-  const back = service.rolledBack
-    ? `; rolled back to ${service.taskDefinitionArn ? shortArn(service.taskDefinitionArn) : 'the previous revision'}`
-    : ''
+  const back = service.rolledBack ? `; rolled back to ${revision || 'the previous revision'}` : ''
   return {
     state: 'failure',
     description: truncate(`failed${back}: ${result.error ?? `${result.mode} failed`}`)
@@ -253,7 +251,7 @@ export function describeGitHubError(error: unknown, where: string): string {
 export async function startDeploymentRecord(
   inputs: RecordSettings,
   env: NodeJS.ProcessEnv,
-  rolling: RollingOut,
+  rolling: PlannedMove,
   timeoutMs = GITHUB_TIMEOUT_MS
 ): Promise<DeploymentRecord | undefined> {
   const plan = planRecord(inputs, env, rolling)

@@ -1,6 +1,6 @@
 // The rules of the build-cache input against the others: the cache's tag never looks like a
 // release, and no input that names an image to deploy, verify or roll back to names the cache.
-import { cacheTagProblem, cacheTags, splitReference, type CacheSetting } from '../build-cache.js'
+import { cacheTagProblem, cacheTags, splitReference, type CacheSetting } from '../model/build.js'
 import type { ImageRef, RollbackTarget } from './parse.js'
 
 /** The inputs these rules read, each undefined when it did not parse. */

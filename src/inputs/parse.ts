@@ -1,18 +1,12 @@
 // How each input's text becomes a value: one parser an input, each throwing a message that names
 // the input and the form it expects. Pure.
-import { CACHE_TAG, splitReference, type CacheSetting } from '../build-cache.js'
-import { isDigest, tagProblem } from '../tags.js'
+import { CACHE_TAG, splitReference, type CacheSetting } from '../model/build.js'
+import { isDigest, tagProblem } from '../model/tags.js'
 
-export type Mode = 'deploy' | 'verify' | 'rollback'
+import type { ImageRef, RollbackTarget } from '../model/move.js'
+import type { Mode } from '../model/result.js'
 
-/** An image already in ECR, named by tag or by digest. */
-export type ImageRef = { kind: 'tag'; tag: string } | { kind: 'digest'; digest: string }
-
-export type RollbackTarget =
-  | { kind: 'previous' }
-  | { kind: 'revision'; revision: number }
-  | { kind: 'arn'; arn: string }
-  | ImageRef
+export type { ImageRef, Mode, RollbackTarget }
 
 export const MODES: readonly Mode[] = ['deploy', 'verify', 'rollback']
 
@@ -264,7 +258,7 @@ export function parseRollbackTo(target: string): RollbackTarget {
   )
 }
 
-export function parseUrl(value: string): string {
+export function parseUrl(value: string, input = 'health-check-url'): string {
   let url: URL | undefined
   try {
     url = new URL(value)
@@ -274,7 +268,7 @@ export function parseUrl(value: string): string {
   const web = url?.protocol === 'https:' || url?.protocol === 'http:'
   if (!url || !web || /\s/.test(value) || value.length > 2048) {
     throw new Error(
-      `health-check-url '${show(value)}' is not valid: expected an http:// or https:// URL of at most 2048 characters, e.g. https://api.example.com/healthz`
+      `${input} '${show(value)}' is not valid: expected an http:// or https:// URL of at most 2048 characters, e.g. https://api.example.com/healthz`
     )
   }
   return url.toString()

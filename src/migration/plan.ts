@@ -1,8 +1,8 @@
 // The migration's one-off task, planned: which container of which revision runs what, and
 // where, all read from the service so that nothing is copied by hand. Pure.
 import type { RunTaskCommandInput, Service, Tag, TaskDefinition } from '@aws-sdk/client-ecs'
-import { shortArn } from '../names.js'
-import type { Audit } from '../result.js'
+import { shortArn } from '../model/names.js'
+import type { Audit } from '../model/result.js'
 import { AUDIT_TAG, tagValue } from '../revision/audit.js'
 import { commandLine } from './command.js'
 
@@ -104,4 +104,37 @@ export function migrationTags(audit: Audit, imageTag: string): Tag[] {
 /** The sentence that says what runs, where: for the log, dry run and the summary. */
 export function describePlan(plan: MigrationPlan, revision: string): string {
   return `${commandLine(plan.argv)} in container ${plan.container} of ${revision}, as a one-off task in the network configuration of ${plan.service} (${placementText(plan.placement)}), for at most ${plan.timeoutMs / 60_000} min`
+}
+
+/** What the inputs ask of the migration. */
+export interface MigrationRequest {
+  argv: string[]
+  /** Undefined: the container whose image the deploy replaces. */
+  container: string | undefined
+  timeoutMs: number
+  pollMs: number
+}
+
+/**
+ * The migration of a deploy, run on the new revision of its first service, in that service's
+ * network configuration. Throws when the container is not one of the revision's.
+ */
+export function planMigration(
+  request: MigrationRequest,
+  env: NodeJS.ProcessEnv,
+  first: { name: string; service: Service; current: TaskDefinition; containerName: string }
+): MigrationPlan {
+  const container = request.container ?? first.containerName
+  const problem = containerProblem(first.current, container)
+  if (problem) throw new Error(problem)
+  return {
+    argv: request.argv,
+    container,
+    placement: placementOf(first.service),
+    startedBy: startedByOf(env),
+    tags: [],
+    timeoutMs: request.timeoutMs,
+    pollMs: request.pollMs,
+    service: first.name
+  }
 }

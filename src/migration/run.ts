@@ -1,17 +1,19 @@
 // The migration, run: one task of the new revision with the container's command overridden,
 // watched until it stops. Success is exit code 0 of that container; anything else (ECS did not
 // start it, it failed to start, it exited non-zero, it ran past its time limit and was stopped)
-// is a MigrationError, thrown before any service is touched.
+// is a MigrationError, thrown before any service is touched. Either way the migration's record
+// says what ran and how it ended.
 import { randomUUID } from 'node:crypto'
 import * as core from '@actions/core'
 import type { Task, TaskDefinition } from '@aws-sdk/client-ecs'
 import { transientProblem } from '../aws/clients.js'
 import type { Deps } from '../deps.js'
-import { errorText, ReportedError } from '../errors.js'
-import { shortArn, taskId } from '../names.js'
-import type { MigrationResult } from '../result.js'
+import { errorText, ReportedError } from '../model/errors.js'
+import type { Journal } from '../model/journal.js'
+import { shortArn, taskId } from '../model/names.js'
+import type { MigrationResult } from '../model/result.js'
 import { logStreams } from '../verify/logs.js'
-import { describePlan, type MigrationPlan } from './plan.js'
+import { describePlan, placementText, type MigrationPlan } from './plan.js'
 
 /** Log lines of the migration kept for the log and the summary: the newest. */
 export const MIGRATION_LOG_LINES = 50
@@ -25,7 +27,9 @@ export class MigrationError extends ReportedError {
   constructor(
     message: string,
     /** It ran (exited, or was stopped while running): it may have changed the database. */
-    readonly ran: boolean
+    readonly ran: boolean,
+    /** What ran, and how it ended. */
+    readonly migration: MigrationResult
   ) {
     super(message)
     this.name = 'MigrationError'
@@ -40,18 +44,32 @@ interface Running {
   logGroup: string | undefined
 }
 
+/** The migration's record before its task starts: what runs, on which revision, where. Pure. */
+export function migrationRecord(plan: MigrationPlan, revision: string): MigrationResult {
+  return {
+    command: plan.argv,
+    container: plan.container,
+    taskDefinitionArn: revision,
+    where: placementText(plan.placement),
+    status: 'running',
+    logLines: []
+  }
+}
+
 /**
- * Runs the migration on `taskDefinition` (the new revision) and waits for it. Fills `migration`
- * as it goes, so that a cancelled step knows which task to stop. Throws MigrationError.
+ * Runs the migration on `taskDefinition` (the new revision), waits for it and returns its record;
+ * the journal hears of the task once it started, so that a cancelled step can stop it. Throws
+ * MigrationError.
  */
 export async function runMigration(
   deps: Pick<Deps, 'ecs' | 'logs' | 'clock'>,
   plan: MigrationPlan,
   taskDefinition: TaskDefinition,
-  migration: MigrationResult,
-  logGroup: string | undefined
-): Promise<void> {
+  logGroup: string | undefined,
+  journal: Pick<Journal, 'migrating'>
+): Promise<MigrationResult> {
   const revision = taskDefinition.taskDefinitionArn ?? ''
+  const migration = migrationRecord(plan, revision)
   core.info(`Running the migration: ${describePlan(plan, shortArn(revision))}.`)
   const started = await deps.ecs
     .runTask({
@@ -71,12 +89,14 @@ export async function runMigration(
   migration.taskArn = taskArn
   migration.status = 'running'
   migration.startedAt = new Date(deps.clock.now()).toISOString()
+  journal.migrating(structuredClone(migration))
   core.info(
     `Migration task ${taskId(taskArn)} started (startedBy ${plan.startedBy}); waiting for it to stop, polling every ${plan.pollMs / 1000} s.`
   )
   const running: Running = { plan, migration, taskArn, taskDefinition, logGroup }
   const { task, timedOut } = await untilStopped(deps, running, started.task)
   await finish(deps, running, task, timedOut)
+  return migration
 }
 
 /** Polls the task until it stops, stopping it at the time limit (or once the container exited). */
@@ -230,7 +250,7 @@ async function finish(
 function failed(migration: MigrationResult, message: string, ran: boolean): never {
   migration.status = 'failed'
   migration.failure = message
-  throw new MigrationError(message, ran)
+  throw new MigrationError(message, ran, migration)
 }
 
 function containerOf(task: Task, name: string) {
@@ -278,11 +298,11 @@ async function migrationLogs(
   }
 }
 
-/** On cancellation: stops the migration task if it runs, and records what became of it. */
+/** On cancellation: stops the migration task if it runs; says what became of it. */
 export async function stopMigrationOnCancel(
   deps: Pick<Deps, 'ecs'>,
   migration: MigrationResult | undefined
-): Promise<void> {
-  if (migration?.status !== 'running' || !migration.taskArn) return
-  migration.cancelled = (await stop(deps, migration.taskArn, 'the deploy step was cancelled')).note
+): Promise<string | undefined> {
+  if (migration?.status !== 'running' || !migration.taskArn) return undefined
+  return (await stop(deps, migration.taskArn, 'the deploy step was cancelled')).note
 }

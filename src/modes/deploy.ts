@@ -1,63 +1,71 @@
 // deploy: check everything → tag → log in → build → push → confirm the digest → register a
-// pinned revision for each service → update the services → watch → verify.
+// pinned revision for each service → the migration → update the services → watch → verify → bake.
 import * as core from '@actions/core'
-import type { TaskDefinition } from '@aws-sdk/client-ecs'
-import type { Deps } from '../deps.js'
-import { BuildError } from '../docker.js'
-import { NothingChangedError } from '../errors.js'
-import type { Inputs } from '../inputs/inputs.js'
-import { rolloutPolicy } from '../inputs/policy.js'
-import { shortArn } from '../names.js'
-import type { RunResult, ServiceResult } from '../result.js'
-import { auditTags, auditTagsLeftOut, notesCut } from '../revision/audit.js'
-import { diffJson } from '../revision/diff.js'
-import { nextRevision, registrable } from '../revision/next.js'
-import { registerRevision } from '../revision/register.js'
-import { strategyOf } from '../rollout/service-deployments.js'
-import { settleBeforeDeploy } from '../rollout/settle.js'
-import { deregisterUnused } from '../rollout/start.js'
 import { minutesSeconds, type Baseline } from '../bake/rules.js'
 import { logTarget, readBaseline } from '../bake/signals.js'
-import type { MigrationPlan } from '../migration/plan.js'
+import type { Deps } from '../deps.js'
+import { BuildError } from '../docker/docker.js'
+import type { Inputs } from '../inputs/inputs.js'
+import { rolloutPolicy } from '../inputs/policy.js'
+import {
+  describePlan,
+  migrationTags,
+  planMigration,
+  type MigrationPlan
+} from '../migration/plan.js'
+import { errorText, NothingChangedError } from '../model/errors.js'
+import { shortArn } from '../model/names.js'
+import type { MigrationResult, RunResult } from '../model/result.js'
+import { Reporter } from '../report/report.js'
+import { auditTags } from '../revision/audit.js'
+import { diffJson } from '../revision/diff.js'
+import { nextRevision, registrable } from '../revision/next.js'
+import { settleBeforeDeploy } from '../rollout/settle.js'
+import type { RolloutPolicy } from '../supervise/supervise.js'
+import { migrationRecord, MigrationError, runMigration } from '../migration/run.js'
 import { buildAndPush, planImage, type ImagePlan, type Pushed } from './image.js'
-import { migrateFirst, planMigration, planMigrationOnly } from './migrate.js'
-import { rollOut, type RollOut } from './roll-out.js'
-import { readService, type ServiceState } from './service.js'
-import { beforeAnyChange } from './unchanged.js'
+import { registerAll, rollOut, withdraw, type Ready } from './release.js'
+import { pausesOf, pausesToApprove, readService, type ServiceState } from './service.js'
+import { beforeAnyChange, nothingChanged } from './unchanged.js'
+
+/** One service of the deploy, as read before anything changed. */
+interface ServicePlan {
+  state: ServiceState
+  /** Its old revision's error lines before the deploy, for the bake (none without a bake). */
+  baseline?: Baseline
+}
 
 interface Plan extends ImagePlan {
-  /** Each service's state, in the order of the results. */
-  states: ServiceState[]
+  services: ServicePlan[]
   /** The migration to run before any service is updated, when migration-command is given. */
   migration: MigrationPlan | undefined
-  /** Each service's error lines before the deploy, for the bake (none without a bake). */
-  baselines: (Baseline | undefined)[]
 }
 
 const PLACEHOLDER_DIGEST = `sha256:${'0'.repeat(64)}`
 
 export async function deploy(inputs: Inputs, deps: Deps, result: RunResult): Promise<void> {
+  const report = new Reporter(result, deps.clock)
   const policy = rolloutPolicy(inputs)
   const plan = await beforeAnyChange(result, 'deployed', () =>
     core.group('Preflight: repository, service, task definition, tag', () =>
-      preflight(inputs, deps, result)
+      preflight(inputs, deps, report)
     )
   )
 
   if (inputs.dryRun) {
-    planOnly(inputs, plan, result)
+    planOnly(inputs, plan, report)
     return
   }
 
   const pushed = await beforeAnyChange(result, 'deployed', async (): Promise<Pushed> => {
-    for (const [i, state] of plan.states.entries()) {
-      await settleBeforeDeploy(deps, policy, state.name, serviceAt(result, i), state.currentArn)
+    for (const { state } of plan.services) {
+      await settleBeforeDeploy(deps, policy, state.name, report, state.currentArn)
     }
     if (plan.existingDigest) return { digest: plan.existingDigest, tag: plan.tag }
     return await core.group(`Build and push ${plan.repository.name}:${plan.tag}`, () =>
       buildAndPush(inputs, deps, plan).catch((error: unknown) => {
         if (error instanceof BuildError) {
-          result.buildLog = error.lines
+          report.buildFailed(error.lines)
           core.error(error.lines.join('\n'), { title: 'docker build failed: its last lines' })
         }
         throw error
@@ -65,168 +73,199 @@ export async function deploy(inputs: Inputs, deps: Deps, result: RunResult): Pro
     )
   })
   const { digest, tag } = pushed
-  if (pushed.build) result.build = pushed.build
-  plan.tag = tag
+  if (pushed.build) report.built(pushed.build)
   const image = `${plan.repository.uri}@${digest}`
-  for (const state of plan.states) {
+  for (const { state } of plan.services) {
     if (state.before.digest === digest) {
       core.notice(
         `ECS service ${state.name} already runs ${digest} (${shortArn(state.currentArn)}): the new revision differs only in its audit tags, and the rollout restarts the tasks on the same image.`
       )
     }
   }
-  const cut = notesCut(result.audit.notes)
-  if (cut) core.warning(cut)
-  for (const state of plan.states) {
-    const left = auditTagsLeftOut(state.currentTags, auditTags(result, tag))
-    if (left) core.warning(`${state.name}: ${left}`)
-  }
-  const units = await registerAll(deps, result, plan, image, digest)
-  if (plan.migration) await migrateFirst(deps, policy, plan.migration, units, result, tag)
-  await rollOut(deps, policy, units, { what: 'update', wait: inputs.wait })
-  result.status = inputs.wait ? 'succeeded' : 'started'
+  const ready = await registerAll(
+    deps,
+    plan.services.map(({ state, baseline }) => ({
+      state,
+      target: {
+        kind: 'register' as const,
+        registration: nextRevision(state.current, state.currentTags, {
+          containerName: state.containerName,
+          image,
+          auditTags: auditTags(result.audit, tag)
+        }),
+        runs: { image, digest, ...(tag ? { tag } : {}) }
+      },
+      ...(baseline ? { baseline } : {})
+    })),
+    result.audit
+  )
+  if (plan.migration) await migrateFirst(deps, policy, report, plan.migration, ready, tag)
+  await rollOut(deps, policy, report, ready, { what: 'update', wait: inputs.wait })
+  report.finished(inputs.wait ? 'succeeded' : 'started')
 }
 
 /** Everything that can be checked before anything changes, so bad input changes nothing. */
-async function preflight(inputs: Inputs, deps: Deps, result: RunResult): Promise<Plan> {
+async function preflight(inputs: Inputs, deps: Deps, report: Reporter): Promise<Plan> {
   const repository = await deps.ecr.repository(inputs.ecrRepository)
   const states: ServiceState[] = []
-  for (const [i, name] of inputs.services.entries()) {
+  for (const name of inputs.services) {
     states.push(
-      await readService(deps, serviceAt(result, i), {
+      await readService(deps, report, {
         name,
         notDone: 'deployed',
         containerName: inputs.containerName,
         repository: () => Promise.resolve(repository),
         announce: true,
-        ...(inputs.wait ? { timeoutMinutes: inputs.timeoutMinutes } : {})
+        ...(inputs.wait ? { timeoutMinutes: inputs.timeoutMinutes, pauses: pausesOf(inputs) } : {})
       })
     )
   }
-  const migration = planMigration(inputs, deps, states)
-  const baselines = await baselinesOf(inputs, deps, states)
+  pausesToApprove(states, inputs.approvePauses)
+  const migration = migrationOf(inputs, deps, states)
+  const services: ServicePlan[] = []
+  for (const state of states) {
+    const baseline = await baselineOf(inputs, deps, state)
+    services.push({ state, ...(baseline ? { baseline } : {}) })
+  }
   const running = states.map(state => state.before.image)
-  return { ...(await planImage(inputs, deps, repository, running)), states, migration, baselines }
+  return { ...(await planImage(inputs, deps, repository, running)), services, migration }
 }
 
-/** The old revisions' error lines in the minutes before now, read once, before anything changes. */
-async function baselinesOf(
+/** The migration, planned on the first service; throws on a container the revision lacks. */
+function migrationOf(
   inputs: Inputs,
   deps: Deps,
   states: ServiceState[]
-): Promise<(Baseline | undefined)[]> {
-  const rules = rolloutPolicy(inputs).bake
-  if (rules.bakeMs <= 0 || inputs.dryRun) return states.map(() => undefined)
-  const baselines: Baseline[] = []
-  for (const state of states) {
-    const target = logTarget(state.current, state.containerName, inputs.logGroup)
-    const tasks = state.service.runningCount ?? state.service.desiredCount ?? 0
-    baselines.push(await readBaseline(deps, target, rules, tasks))
+): MigrationPlan | undefined {
+  const [first, ...others] = states
+  if (!inputs.migrationCommand || !first) return undefined
+  const plan = planMigration(
+    {
+      argv: inputs.migrationCommand,
+      container: inputs.migrationContainer,
+      timeoutMs: inputs.migrationTimeoutMinutes * 60_000,
+      pollMs: inputs.pollSeconds * 1000
+    },
+    deps.env,
+    first
+  )
+  if (plan.container !== first.containerName) {
+    const image = first.current.containerDefinitions?.find(c => c.name === plan.container)?.image
+    core.warning(
+      `migration-container ${plan.container} is not the container this deploy repins (${first.containerName}): the migration runs its own image, ${image ?? 'unknown'}, not the one being deployed.`
+    )
   }
-  return baselines
+  if (others.length > 0) {
+    core.info(
+      `The migration runs once, on the new revision of ${first.name}, before any of the ${states.length} services is updated.`
+    )
+  }
+  return plan
 }
 
-function serviceAt(result: RunResult, i: number): ServiceResult {
-  const service = result.services[i]
-  if (!service) throw new Error(`No result for service ${i + 1}`)
-  return service
+/** The old revision's error lines in the minutes before now, read once, before anything changes. */
+async function baselineOf(
+  inputs: Inputs,
+  deps: Deps,
+  state: ServiceState
+): Promise<Baseline | undefined> {
+  const rules = rolloutPolicy(inputs).bake
+  if (rules.bakeMs <= 0 || inputs.dryRun) return undefined
+  const target = logTarget(state.current, state.containerName, inputs.logGroup)
+  const tasks = state.service.runningCount ?? state.service.desiredCount ?? 0
+  return readBaseline(deps, target, rules, tasks)
 }
 
 /**
- * A pinned revision for each service, of its own family. Services that run the very same
- * revision share the one new revision made from it. A failed registration changes nothing: the
- * revisions registered before it are deregistered.
+ * Runs the migration on the first service's new revision. On failure every service is as it was:
+ * the revisions registered for this deploy are deregistered (a revision that never ran is no
+ * rollback target), and the error says so.
  */
-async function registerAll(
+async function migrateFirst(
   deps: Deps,
+  policy: RolloutPolicy,
+  report: Reporter,
+  migration: MigrationPlan,
+  ready: Ready[],
+  imageTag: string
+): Promise<void> {
+  const [first] = ready
+  if (!first) return
+  const revision = first.planned.to.taskDefinitionArn
+  const plan = { ...migration, tags: migrationTags(report.result.audit, imageTag) }
+  report.migration(migrationRecord(plan, revision))
+  try {
+    const { taskDefinition } = await deps.ecs.taskDefinition(revision)
+    const done = await core.group(`Migration: ${plan.argv.join(' ')}`, () =>
+      runMigration(deps, plan, taskDefinition, policy.logGroup, report)
+    )
+    report.migration(done)
+  } catch (error) {
+    const ended: MigrationResult =
+      error instanceof MigrationError
+        ? error.migration
+        : {
+            ...(report.result.migration ?? migrationRecord(plan, revision)),
+            status: 'failed',
+            failure: errorText(error)
+          }
+    report.migration(ended)
+    throw await unchangedAfter(deps, error, ready, report.result, ended)
+  }
+}
+
+/** The migration's failure, once the revisions registered for the deploy are gone. */
+async function unchangedAfter(
+  deps: Pick<Deps, 'ecs'>,
+  error: unknown,
+  ready: Ready[],
   result: RunResult,
-  plan: Plan,
-  image: string,
-  digest: string
-): Promise<RollOut[]> {
-  const made = new Map<string, TaskDefinition>()
-  const units: RollOut[] = []
-  for (const [i, state] of plan.states.entries()) {
-    const shared = made.get(state.currentArn)
-    let registered = shared
-    if (!registered) {
-      try {
-        registered = await registerRevision(
-          deps,
-          nextRevision(state.current, state.currentTags, {
-            containerName: state.containerName,
-            image,
-            auditTags: auditTags(result, plan.tag)
-          }),
-          { containerName: state.containerName, running: state.currentArn }
-        )
-      } catch (error) {
-        throw await withoutEarlier(deps, error, [...made.values()])
-      }
-      made.set(state.currentArn, registered)
-    } else {
-      core.info(
-        `${state.name} runs ${shortArn(state.currentArn)} too: it rolls out ${shortArn(registered.taskDefinitionArn)} as well`
-      )
-    }
-    units.push({
-      result: serviceAt(result, i),
-      attempted: {
-        taskDefinitionArn: registered.taskDefinitionArn ?? '',
-        image,
-        digest,
-        ...(plan.tag ? { tag: plan.tag } : {})
-      },
-      before: state.before,
-      containerName: state.containerName,
-      strategy: strategyOf(state.service),
-      registered: !shared,
-      ...(plan.baselines[i] ? { baseline: plan.baselines[i] } : {})
+  migration: MigrationResult
+): Promise<NothingChangedError> {
+  const dropped = await withdraw(deps, ready)
+  const unchanged = nothingChanged(
+    error instanceof NothingChangedError ? new Error(error.message) : error,
+    'deployed',
+    result.services.map(s => ({ service: s.service, revision: s.before?.taskDefinitionArn }))
+  ).message
+  const notes = [
+    dropped.length > 0 ? `${capitalized(dropped.join('; '))}.` : '',
+    error instanceof MigrationError && error.ran
+      ? 'The migration may have changed the database before it stopped: check it before you run it again.'
+      : ''
+  ].filter(Boolean)
+  if (migration.failure) {
+    const last = migration.logLines.slice(-5).map(line => `  | ${line}`)
+    core.error([migration.failure, ...last].join('\n'), {
+      title: 'Migration failed: nothing was deployed'
     })
   }
-  return units
+  return new NothingChangedError([unchanged, ...notes].join(' '), { cause: error })
 }
 
-/** A failed registration's error, once the revisions registered for the services before are gone. */
-async function withoutEarlier(
-  deps: Deps,
-  error: unknown,
-  earlier: TaskDefinition[]
-): Promise<unknown> {
-  if (earlier.length === 0) return error
-  const notes: string[] = []
-  for (const td of earlier) notes.push(await deregisterUnused(deps, td.taskDefinitionArn ?? ''))
-  const message = error instanceof Error ? error.message : String(error)
-  return new NothingChangedError(`${message}; for the services before it, ${notes.join('; ')}`, {
-    cause: error
-  })
+function capitalized(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1)
 }
 
-function planOnly(inputs: Inputs, plan: Plan, result: RunResult): void {
+function planOnly(inputs: Inputs, plan: Plan, report: Reporter): void {
   const digest = plan.existingDigest ?? PLACEHOLDER_DIGEST
   const image = `${plan.repository.uri}@${digest}`
-  for (const [i, state] of plan.states.entries()) {
-    const service = serviceAt(result, i)
+  for (const { state } of plan.services) {
     const next = nextRevision(state.current, state.currentTags, {
       containerName: state.containerName,
       image,
-      auditTags: auditTags(result, plan.tag)
+      auditTags: auditTags(report.result.audit, plan.tag)
     })
     const diff = diffJson(registrable(state.current, state.currentTags), next).replaceAll(
       PLACEHOLDER_DIGEST,
       'sha256:<digest of the image built>'
     )
-    service.plan = diff
     // What would run: the image is known only when it is already in ECR.
-    delete service.taskDefinitionArn
-    if (plan.existingDigest) {
-      service.digest = plan.existingDigest
-      service.image = image
-    } else {
-      delete service.digest
-      delete service.image
-    }
-    if (plan.tag) service.tag = plan.tag
+    report.planned(state.name, diff, {
+      taskDefinitionArn: '',
+      ...(plan.existingDigest ? { image, digest: plan.existingDigest } : {}),
+      ...(plan.tag ? { tag: plan.tag } : {})
+    })
     core.info(
       `dry-run: would ${plan.existingDigest ? 'deploy' : `build ${inputs.dockerfile} as`} ${plan.repository.name}:${plan.tag}, register a new revision of ${state.current.family ?? ''} and update ${state.name}. Nothing was changed.`
     )
@@ -234,13 +273,19 @@ function planOnly(inputs: Inputs, plan: Plan, result: RunResult): void {
       `Planned task definition (diff against ${shortArn(state.current.taskDefinitionArn)}):\n${diff}`
     )
   }
-  const [first] = plan.states
-  if (plan.migration && first) planMigrationOnly(plan.migration, first, result)
+  const [first] = plan.services
+  if (plan.migration && first) {
+    const { state } = first
+    report.migration({ ...migrationRecord(plan.migration, state.currentArn), status: 'planned' })
+    core.info(
+      `dry-run: would run the migration ${describePlan(plan.migration, `the new revision of ${state.current.family ?? shortArn(state.currentArn)}`)}, before any service is updated.`
+    )
+  }
   const bake = rolloutPolicy(inputs).bake
   if (bake.bakeMs > 0) {
     core.info(
       `dry-run: after the rollout, would bake ${minutesSeconds(bake.bakeMs)}: the new tasks must keep running, their lines matching ${bake.patterns.join(' or ')} stay under ${bake.ratio}× the rate before the deploy (and ${bake.minErrors} lines)${inputs.healthCheckUrl ? `, and ${inputs.healthCheckUrl} answer 2xx` : ''}.`
     )
   }
-  result.status = 'planned'
+  report.finished('planned')
 }

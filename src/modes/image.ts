@@ -4,18 +4,12 @@ import * as core from '@actions/core'
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import type { Repository } from '../aws/ecr.js'
-import {
-  buildLine,
-  buildRecord,
-  cacheImageProblem,
-  planCache,
-  type BuildRecord,
-  type CachePlan
-} from '../build-cache.js'
+import { buildRecord, planCache, type CachePlan } from '../docker/build-cache.js'
 import type { Deps } from '../deps.js'
 import { sourceUrl } from '../github/context.js'
 import type { Inputs } from '../inputs/inputs.js'
-import { automaticTag, dateStamp } from '../tags.js'
+import { buildLine, cacheImageProblem, type BuildRecord } from '../model/build.js'
+import { automaticTag, dateStamp } from '../model/tags.js'
 
 export interface ImagePlan {
   repository: Repository

@@ -3,15 +3,15 @@
 import * as core from '@actions/core'
 import type { Repository } from '../aws/ecr.js'
 import type { Deps } from '../deps.js'
-import { errorText, NothingChangedError } from '../errors.js'
+import { errorText, NothingChangedError } from '../model/errors.js'
 import type { Inputs, RollbackTarget } from '../inputs/inputs.js'
 import { rolloutPolicy } from '../inputs/policy.js'
-import { pinnedDigest, shortArn } from '../names.js'
-import { noteOn, runs, type Audit, type RunResult, type ServiceResult } from '../result.js'
-import { AUDIT_TAG, auditTags, auditTagsLeftOut, notesCut, tagOf } from '../revision/audit.js'
+import { pinnedDigest, shortArn } from '../model/names.js'
+import type { Audit, RunResult } from '../model/result.js'
+import { Reporter } from '../report/report.js'
+import { AUDIT_TAG, tagOf } from '../revision/audit.js'
 import { diffJson } from '../revision/diff.js'
 import { registrable } from '../revision/next.js'
-import { registerRevision } from '../revision/register.js'
 import {
   earlierRevisions,
   existingChoice,
@@ -26,9 +26,8 @@ import {
   type Lookup,
   type RollbackChoice
 } from '../revision/rollback-target.js'
-import { strategyOf } from '../rollout/service-deployments.js'
-import { rollOut, type RollOut } from './roll-out.js'
-import { readService, type ServiceState } from './service.js'
+import { registerAll, rollOut, type Target } from './release.js'
+import { pausesOf, pausesToApprove, readService, type ServiceState } from './service.js'
 import { beforeAnyChange } from './unchanged.js'
 
 interface Plan extends ServiceState {
@@ -37,58 +36,48 @@ interface Plan extends ServiceState {
 }
 
 export async function rollback(inputs: Inputs, deps: Deps, result: RunResult): Promise<void> {
+  const report = new Reporter(result, deps.clock)
   const many = inputs.services.length > 1
   const plans = await beforeAnyChange(result, 'rolled back', () =>
     core.group(`Choose the rollback target: ${targetName(inputs.rollbackTo)}`, async () => {
       const chosen: Plan[] = []
-      for (const [i, name] of inputs.services.entries()) {
-        chosen.push(await choose(inputs, deps, serviceAt(result, i), name, result.audit, many))
+      for (const name of inputs.services) {
+        chosen.push(await choose(inputs, deps, report, name, result.audit, many))
       }
+      pausesToApprove(chosen, inputs.approvePauses)
       return chosen
     })
   )
-  for (const [i, plan] of plans.entries()) tell(deps, result, serviceAt(result, i), plan)
+  for (const plan of plans) tell(report, result.audit, plan)
 
   if (inputs.dryRun) {
-    for (const [i, plan] of plans.entries()) planOnly(plan, serviceAt(result, i))
-    result.status = 'planned'
+    for (const plan of plans) planOnly(plan, report)
+    report.finished('planned')
     return
   }
 
-  const cut = notesCut(result.audit.notes)
-  if (cut && plans.some(plan => plan.choice.kind === 'repin')) core.warning(cut)
-  for (const plan of plans) {
-    if (plan.choice.kind !== 'repin') continue
-    const left = auditTagsLeftOut(plan.currentTags, auditTags(result, plan.choice.tag))
-    if (left) core.warning(`${plan.name}: ${left}`)
+  const ready = await registerAll(
+    deps,
+    plans.map(plan => ({ state: plan, target: targetOf(plan.choice), ...commitOf(plan.choice) })),
+    result.audit
+  )
+  await rollOut(deps, rolloutPolicy(inputs), report, ready, { what: 'rollback', wait: inputs.wait })
+  report.finished(inputs.wait ? 'succeeded' : 'started')
+}
+
+/** Where the choice takes the service: the existing revision, or a new one to register. */
+function targetOf(choice: RollbackChoice): Target {
+  const runs = {
+    image: choice.image,
+    digest: choice.digest,
+    ...(choice.tag ? { tag: choice.tag } : {})
   }
-  const units: RollOut[] = []
-  for (const [i, plan] of plans.entries()) {
-    const { choice } = plan
-    const target =
-      choice.kind === 'existing'
-        ? choice.taskDefinition
-        : await registerRevision(deps, choice.registration, {
-            containerName: plan.containerName,
-            running: plan.currentArn
-          })
-    units.push({
-      result: serviceAt(result, i),
-      attempted: {
-        taskDefinitionArn: target.taskDefinitionArn ?? '',
-        image: choice.image,
-        digest: choice.digest,
-        ...(choice.tag ? { tag: choice.tag } : {})
-      },
-      before: plan.before,
-      containerName: plan.containerName,
-      strategy: strategyOf(plan.service),
-      ...commitOf(choice),
-      registered: choice.kind === 'repin'
-    })
-  }
-  await rollOut(deps, rolloutPolicy(inputs), units, { what: 'rollback', wait: inputs.wait })
-  result.status = inputs.wait ? 'succeeded' : 'started'
+  return choice.kind === 'existing'
+    ? {
+        kind: 'existing',
+        revision: { taskDefinitionArn: choice.taskDefinition.taskDefinitionArn ?? '', ...runs }
+      }
+    : { kind: 'register', registration: choice.registration, runs }
 }
 
 /** The commit an existing revision was deployed from, by its audit tag. */
@@ -97,43 +86,37 @@ function commitOf(choice: RollbackChoice): { commit?: string } {
   return commit ? { commit } : {}
 }
 
-function serviceAt(result: RunResult, i: number): ServiceResult {
-  const service = result.services[i]
-  if (!service) throw new Error(`No result for service ${i + 1}`)
-  return service
-}
-
 /** The rollback's story in one line, in the log and the service's timeline. */
-function tell(deps: Deps, result: RunResult, service: ServiceResult, plan: Plan): void {
+function tell(report: Reporter, audit: Audit, plan: Plan): void {
   const { choice, currentArn } = plan
   const to =
     choice.kind === 'existing'
       ? shortArn(choice.taskDefinition.taskDefinitionArn)
       : `a new revision of ${plan.current.family ?? ''}`
   // Notes on one line: a line of them starting with :: would be read as a workflow command.
-  const notes = result.audit.notes.replace(/\s*[\r\n]+\s*/g, ' ')
+  const notes = audit.notes.replace(/\s*[\r\n]+\s*/g, ' ')
   const story = `rollback ${shortArn(currentArn)} (${plan.runningDigest ?? 'unpinned image'}) → ${to} (${choice.digest}): ${choice.reason}${notes ? `; notes: ${notes}` : ''}`
   core.info(story)
-  noteOn(service, deps.clock, story)
+  report.note(plan.name, story)
 }
 
 /** Reads what runs and resolves the target; throws, having changed nothing, when there is none. */
 async function choose(
   inputs: Inputs,
   deps: Deps,
-  result: ServiceResult,
+  report: Reporter,
   name: string,
   audit: Audit,
   many: boolean
 ): Promise<Plan> {
-  const state = await readService(deps, result, {
+  const state = await readService(deps, report, {
     name,
     notDone: 'rolled back',
     containerName: inputs.containerName,
     repository: () =>
       inputs.ecrRepository ? deps.ecr.repository(inputs.ecrRepository) : Promise.resolve(undefined),
     announce: true,
-    ...(inputs.wait ? { timeoutMinutes: inputs.timeoutMinutes } : {})
+    ...(inputs.wait ? { timeoutMinutes: inputs.timeoutMinutes, pauses: pausesOf(inputs) } : {})
   })
   const runningDigest = pinnedDigest(state.container.image)
   const target = inputs.rollbackTo
@@ -271,29 +254,27 @@ async function imageIn(
   return image
 }
 
-function planOnly(plan: Plan, result: ServiceResult): void {
+function planOnly(plan: Plan, report: Reporter): void {
   const { choice } = plan
   const before = registrable(plan.current, plan.currentTags)
   const after =
     choice.kind === 'existing'
       ? registrable(choice.taskDefinition, choice.tags)
       : choice.registration
-  result.plan = diffJson(before, after)
+  const diff = diffJson(before, after)
   // What would run: an existing revision is known; a repinned one is not registered in a dry run.
-  runs(result, {
-    taskDefinitionArn:
-      choice.kind === 'existing' ? (choice.taskDefinition.taskDefinitionArn ?? '') : '',
-    image: choice.image,
-    digest: choice.digest,
-    ...(choice.tag ? { tag: choice.tag } : {})
-  })
-  if (!result.taskDefinitionArn) delete result.taskDefinitionArn
+  const target = targetOf(choice)
+  report.planned(
+    plan.name,
+    diff,
+    target.kind === 'existing' ? target.revision : { taskDefinitionArn: '', ...target.runs }
+  )
   const action =
     choice.kind === 'existing'
       ? `update the service to ${shortArn(choice.taskDefinition.taskDefinitionArn)} as it is`
       : `register a new revision of ${plan.current.family ?? ''} with ${plan.containerName} = ${choice.image} and update the service to it`
   core.info(`dry-run: would ${action}. Nothing was changed.`)
   core.info(
-    `Planned task definition (diff against ${shortArn(plan.current.taskDefinitionArn)}):\n${result.plan}`
+    `Planned task definition (diff against ${shortArn(plan.current.taskDefinitionArn)}):\n${diff}`
   )
 }

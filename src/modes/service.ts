@@ -3,12 +3,14 @@
 import * as core from '@actions/core'
 import type { ContainerDefinition, Service, Tag, TaskDefinition } from '@aws-sdk/client-ecs'
 import type { Repository } from '../aws/ecr.js'
+import type { Inputs } from '../inputs/inputs.js'
 import type { Deps } from '../deps.js'
-import { NothingChangedError } from '../errors.js'
-import { shortArn } from '../names.js'
-import { runs, type Revision, type ServiceResult } from '../result.js'
+import { NothingChangedError } from '../model/errors.js'
+import type { Revision } from '../model/move.js'
+import { shortArn } from '../model/names.js'
+import type { Reporter } from '../report/report.js'
 import { asRevision, chooseContainer } from '../revision/next.js'
-import { bakeTimeProblem } from '../rollout/service-deployments.js'
+import { bakeTimeProblem, pauseHooks, pauseProblem } from '../rollout/service-deployments.js'
 import { scaledToZero } from '../verify/checks.js'
 
 export interface ServiceState {
@@ -40,12 +42,14 @@ export interface ServiceRead {
   announce: boolean
   /** The rollout's timeout, checked against the service's bake time; undefined when not watched. */
   timeoutMinutes?: number
+  /** What the step does at PAUSE hooks, checked against the service's hooks when watched. */
+  pauses?: { approve: boolean; watchMinutes: number }
 }
 
 /** The service and what it runs; throws, having changed nothing, when it cannot be deployed to. */
 export async function readService(
   deps: Pick<Deps, 'ecs'>,
-  result: ServiceResult,
+  report: Pick<Reporter, 'read' | 'runsRevision'>,
   read: ServiceRead
 ): Promise<ServiceState> {
   const service = await deps.ecs.service(read.name)
@@ -67,10 +71,15 @@ export async function readService(
     const bake = bakeTimeProblem(read.name, service, read.timeoutMinutes)
     if (bake.refusal) throw new NothingChangedError(bake.refusal)
     if (bake.warning) core.warning(bake.warning)
+    if (read.pauses) {
+      const pause = pauseProblem(read.name, service, read.pauses, read.timeoutMinutes)
+      if (pause.refusal) throw new NothingChangedError(pause.refusal)
+      if (pause.warning) core.warning(pause.warning)
+    }
   }
   if (!service.taskDefinition) throw new Error(`ECS service ${read.name} has no task definition`)
   // Known from here on: a step that fails later still reports what the service runs.
-  result.previousTaskDefinitionArn = service.taskDefinition
+  report.runsRevision(read.name, service.taskDefinition)
   const {
     taskDefinition: current,
     tags: currentTags,
@@ -86,8 +95,7 @@ export async function readService(
   const container = chooseContainer(current, read.containerName, repository?.uri)
   const containerName = container.name ?? ''
   const before = asRevision(current, currentTags, containerName)
-  result.containerName = containerName
-  runs(result, before)
+  report.read(read.name, { containerName, before })
   if (service.desiredCount === 0 && read.notDone !== 'verified') {
     core.warning(scaledToZero(read.name))
   }
@@ -129,4 +137,32 @@ export function controllerProblem(
     return `ECS service ${name} uses the EXTERNAL deployment controller: its task sets are managed by another tool (CreateTaskSet, UpdateServicePrimaryTaskSet), not UpdateService, so this action changes nothing. Deploy it with that tool, or move the service to ECS's own controller`
   }
   return undefined
+}
+
+/**
+ * approve-pauses with no PAUSE hook on any service of the step approves nothing: refused, since
+ * the user expects pauses that will not come. A service without hooks among others is said.
+ */
+export function pausesToApprove(states: ServiceState[], approve: boolean): void {
+  if (!approve) return
+  const without = states.filter(state => pauseHooks(state.service).length === 0)
+  if (without.length === states.length) {
+    const names = states.map(state => state.name).join(', ')
+    throw new Error(
+      `approve-pauses is true, but ECS service${states.length === 1 ? '' : 's'} ${names} ${states.length === 1 ? 'has' : 'have'} no PAUSE lifecycle hook in ${states.length === 1 ? 'its' : 'their'} deployment configuration: there is no pause to approve. Leave approve-pauses false, or add a PAUSE hook to the service`
+    )
+  }
+  for (const state of without) {
+    core.info(
+      `ECS service ${state.name} has no PAUSE lifecycle hook: approve-pauses does not concern it.`
+    )
+  }
+}
+
+/** What the step does at PAUSE hooks, from the inputs. */
+export function pausesOf(inputs: Pick<Inputs, 'approvePauses' | 'pauseWatchMinutes'>): {
+  approve: boolean
+  watchMinutes: number
+} {
+  return { approve: inputs.approvePauses, watchMinutes: inputs.pauseWatchMinutes }
 }

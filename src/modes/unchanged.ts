@@ -1,8 +1,8 @@
 // A failure before this step changed anything in ECS says so, and what the service still runs:
 // a person reading a failed deploy must know at once whether production was touched.
-import { errorText, NothingChangedError } from '../errors.js'
-import { shortArn } from '../names.js'
-import type { RunResult } from '../result.js'
+import { errorText, NothingChangedError } from '../model/errors.js'
+import { shortArn } from '../model/names.js'
+import type { RunResult } from '../model/result.js'
 
 /**
  * `error`, its message ending with what was not done and what the service runs (`runs` holds a
@@ -48,7 +48,7 @@ export async function beforeAnyChange<T>(
     throw nothingChanged(
       error,
       notDone,
-      result.services.map(s => ({ service: s.service, revision: s.previousTaskDefinitionArn }))
+      result.services.map(s => ({ service: s.service, revision: s.before?.taskDefinitionArn }))
     )
   }
 }

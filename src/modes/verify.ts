@@ -5,13 +5,14 @@ import * as core from '@actions/core'
 import type { Deps } from '../deps.js'
 import type { Inputs } from '../inputs/inputs.js'
 import { checkPolicy } from '../inputs/policy.js'
-import { pinnedDigest, shortArn } from '../names.js'
-import type { Check, RunResult, ServiceResult } from '../result.js'
+import { pinnedDigest, shortArn } from '../model/names.js'
+import type { Check, RunResult } from '../model/result.js'
+import { Reporter } from '../report/report.js'
 import {
   allPassed,
   failedChecks,
   pinCheck,
-  reportChecks,
+  printChecks,
   type Expectation
 } from '../verify/checks.js'
 import { verifyRunning } from '../verify/running.js'
@@ -24,23 +25,23 @@ interface Target {
 
 export async function verify(inputs: Inputs, deps: Deps, result: RunResult): Promise<void> {
   if (inputs.dryRun) core.info('dry-run: verify only reads, so it runs as usual.')
+  const report = new Reporter(result, deps.clock)
   const many = inputs.services.length > 1
   const failures: { name: string; failed: string; runs: string }[] = []
-  for (const [i, name] of inputs.services.entries()) {
-    const service = result.services[i]
-    if (!service) continue
+  for (const name of inputs.services) {
     const target = await core.group(
       many ? `Find what ${name} should run` : 'Find what should run',
-      () => expectation(inputs, deps, service, name)
+      () => expectation(inputs, deps, report, name)
     )
     const verification = await core.group(many ? `Verify ${name}` : 'Verify', () =>
       verifyRunning(deps, target.expectation, checkPolicy(inputs))
     )
-    reportChecks(service, [target.pin, ...verification.checks], verification.logs)
-    service.verified = allPassed(service.checks)
-    if (!service.verified) {
+    const checks = [target.pin, ...verification.checks]
+    printChecks(checks)
+    report.checked(name, { ...verification, checks })
+    if (!allPassed(checks)) {
       const runs = shortArn(target.expectation.taskDefinitionArn)
-      failures.push({ name, failed: failedChecks(service.checks), runs })
+      failures.push({ name, failed: failedChecks(checks), runs })
     }
   }
   const [first] = failures
@@ -55,19 +56,19 @@ export async function verify(inputs: Inputs, deps: Deps, result: RunResult): Pro
       `Verification of ECS services ${failures.map(f => f.name).join(', ')} failed: ${each}. Nothing was changed.`
     )
   }
-  result.status = 'succeeded'
+  report.finished('succeeded')
 }
 
 /** The service's revision, the container and the digest it must run; throws when one is missing. */
 async function expectation(
   inputs: Inputs,
   deps: Deps,
-  service: ServiceResult,
+  report: Reporter,
   name: string
 ): Promise<Target> {
   const { current, currentArn, container, containerName, repository } = await readService(
     deps,
-    service,
+    report,
     {
       name,
       notDone: 'verified',
@@ -98,8 +99,11 @@ async function expectation(
   }
   const digest = tagged?.digest ?? pinned
   // The tag names what runs when its digest is the one pinned, even if the revision does not say.
-  if (tagged && tagged.digest === pinned && !service.tag) service.tag = tagged.tag
-  service.expected = { ...(digest ? { digest } : {}), ...(tagged ? { tag: tagged.tag } : {}) }
+  report.expected(
+    name,
+    { ...(digest ? { digest } : {}), ...(tagged ? { tag: tagged.tag } : {}) },
+    tagged && tagged.digest === pinned ? tagged.tag : undefined
+  )
   core.info(
     `Service ${name} runs ${shortArn(currentArn)}; container ${containerName} should run ${digest ?? 'a digest, but the task definition pins none'}${tagged ? ` (tag ${tagged.tag})` : ''}`
   )

@@ -1,7 +1,7 @@
 // The audit trail a revision carries in its tags: who registered it, from which commit and run,
 // with which image tag and notes. Earlier runs' audit tags are never inherited.
 import type { Tag } from '@aws-sdk/client-ecs'
-import type { Audit } from '../result.js'
+import type { Audit } from '../model/result.js'
 
 /** The audit tag keys, each written once. */
 export const AUDIT_TAG = {
@@ -60,13 +60,13 @@ export function tagValue(text: string): string {
 }
 
 /** The audit trail on a task definition revision: image tag, commit, actor, run, notes. */
-export function auditTags(result: { audit: Audit }, tag: string): Tag[] {
+export function auditTags(audit: Audit, tag: string): Tag[] {
   const tags: Tag[] = [
     { key: AUDIT_TAG.imageTag, value: tag },
-    { key: AUDIT_TAG.commit, value: result.audit.commit },
-    { key: AUDIT_TAG.actor, value: result.audit.actor },
-    { key: AUDIT_TAG.run, value: result.audit.runUrl },
-    { key: AUDIT_TAG.notes, value: result.audit.notes }
+    { key: AUDIT_TAG.commit, value: audit.commit },
+    { key: AUDIT_TAG.actor, value: audit.actor },
+    { key: AUDIT_TAG.run, value: audit.runUrl },
+    { key: AUDIT_TAG.notes, value: audit.notes }
   ]
   return tags.filter(t => t.value).map(t => ({ key: t.key, value: tagValue(t.value ?? '') }))
 }

@@ -5,8 +5,8 @@ import type {
   Tag,
   TaskDefinition
 } from '@aws-sdk/client-ecs'
-import { pinnedDigest, repositoryOf } from '../names.js'
-import type { Revision } from '../result.js'
+import { pinnedDigest, repositoryOf } from '../model/names.js'
+import type { Revision } from '../model/move.js'
 import { AUDIT_TAG, mergeTags, tagOf } from './audit.js'
 
 /** Fields DescribeTaskDefinition returns that RegisterTaskDefinition does not take. */

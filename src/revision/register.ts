@@ -7,8 +7,8 @@ import type { RegisterTaskDefinitionCommandInput, TaskDefinition } from '@aws-sd
 import { RETRY } from '../aws/clients.js'
 import type { TaskDefinitionWithTags } from '../aws/ecs.js'
 import type { Deps } from '../deps.js'
-import { errorText, NothingChangedError } from '../errors.js'
-import { revisionOf, shortArn } from '../names.js'
+import { errorText, NothingChangedError } from '../model/errors.js'
+import { revisionOf, shortArn } from '../model/names.js'
 import { AUDIT_TAG, tagOf } from './audit.js'
 
 /** How far a revision's registeredAt may precede the call, for clocks that disagree a little. */

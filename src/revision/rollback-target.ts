@@ -2,10 +2,10 @@
 // decision (or the reason there is none) out. modes/rollback.ts does the asking.
 import type { RegisterTaskDefinitionCommandInput, Tag, TaskDefinition } from '@aws-sdk/client-ecs'
 import type { EcrImage } from '../aws/ecr.js'
-import { cacheImageProblem } from '../build-cache.js'
-import type { RollbackTarget } from '../inputs/inputs.js'
-import { familyOf, pinnedDigest, revisionOf, shortArn } from '../names.js'
-import type { Audit } from '../result.js'
+import { cacheImageProblem } from '../model/build.js'
+import type { RollbackTarget } from '../model/move.js'
+import { familyOf, pinnedDigest, revisionOf, shortArn } from '../model/names.js'
+import type { Audit } from '../model/result.js'
 import { AUDIT_TAG, auditTags, tagOf } from './audit.js'
 import { nextRevision } from './next.js'
 
@@ -194,7 +194,7 @@ export function repinChoice(repin: Repin): RollbackChoice {
     registration: nextRevision(repin.current, repin.currentTags, {
       containerName: repin.containerName,
       image,
-      auditTags: auditTags(repin, tag)
+      auditTags: auditTags(repin.audit, tag)
     }),
     digest: repin.image.digest,
     image,

@@ -1,7 +1,7 @@
 // Pure judgements of DescribeServices answers: where a deployment stands, whether tasks of it
 // have stopped since the last poll, and whether the service is busy with another deployment.
 import type { Deployment, Service } from '@aws-sdk/client-ecs'
-import { shortArn } from '../names.js'
+import { shortArn } from '../model/names.js'
 
 /**
  * How many failed tasks of our deployment mean "they keep stopping". ECS's own circuit breaker

@@ -4,9 +4,9 @@
 import * as core from '@actions/core'
 import type { Service, ServiceEvent, Task, TaskDefinition } from '@aws-sdk/client-ecs'
 import type { Deps } from '../deps.js'
-import { errorText } from '../errors.js'
-import { shortArn, taskId } from '../names.js'
-import type { ServiceResult, StoppedContainer, StoppedTask } from '../result.js'
+import { errorText } from '../model/errors.js'
+import { shortArn, taskId } from '../model/names.js'
+import type { StoppedContainer, StoppedTask } from '../model/result.js'
 import { logStreams, type LogStream } from '../verify/logs.js'
 import { failingTasks, StoppedTaskReader, type StoppedTaskQuery } from './stopped-tasks.js'
 
@@ -201,15 +201,8 @@ export function annotationText(reason: string, explanation: Explanation): string
   return lines.join('\n')
 }
 
-/** Puts the explanation into the result, the log and an error annotation. */
-export function reportFailure(
-  result: Pick<ServiceResult, 'stoppedTasks' | 'events'>,
-  explanation: Explanation,
-  title: string,
-  reason: string
-): void {
-  result.stoppedTasks = explanation.stoppedTasks
-  result.events = explanation.events
+/** Prints the explanation, and an error annotation with its title. */
+export function reportFailure(explanation: Explanation, title: string, reason: string): void {
   for (const line of explanationLines(explanation)) core.info(line)
   core.error(annotationText(reason, explanation), { title })
 }

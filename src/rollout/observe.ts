@@ -5,13 +5,10 @@ import * as core from '@actions/core'
 import type { Service, ServiceDeployment } from '@aws-sdk/client-ecs'
 import { transientProblem } from '../aws/clients.js'
 import type { Deps } from '../deps.js'
-import { errorText } from '../errors.js'
+import { errorText } from '../model/errors.js'
 import { classify, type Observation, type Watch } from './classify.js'
-import {
-  classifyServiceDeployment,
-  watchedByServiceDeployment,
-  type Strategy
-} from './service-deployments.js'
+import type { Strategy } from '../model/move.js'
+import { classifyServiceDeployment, watchedByServiceDeployment } from './service-deployments.js'
 
 /** The service deployment a watch follows, and how. */
 export interface ServiceDeploymentWatch {
@@ -22,6 +19,8 @@ export interface ServiceDeploymentWatch {
   expect: 'rollout' | 'rollback'
   /** The revision ECS's rollback returns to. */
   returnsTo?: string
+  /** Read every poll even for a rolling rollout: its end is the service deployment's word. */
+  everyPoll?: boolean
 }
 
 /** Where a watch stands with its service deployment between polls. */
@@ -35,7 +34,9 @@ export interface Following {
 export function followsEveryPoll(following: Following | undefined): boolean {
   if (!following?.usable) return false
   return (
-    watchedByServiceDeployment(following.watch.strategy) || following.watch.expect === 'rollback'
+    watchedByServiceDeployment(following.watch.strategy) ||
+    following.watch.expect === 'rollback' ||
+    following.watch.everyPoll === true
   )
 }
 

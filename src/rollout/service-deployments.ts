@@ -3,11 +3,15 @@
 // are watched through the service-deployment API (ListServiceDeployments,
 // DescribeServiceDeployments): its status says how a deployment ended, rolled back included, and
 // its lifecycle stage where it is. Pure judgements of its answers.
-import type { DeploymentConfiguration, Service, ServiceDeployment } from '@aws-sdk/client-ecs'
-import { shortArn } from '../names.js'
+import type {
+  DeploymentConfiguration,
+  DeploymentLifecycleHook,
+  Service,
+  ServiceDeployment
+} from '@aws-sdk/client-ecs'
+import type { Strategy } from '../model/move.js'
+import { shortArn } from '../model/names.js'
 import type { Observation } from './classify.js'
-
-export type Strategy = 'ROLLING' | 'BLUE_GREEN' | 'LINEAR' | 'CANARY'
 
 /** Minutes a rollout needs beyond its bake time, for starting tasks and shifting traffic. */
 export const ROLLOUT_MARGIN_MINUTES = 5
@@ -184,4 +188,58 @@ export function currentServiceDeployment(service: Service | undefined): string |
 /** `service-deployment/…/id` → `id`, for messages. */
 export function deploymentName(arn: string): string {
   return shortArn(arn)
+}
+
+/** ECS's default timeout of a lifecycle hook, in minutes. */
+const HOOK_TIMEOUT_MINUTES = 1440
+
+/** The PAUSE lifecycle hooks of the service's deployment configuration. Pure. */
+export function pauseHooks(
+  service: Pick<Service, 'deploymentConfiguration'>
+): DeploymentLifecycleHook[] {
+  return (service.deploymentConfiguration?.lifecycleHooks ?? []).filter(
+    hook => hook.targetType === 'PAUSE'
+  )
+}
+
+/**
+ * Whether the step can act on the service's PAUSE hooks as asked: a refusal when approving would
+ * come after ECS's own timeout action, a warning when the step only waits at them. Pure.
+ */
+export function pauseProblem(
+  name: string,
+  service: Pick<Service, 'deploymentConfiguration'>,
+  pauses: { approve: boolean; watchMinutes: number },
+  timeoutMinutes: number
+): { refusal?: string; warning?: string } {
+  const hooks = pauseHooks(service)
+  if (hooks.length === 0) return {}
+  const stages = hooks.flatMap(h => h.lifecycleStages ?? []).join(', ')
+  if (!pauses.approve) {
+    return {
+      warning: `ECS service ${name} pauses its deployments at ${stages} (PAUSE lifecycle hooks) and approve-pauses is false: the step waits there for someone else to continue or roll back, and its watch ends after timeout-minutes ${timeoutMinutes}.`
+    }
+  }
+  for (const hook of hooks) {
+    const timeout = hook.timeoutConfiguration?.timeoutInMinutes ?? HOOK_TIMEOUT_MINUTES
+    if (pauses.watchMinutes >= timeout) {
+      return {
+        refusal: `pause-watch-minutes ${pauses.watchMinutes} is not shorter than the timeout of ECS service ${name}'s PAUSE hook at ${(hook.lifecycleStages ?? []).join(', ')} (${timeout} minutes): ECS would ${hook.timeoutConfiguration?.action ?? 'ROLLBACK'} by itself before this step approves. Give a pause-watch-minutes under ${timeout}`
+      }
+    }
+  }
+  return {}
+}
+
+/**
+ * The early success criteria of a rolling service whose old tasks drain after the deployment is
+ * called successful (DEFERRED cleanup), or undefined: then the deployment ends with one left. Pure.
+ */
+export function earlySuccessOf(
+  service: Pick<Service, 'deploymentConfiguration'>
+): { healthyPercent: number } | undefined {
+  const criteria = service.deploymentConfiguration?.earlySuccessCriteria
+  if (strategyOf(service) !== 'ROLLING' || !criteria?.enable) return undefined
+  if (criteria.sourceServiceRevisionCleanup !== 'DEFERRED') return undefined
+  return { healthyPercent: criteria.healthyPercent ?? 100 }
 }

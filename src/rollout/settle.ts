@@ -2,10 +2,9 @@
 import * as core from '@actions/core'
 import type { Service } from '@aws-sdk/client-ecs'
 import type { Deps } from '../deps.js'
-import type { RolloutPolicy } from '../inputs/policy.js'
-import { errorText, NothingChangedError } from '../errors.js'
-import type { ServiceResult } from '../result.js'
-import { shortArn } from '../names.js'
+import { errorText, NothingChangedError } from '../model/errors.js'
+import type { Journal } from '../model/journal.js'
+import { shortArn } from '../model/names.js'
 import { deploymentInFlight, progressOf } from './classify.js'
 import { minutes, poll, report } from './watch.js'
 
@@ -16,9 +15,9 @@ import { minutes, poll, report } from './watch.js'
  */
 export async function settleBeforeDeploy(
   deps: Pick<Deps, 'ecs' | 'clock'>,
-  policy: Pick<RolloutPolicy, 'timeoutMs' | 'pollMs'>,
+  policy: { timeoutMs: number; pollMs: number },
   name: string,
-  result: Pick<ServiceResult, 'timeline'>,
+  journal: Pick<Journal, 'note'>,
   plannedFrom: string
 ): Promise<void> {
   const first = await deps.ecs.service(name)
@@ -48,7 +47,7 @@ export async function settleBeforeDeploy(
       const elapsed = deps.clock.now() - startedAt
       if (progress !== last) {
         last = progress
-        report(deps, result.timeline, `in progress ${progress}`, elapsed)
+        report(journal, name, `in progress ${progress}`, elapsed)
       }
       if (!settling) {
         settled(name, service, plannedFrom)

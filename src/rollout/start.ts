@@ -1,42 +1,13 @@
 // Pointing the service at a revision. UpdateService can be applied while its answer is lost (a
 // dropped connection on the last attempt), so a failed call is judged by what the service shows,
 // never assumed to have changed nothing.
-import type { Baseline } from '../bake/rules.js'
 import * as core from '@actions/core'
 import type { Service } from '@aws-sdk/client-ecs'
 import type { Deps } from '../deps.js'
-import { errorText } from '../errors.js'
-import { shortArn } from '../names.js'
-import type { Revision, ServiceResult } from '../result.js'
-import { currentServiceDeployment, type Strategy } from './service-deployments.js'
-
-/** A deployment this step started: what the watch, the verification and the way back need. */
-export interface StartedRollout {
-  service: string
-  deploymentId: string
-  /** The revision the service was pointed at. */
-  revision: string
-  /** The revision the service ran, COMPLETED, before this step. */
-  previousRevision: string
-  containerName: string
-  /** `sha256:…` the new revision pins. */
-  digest: string
-  /** The revision the service ran before, described: what the outputs say once it is put back. */
-  before?: Revision
-  /**
-   * How the service deploys, and the service deployment ECS made of this rollout, when known: a
-   * BLUE_GREEN, LINEAR or CANARY rollout is watched through it.
-   */
-  serviceDeployment?: { arn: string | undefined; strategy: Strategy }
-}
-
-/** A started rollout and the result it reports into. */
-export interface Supervised {
-  result: ServiceResult
-  rollout: StartedRollout
-  /** The old revision's error lines before the deploy, read for the bake. */
-  baseline?: Baseline
-}
+import { errorText } from '../model/errors.js'
+import type { Move, PlannedMove } from '../model/move.js'
+import { shortArn } from '../model/names.js'
+import { currentServiceDeployment } from './service-deployments.js'
 
 export type ServiceUpdate =
   /** ECS answered with the deployment it started. */
@@ -147,43 +118,43 @@ export async function deregisterUnused(deps: Pick<Deps, 'ecs'>, revision: string
   }
 }
 
-export interface DeploymentStart {
-  service: string
-  revision: string
-  /** The revision the service ran before this step. */
-  ran: string
-  /** This step registered the revision: it is deregistered when the service certainly did not take it. */
-  registered: boolean
+/** How a move is started: what the step does, and whether it registered the revision. */
+export interface StartHow {
   what: 'update' | 'rollback'
+  /** This step registered `to`: it is deregistered when the service certainly did not take it. */
+  registered: boolean
 }
 
 /**
- * Points the service at the revision and returns the deployment to watch; throws, saying what
- * the service runs, when there is none. Shared by deploy and rollback, so both treat a lost
- * answer alike.
+ * Points the service at the move's revision and returns the move under way; throws, saying what
+ * the service runs, when there is no deployment to watch. Shared by deploy and rollback, so both
+ * treat a lost answer alike.
  */
-export async function startDeployment(
+export async function startMove(
   deps: Pick<Deps, 'ecs'>,
-  start: DeploymentStart
-): Promise<{ deploymentId: string; serviceDeploymentArn?: string }> {
-  const { service, revision, registered, what } = start
+  planned: PlannedMove,
+  how: StartHow
+): Promise<Move> {
+  const { service } = planned
+  const revision = planned.to.taskDefinitionArn
   const update = await startUpdate(deps, service, revision)
-  const ran = shortArn(start.ran)
+  const ran = shortArn(planned.from.taskDefinitionArn)
   switch (update.kind) {
     case 'applied':
       core.info(`Deployment ${update.deploymentId} started: ${service} → ${shortArn(revision)}`)
-      return started(update)
+      return moveOf(planned, update)
     case 'answer-lost':
       core.warning(appliedAllTheSame(update, revision))
-      return started(update)
+      return moveOf(planned, update)
     case 'unknown':
       throw new Error(
-        `${sentence(update.cause)} Could not tell whether ECS applied the ${what} (${update.why}): the service ran ${ran} before this step and may be moving to ${shortArn(revision)}${registered ? ', which was left registered' : ''}.`,
+        `${sentence(update.cause)} Could not tell whether ECS applied the ${how.what} (${update.why}): the service ran ${ran} before this step and may be moving to ${shortArn(revision)}${how.registered ? ', which was left registered' : ''}.`,
         { cause: update.error }
       )
     case 'not-applied': {
-      const cleanup = registered ? `; ${await deregisterUnused(deps, revision)}` : ''
-      const nothing = what === 'rollback' ? 'Nothing was rolled back: the service' : 'The service'
+      const cleanup = how.registered ? `; ${await deregisterUnused(deps, revision)}` : ''
+      const nothing =
+        how.what === 'rollback' ? 'Nothing was rolled back: the service' : 'The service'
       throw new Error(`${sentence(update.cause)} ${nothing} still runs ${ran}${cleanup}.`, {
         cause: update.error
       })
@@ -191,9 +162,13 @@ export async function startDeployment(
   }
 }
 
-function started(update: { deploymentId: string; serviceDeploymentArn?: string }) {
+/** The move under way, made once from the plan and the deployment ECS started. */
+export function moveOf(
+  planned: PlannedMove,
+  update: { deploymentId: string; serviceDeploymentArn?: string }
+): Move {
   const { deploymentId, serviceDeploymentArn } = update
-  return { deploymentId, ...(serviceDeploymentArn ? { serviceDeploymentArn } : {}) }
+  return { ...planned, deploymentId, ...(serviceDeploymentArn ? { serviceDeploymentArn } : {}) }
 }
 
 /** A cause as a sentence: one full stop at its end. */

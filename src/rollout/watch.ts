@@ -4,36 +4,43 @@ import * as core from '@actions/core'
 import type { Service, ServiceDeployment, Task } from '@aws-sdk/client-ecs'
 import { transientProblem } from '../aws/clients.js'
 import type { Deps } from '../deps.js'
-import type { RolloutPolicy } from '../inputs/policy.js'
-import { errorText } from '../errors.js'
-import { noteOn, type TimelineEntry } from '../result.js'
-import { shortArn, taskId } from '../names.js'
+import { errorText } from '../model/errors.js'
+import type { Journal } from '../model/journal.js'
+import type { Move } from '../model/move.js'
+import { shortArn, taskId } from '../model/names.js'
+
+export { labelOf, type Way, type Watching } from './request.js'
 import {
   FAILED_TASKS_LIMIT,
   shouldLookAtStoppedTasks,
   taskSignals,
   type Observation,
-  type TaskSignals,
-  type Watch
+  type TaskSignals
 } from './classify.js'
-import {
-  observe,
-  pollServiceDeployments,
-  type Following,
-  type ServiceDeploymentWatch
-} from './observe.js'
+import { observe, pollServiceDeployments, type Following } from './observe.js'
+import { requestOf, type WatchRequest, type Watching } from './request.js'
 import { failingTasks, failureSummary, StoppedTaskReader, taskFailure } from './stopped-tasks.js'
 
-export interface WatchRequest extends Watch {
-  service: string
-  /** The revision our deployment runs; stopped tasks of it are ours. */
-  revision: string
+/** How a watch of one or several moves runs. */
+export interface WatchOptions {
   timeoutMs: number
   pollMs: number
-  /** First word of each progress line: `rollout`, `rollback`, … */
-  label: string
-  /** The service deployment to follow (BLUE_GREEN, LINEAR, CANARY), or to confirm (ROLLING). */
-  serviceDeployment?: ServiceDeploymentWatch
+  until: WatchUntil
+  /** Several services are watched: each progress line names its service. */
+  many: boolean
+  journal: Pick<Journal, 'note'>
+  /**
+   * Asked after every poll with what each move still watched looks like; a move it names is
+   * finished with the outcome given (a regression found while ECS shifts its traffic).
+   */
+  during?: (seen: Seen[]) => Promise<{ service: string; outcome: RolloutOutcome }[]>
+}
+
+/** A move still watched after a poll, and what the poll saw of it. */
+export interface Seen {
+  move: Move
+  service: Service | undefined
+  serviceDeployment: ServiceDeployment | undefined
 }
 
 /** What classify concluded, once the rollout is no longer in progress. */
@@ -46,11 +53,17 @@ export type RolloutOutcome =
   | { kind: 'timeout'; reason: string }
   /** Still rolling out when a watch of several ended at another's failure. */
   | { kind: 'unfinished'; reason: string }
+  /** Judged while it rolled out (during ECS's traffic shift), and it regressed. */
+  | { kind: 'regressed'; reason: string }
+  /** It completed, but the checks of what runs failed (their names and details). */
+  | { kind: 'unverified'; reason: string }
 
 export interface Watched {
   outcome: RolloutOutcome
   /** The last DescribeServices answer, when there was one. */
   service: Service | undefined
+  /** The last answer about its service deployment, when it was followed. */
+  serviceDeployment?: ServiceDeployment
   /** Clock time the watch began. */
   startedAt: number
   polls: number
@@ -82,33 +95,21 @@ async function pollAll(deps: Pick<Deps, 'ecs'>, services: string[]): Promise<Pol
   }
 }
 
-/** Writes a progress line to the log and the result's timeline. */
+/** Writes a progress line to the log and the service's timeline. */
 export function report(
-  deps: Pick<Deps, 'clock'>,
-  timeline: TimelineEntry[],
+  journal: Pick<Journal, 'note'>,
+  service: string,
   line: string,
   elapsedMs: number
 ): void {
   core.info(`${line}  [${clockTime(elapsedMs)}]`)
-  noteOn({ timeline }, deps.clock, line)
-}
-
-/** The first word of a progress line: the service's name follows when several are watched. */
-export function labelOf(word: string, service: string, many: boolean): string {
-  return many ? `${word} ${shortArn(service)}` : word
+  journal.note(service, line)
 }
 
 /** `2:05` for 125 000 ms. */
 export function clockTime(ms: number): string {
   const seconds = Math.floor(ms / 1000)
   return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`
-}
-
-/** One deployment to watch, and the timeline its progress lines go to. */
-export interface WatchTarget {
-  request: WatchRequest
-  timeline: TimelineEntry[]
-  reader?: StoppedTaskReader
 }
 
 /**
@@ -118,8 +119,9 @@ export interface WatchTarget {
 export type WatchUntil = 'first-failure' | 'all-finished'
 
 /** Where one deployment of a watch stands between polls. */
-interface Watching {
-  target: WatchTarget
+interface Progress {
+  move: Move
+  request: WatchRequest
   watched: Watched
   finished: boolean
   last: string
@@ -129,80 +131,72 @@ interface Watching {
 }
 
 /**
- * Polls every pollMs (no backoff) until our deployment completes, fails, keeps losing tasks,
- * is rolled back or replaced, or time runs out. Throttled polls are counted and waited out;
- * other errors throw.
- */
-export async function watchRollout(
-  deps: Pick<Deps, 'ecs' | 'clock'>,
-  request: WatchRequest,
-  timeline: TimelineEntry[],
-  reader: StoppedTaskReader = new StoppedTaskReader()
-): Promise<Watched> {
-  const [watched] = await watchRollouts(deps, [{ request, timeline, reader }], 'all-finished')
-  if (!watched) throw new Error(`Nothing was watched for ${request.service}`)
-  return watched
-}
-
-/**
- * Watches several deployments together, one DescribeServices call a poll for up to ten services,
- * each deployment judged as watchRollout judges one. A deployment still rolling out when the watch
- * ends early is `unfinished`.
+ * Watches moves together, one DescribeServices call a poll for up to ten services. Each is polled
+ * every pollMs (no backoff) until its deployment completes, fails, keeps losing tasks, is rolled
+ * back or replaced, or time runs out; with `first-failure`, the watch ends at the first that fails
+ * and the others are `unfinished`. Throttled polls are counted and waited out; other errors throw.
  */
 export async function watchRollouts(
   deps: Pick<Deps, 'ecs' | 'clock'>,
-  targets: WatchTarget[],
-  until: WatchUntil
+  watches: Watching[],
+  options: WatchOptions
 ): Promise<Watched[]> {
   const startedAt = deps.clock.now()
-  const all: Watching[] = targets.map(target => ({
-    target,
-    watched: {
-      outcome: { kind: 'unfinished', reason: '' },
-      service: undefined,
-      startedAt,
-      polls: 0,
-      transientFailures: 0,
-      stoppedTasks: [],
-      reader: target.reader ?? new StoppedTaskReader()
-    },
-    finished: false,
-    last: '',
-    previous: { failedTasks: 0, vanished: 0 },
-    reported: new Set<string>(),
-    following: target.request.serviceDeployment
-      ? { watch: { ...target.request.serviceDeployment }, usable: true }
-      : undefined
-  }))
-  const pollMs = Math.min(...targets.map(t => t.request.pollMs))
+  const all: Progress[] = watches.map(watch => {
+    const request = requestOf(watch, options)
+    return {
+      move: watch.move,
+      request,
+      watched: {
+        outcome: { kind: 'unfinished', reason: '' },
+        service: undefined,
+        startedAt,
+        polls: 0,
+        transientFailures: 0,
+        stoppedTasks: [],
+        reader: new StoppedTaskReader()
+      },
+      finished: false,
+      last: '',
+      previous: { failedTasks: 0, vanished: 0 },
+      reported: new Set<string>(),
+      following: request.serviceDeployment
+        ? { watch: { ...request.serviceDeployment }, usable: true }
+        : undefined
+    }
+  })
 
   for (;;) {
     const open = all.filter(w => !w.finished)
     const answers = await pollAll(
       deps,
-      open.map(w => w.target.request.service)
+      open.map(w => w.request.service)
     )
     const polled = await pollServiceDeployments(
       deps,
       open.flatMap(w =>
-        w.following ? [{ service: w.target.request.service, following: w.following }] : []
+        w.following ? [{ service: w.request.service, following: w.following }] : []
       )
     )
     const elapsed = deps.clock.now() - startedAt
-    for (const [i, watching] of open.entries()) {
+    for (const [i, progress] of open.entries()) {
       const answer = answers[i]
-      if (answer) await judge(deps, watching, answer, polled, elapsed)
+      const arn = progress.following?.watch.arn
+      const followed = arn ? polled.get(arn) : undefined
+      if (followed) progress.watched.serviceDeployment = followed
+      if (answer) await judge(deps, options.journal, progress, answer, polled, elapsed)
     }
+    if (options.during) await interrupt(open, options.during)
     const failed = all.some(w => w.finished && w.watched.outcome.kind !== 'completed')
-    if (all.every(w => w.finished) || (until === 'first-failure' && failed)) break
+    if (all.every(w => w.finished) || (options.until === 'first-failure' && failed)) break
 
-    const waits = all.filter(w => !w.finished).map(w => w.target.request.timeoutMs - elapsed)
-    await deps.clock.sleep(Math.min(pollMs, ...waits))
+    const waits = all.filter(w => !w.finished).map(w => w.request.timeoutMs - elapsed)
+    await deps.clock.sleep(Math.min(options.pollMs, ...waits))
   }
-  for (const watching of all.filter(w => !w.finished)) {
-    watching.watched.outcome = {
+  for (const progress of all.filter(w => !w.finished)) {
+    progress.watched.outcome = {
       kind: 'unfinished',
-      reason: `still rolling out (last seen: ${watching.last || 'no answer from ECS'})`
+      reason: `still rolling out (last seen: ${progress.last || 'no answer from ECS'})`
     }
   }
   return all.map(w => w.watched)
@@ -211,13 +205,13 @@ export async function watchRollouts(
 /** Judges one deployment's answer of a poll: its progress, its end, its stopped tasks, time. */
 async function judge(
   deps: Pick<Deps, 'ecs' | 'clock'>,
-  watching: Watching,
+  journal: Pick<Journal, 'note'>,
+  watching: Progress,
   answer: Poll,
   polled: Map<string, ServiceDeployment>,
   elapsed: number
 ): Promise<void> {
-  const { watched } = watching
-  const { request, timeline } = watching.target
+  const { watched, request } = watching
   watched.polls += 1
   if ('problem' in answer) {
     watched.transientFailures += 1
@@ -229,7 +223,7 @@ async function judge(
     const observation = await observe(deps, answer.service, request, watching.following, polled)
     if (observation.progress !== watching.last) {
       watching.last = observation.progress
-      report(deps, timeline, `${request.label} ${observation.progress}`, elapsed)
+      report(journal, request.service, `${request.label} ${observation.progress}`, elapsed)
     }
     if (observation.kind !== 'in-progress') {
       finish(watching, outcomeOf(observation))
@@ -269,42 +263,48 @@ async function judge(
   }
 }
 
-function finish(watching: Watching, outcome: RolloutOutcome): void {
+/** Asks `during` about the moves still watched; finishes those it names with its outcome. */
+async function interrupt(open: Progress[], during: NonNullable<WatchOptions['during']>) {
+  const still = open.filter(w => !w.finished)
+  if (still.length === 0) return
+  const seen = still.map(w => ({
+    move: w.move,
+    service: w.watched.service,
+    serviceDeployment: w.watched.serviceDeployment
+  }))
+  for (const { service, outcome } of await during(seen)) {
+    const progress = still.find(w => w.move.service === service)
+    if (progress) finish(progress, outcome)
+  }
+}
+
+function finish(watching: Progress, outcome: RolloutOutcome): void {
   watching.watched.outcome = outcome
   watching.finished = true
 }
 
 /**
- * Watches deployments this step started, on their way out (`previousRevision` given: the
- * revision the service ran before) or back (the rollback after a failure). When ECS cannot be
- * asked, throws a message that says where the services stand.
+ * Watches moves this step started, out or back. When ECS cannot be asked, throws a message that
+ * says where the services stand.
  */
 export async function watchStarted(
   deps: Pick<Deps, 'ecs' | 'clock'>,
-  policy: Pick<RolloutPolicy, 'timeoutMs' | 'pollMs'>,
-  watching: { timeline: TimelineEntry[]; request: Omit<WatchRequest, 'timeoutMs' | 'pollMs'> }[],
-  until: WatchUntil
+  watches: Watching[],
+  options: WatchOptions
 ): Promise<Watched[]> {
   try {
-    return await watchRollouts(
-      deps,
-      watching.map(({ timeline, request }) => ({
-        timeline,
-        request: { ...request, timeoutMs: policy.timeoutMs, pollMs: policy.pollMs }
-      })),
-      until
-    )
+    return await watchRollouts(deps, watches, options)
   } catch (error) {
-    const where = watching.map(({ request }) => {
-      const { deploymentId, revision, previousRevision } = request
-      return previousRevision
-        ? `the rollout of ${shortArn(revision)} (deployment ${deploymentId}): ${errorText(error)}. The rollout was started and may still be in progress; the service ran ${shortArn(previousRevision)} before this step.`
-        : `the rollback to ${shortArn(revision)} (deployment ${deploymentId}): ${errorText(error)}. The service is pointed at ${shortArn(revision)}.`
+    const where = watches.map(({ move, way }) => {
+      const revision = shortArn(move.to.taskDefinitionArn)
+      return way === 'out'
+        ? `the rollout of ${revision} (deployment ${move.deploymentId}): ${errorText(error)}. The rollout was started and may still be in progress; the service ran ${shortArn(move.from.taskDefinitionArn)} before this step.`
+        : `the rollback to ${revision} (deployment ${move.deploymentId}): ${errorText(error)}. The service is pointed at ${revision}.`
     })
     const text =
       where.length === 1
         ? `Could not watch ${where[0] ?? ''}`
-        : `Could not watch the deployments of ${watching.map(w => w.request.service).join(', ')}: ${watching.map(({ request }, i) => `${request.service}: ${where[i] ?? ''}`).join(' ')}`
+        : `Could not watch the deployments of ${watches.map(w => w.move.service).join(', ')}: ${watches.map(({ move }, i) => `${move.service}: ${where[i] ?? ''}`).join(' ')}`
     throw new Error(text, { cause: error })
   }
 }

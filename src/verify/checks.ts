@@ -2,8 +2,16 @@
 // answered, and how they are reported.
 import * as core from '@actions/core'
 import type { ContainerDefinition, Service, Task, TaskDefinition } from '@aws-sdk/client-ecs'
-import { pinnedDigest, shortArn, taskId } from '../names.js'
-import type { Check, LogExcerpt, ServiceResult } from '../result.js'
+import { pinnedDigest, shortArn, taskId } from '../model/names.js'
+import type { Check } from '../model/result.js'
+
+/** How what runs is checked: after a rollout, after a rollback, and in verify mode. */
+export interface CheckPolicy {
+  healthCheckUrl: string | undefined
+  /** Empty: the container's awslogs-group. */
+  logGroup: string | undefined
+  logsSinceMinutes: number
+}
 
 /** What must run: the revision, and the digest of the chosen container. */
 export interface Expectation {
@@ -15,16 +23,22 @@ export interface Expectation {
   digest: string | undefined
   /** The revision, when the caller has it already: saves describing it again for its log group. */
   taskDefinition?: TaskDefinition
+  /**
+   * The old revision's tasks may still drain (early success with DEFERRED cleanup): only the
+   * expected revision's tasks are checked, and at least this share of the desired count must run.
+   */
+  draining?: { healthyPercent: number }
 }
 
 /** How many offending tasks a check names before it only counts the rest. */
 const NAMED_TASKS = 5
 
-export function serviceChecks(service: Service): Check[] {
+export function serviceChecks(service: Service, expected?: Expectation): Check[] {
   const deployments = service.deployments ?? []
   const primary = deployments.find(d => d.status === 'PRIMARY')
   const running = service.runningCount ?? 0
   const desired = service.desiredCount ?? 0
+  if (expected?.draining) return drainingChecks(service, expected, expected.draining)
   return [
     {
       name: 'service active',
@@ -48,11 +62,63 @@ export function serviceChecks(service: Service): Check[] {
 }
 
 /**
+ * A rolling deployment ECS called done while the old tasks drain: the service is ACTIVE, its
+ * PRIMARY deployment is the expected revision's, and the old deployments are said, not failed.
+ */
+function drainingChecks(
+  service: Service,
+  expected: Expectation,
+  draining: { healthyPercent: number }
+): Check[] {
+  const deployments = service.deployments ?? []
+  const primary = deployments.find(d => d.status === 'PRIMARY')
+  const others = deployments.filter(d => d !== primary)
+  const old = others.reduce((n, d) => n + (d.runningCount ?? 0), 0)
+  const desired = service.desiredCount ?? 0
+  const needed = Math.ceil((desired * draining.healthyPercent) / 100)
+  const ours = primary?.runningCount ?? 0
+  return [
+    {
+      name: 'service active',
+      status: service.status === 'ACTIVE' ? 'pass' : 'fail',
+      detail: `status ${service.status ?? 'unknown'}`
+    },
+    {
+      name: 'the deployment completed, the old one draining',
+      status: primary?.taskDefinition === expected.taskDefinitionArn ? 'pass' : 'fail',
+      detail: `PRIMARY ${primary?.rolloutState ?? '?'} ${shortArn(primary?.taskDefinition)}; ${others.length} older deployment${others.length === 1 ? '' : 's'} with ${old} task${old === 1 ? '' : 's'} still draining (early success, DEFERRED cleanup)`
+    },
+    {
+      name: `running ≥ ${draining.healthyPercent} % of desired`,
+      status: ours >= needed ? 'pass' : 'fail',
+      detail: `${ours} of the new revision running, ${desired} desired (at least ${needed})`
+    }
+  ]
+}
+
+/**
  * Every task the service wants running must run the expected revision; every one that is
  * RUNNING must run the expected digest (a task still starting has not reported one yet). A
  * service scaled to 0 has no task to check: both checks say so and are skipped, not failed.
  */
 export function taskChecks(tasks: Task[], expected: Expectation, desiredCount?: number): Check[] {
+  if (expected.draining) {
+    // The old revision's tasks drain by design: the checks are of the new revision's.
+    const draining = tasks.filter(t => t.taskDefinitionArn !== expected.taskDefinitionArn)
+    const ours = tasks.filter(t => t.taskDefinitionArn === expected.taskDefinitionArn)
+    const { draining: _draining, ...settled } = expected
+    const checks = taskChecks(ours, settled, desiredCount)
+    return draining.length === 0
+      ? checks
+      : checks.map(check =>
+          check.name === 'tasks run the service revision'
+            ? {
+                ...check,
+                detail: `${check.detail}; ${draining.length} of the old revision still draining`
+              }
+            : check
+        )
+  }
   if (tasks.length === 0 && desiredCount === 0) {
     const detail = `the service is scaled to 0 (desiredCount 0): no task runs to check; the next task it starts runs ${shortArn(expected.taskDefinitionArn)}`
     return [
@@ -160,14 +226,8 @@ export function allPassed(checks: Check[]): boolean {
   return checks.length > 0 && checks.every(c => c.status !== 'fail')
 }
 
-/** Puts the checks and the log excerpt into the result and prints one line a check. */
-export function reportChecks(
-  result: ServiceResult,
-  checks: Check[],
-  logs: LogExcerpt | undefined
-): void {
-  result.checks = checks
-  if (logs) result.logs = logs
+/** Prints one line a check. */
+export function printChecks(checks: Check[]): void {
   for (const check of checks)
     core.info(`${check.status.toUpperCase()} ${check.name}: ${check.detail}`)
 }

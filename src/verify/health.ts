@@ -1,7 +1,8 @@
 // The health-check URL, asked a few times with growing pauses: a service that has just rolled
 // over may need a moment before its load balancer routes to healthy targets.
-import type { Clock } from '../clock.js'
-import type { Check } from '../result.js'
+import type { Clock } from '../model/clock.js'
+import type { Fetch } from '../net/proxy.js'
+import type { Check } from '../model/result.js'
 
 export interface HealthPolicy {
   attempts: number
@@ -23,8 +24,6 @@ export const HEALTH_POLICY: HealthPolicy = {
 
 /** One request's answer: an HTTP status, or why there was none. */
 export type HealthAttempt = { status: number } | { error: string }
-
-export type Fetch = (url: string, init: { signal: AbortSignal }) => Promise<Response>
 
 /** The pause after the `failed`-th failed attempt (1-based). Pure. */
 export function backoffDelay(failed: number, policy: HealthPolicy): number {

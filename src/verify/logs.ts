@@ -3,11 +3,10 @@
 import type { Task, TaskDefinition } from '@aws-sdk/client-ecs'
 import type { LogLine } from '../aws/logs.js'
 import type { Deps } from '../deps.js'
-import { errorText } from '../errors.js'
-import type { CheckPolicy } from '../inputs/policy.js'
-import { taskId } from '../names.js'
-import type { Check, LogExcerpt } from '../result.js'
-import type { Expectation } from './checks.js'
+import { errorText } from '../model/errors.js'
+import { taskId } from '../model/names.js'
+import type { Check, LogExcerpt } from '../model/result.js'
+import type { CheckPolicy, Expectation } from './checks.js'
 
 /** Lines of the recent-log excerpt, and ERROR lines quoted in the check. */
 const EXCERPT_LINES = 20

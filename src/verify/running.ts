@@ -1,10 +1,9 @@
 // Every check of what runs now, gathered: the service, all its running tasks, the health URL and
 // the recent logs.
 import type { Deps } from '../deps.js'
-import type { CheckPolicy } from '../inputs/policy.js'
-import type { Check, LogExcerpt } from '../result.js'
-import { serviceChecks, taskChecks, type Expectation } from './checks.js'
-import { healthFetch } from '../proxy.js'
+import type { Check, LogExcerpt } from '../model/result.js'
+import { serviceChecks, taskChecks, type CheckPolicy, type Expectation } from './checks.js'
+import { healthFetch } from '../net/proxy.js'
 import { checkHealth, HEALTH_POLICY } from './health.js'
 import { recentLogs } from './logs.js'
 
@@ -34,7 +33,7 @@ export async function verifyRunning(
   ])
   return {
     checks: [
-      ...serviceChecks(service),
+      ...serviceChecks(service, expected),
       ...taskChecks(tasks, expected, service.desiredCount),
       health,
       logs.check

@@ -1,0 +1,275 @@
+// The result of a run: what each service ran, runs and went through, and how the step ended. The
+// reporter (report/report.ts) fills it from the stages' outcomes; outputsOf and the summary read it.
+import type { BuildRecord } from './build.js'
+import type { Revision } from './move.js'
+
+export type Mode = 'deploy' | 'verify' | 'rollback'
+
+export type CheckStatus = 'pass' | 'fail' | 'warn' | 'skip'
+
+export interface Check {
+  name: string
+  status: CheckStatus
+  detail: string
+}
+
+export interface TimelineEntry {
+  /** ISO 8601 time. */
+  at: string
+  message: string
+}
+
+export interface StoppedContainer {
+  name: string
+  exitCode?: number
+  reason?: string
+}
+
+export interface StoppedTask {
+  taskArn: string
+  taskId: string
+  taskDefinitionArn?: string
+  stoppedReason?: string
+  stopCode?: string
+  stoppedAt?: string
+  containers: StoppedContainer[]
+  /** Last lines of the task's log stream, oldest first. */
+  logLines: string[]
+}
+
+export interface Audit {
+  commit: string
+  actor: string
+  repository: string
+  runUrl: string
+  notes: string
+}
+
+export interface LogExcerpt {
+  group: string
+  lines: string[]
+  errorCount: number
+  /** Lines are marked `[task ID]` (the service's running tasks) or `[other]`. */
+  marked?: boolean
+}
+
+/** How far this step has moved a service: not at all, to the new revision, or back again. */
+export type Change = 'none' | 'rolling-out' | 'returning'
+
+/** The bake after a rollout: what was watched, and what it found. */
+export interface BakeResult {
+  /** How long it was to last, in ms. */
+  bakeMs: number
+  /** baking (under way), passed, regressed (this service tripped it), stopped (another did, or the step ended). */
+  status: 'baking' | 'passed' | 'regressed' | 'stopped'
+  watchedMs: number
+  polls: number
+  health?: { url: string; asked: number; ok: number; bad: string[] }
+  /** The test-traffic URL's answers, while test traffic went to the new revision. */
+  testTraffic?: { url: string; asked: number; ok: number; bad: string[] }
+  /**
+   * Judged while ECS shifted traffic to the new revision (BLUE_GREEN, LINEAR, CANARY): for how
+   * long, and the stages seen, with the production traffic's weight (`PRODUCTION_TRAFFIC_SHIFT 10 %`).
+   */
+  shift?: { ms: number; stages: string[] }
+  errors: {
+    /** False when the container's lines cannot be read: the reason is in `why`. */
+    counted: boolean
+    why?: string
+    /** Error lines of the new revision's tasks, since they started. */
+    lines: number
+    taskMinutes: number
+    /** The old revision's error lines in the minutes before the deploy. */
+    before: { lines: number; tasks: number; minutes: number; unknown?: string }
+    /** The newest error lines of the new tasks (at most 5). */
+    last: string[]
+  }
+  /** New tasks that stopped as failures during the bake. */
+  failedTasks: number
+  /** Why it regressed: the signal and what tripped it. */
+  regression?: string
+}
+
+/** One service's part of the step. */
+export interface ServiceResult {
+  service: string
+  containerName?: string
+  /** What the service ran before this step, once it was read. */
+  before?: Revision
+  /** What the service runs, or is being moved to, when the step ends (dry run: would run). */
+  runs?: Revision
+  /** The revision this step rolled out: deploy's new one, or rollback's target. */
+  attempted?: Revision
+  /** The revision this step rolled out and that failed, when it failed. */
+  failedTaskDefinitionArn?: string
+  /** verify: the digest (and tag) that should run. */
+  expected?: { digest?: string; tag?: string }
+  change: Change
+  verified: boolean
+  rolledBack: boolean
+  checks: Check[]
+  timeline: TimelineEntry[]
+  stoppedTasks: StoppedTask[]
+  /** Service events that explain a failure, newest first. */
+  events: string[]
+  logs?: LogExcerpt
+  /** Dry-run: the planned task definition as a diff against the current one. */
+  plan?: string
+  /** The bake after the rollout (deploy with bake-minutes above 0). */
+  bake?: BakeResult
+}
+
+/** The migration's one-off task: what ran, where, and how it ended. */
+export interface MigrationResult {
+  /** The argv run, as the container override's command. */
+  command: string[]
+  container: string
+  /** The revision it runs: the new one (in dry-run, the revision it is made from). */
+  taskDefinitionArn: string
+  /** Launch type or capacity providers, platform version, subnets: as the service has them. */
+  where: string
+  /** planned (dry-run), running, succeeded, or failed (it did not run, failed, or ran too long). */
+  status: 'planned' | 'running' | 'succeeded' | 'failed'
+  taskArn?: string
+  exitCode?: number
+  stoppedReason?: string
+  stopCode?: string
+  /** Why it failed, in a sentence. */
+  failure?: string
+  /** ISO 8601 times. */
+  startedAt?: string
+  stoppedAt?: string
+  /** The container's log lines, oldest first (at most MIGRATION_LOG_LINES). */
+  logLines: string[]
+  /** Cancelled while it ran: what became of the task. */
+  cancelled?: string
+}
+
+export interface RunResult {
+  mode: Mode
+  /** succeeded, failed, planned (dry-run), or started (wait: false: not watched, not verified). */
+  status: 'succeeded' | 'failed' | 'planned' | 'started'
+  region: string
+  cluster: string
+  /** One entry a service, in the order the service input lists them. */
+  services: ServiceResult[]
+  audit: Audit
+  /** The last lines of a docker build that failed. */
+  buildLog?: string[]
+  /** The build, when this step built the image. */
+  build?: BuildRecord
+  /** The migration run before the rollout, when migration-command is given. */
+  migration?: MigrationResult
+  /** What went wrong and what state each service is in. */
+  error?: string
+}
+
+export function newServiceResult(service: string): ServiceResult {
+  return {
+    service,
+    change: 'none',
+    verified: false,
+    rolledBack: false,
+    checks: [],
+    timeline: [],
+    stoppedTasks: [],
+    events: []
+  }
+}
+
+export function newResult(
+  mode: Mode,
+  where: { region: string; cluster: string; services: string[] },
+  audit: Audit
+): RunResult {
+  return {
+    mode,
+    status: 'failed',
+    region: where.region,
+    cluster: where.cluster,
+    services: where.services.map(newServiceResult),
+    audit
+  }
+}
+
+/** The value every service shares, or undefined when they differ. */
+function common(values: (string | undefined)[]): string | undefined {
+  const first = values[0]
+  return values.every(value => value === first) ? first : undefined
+}
+
+function serviceJson(service: ServiceResult) {
+  return {
+    service: service.service,
+    containerName: service.containerName ?? null,
+    image: service.runs?.image ?? null,
+    digest: service.runs?.digest ?? null,
+    tag: service.runs?.tag ?? null,
+    taskDefinitionArn: service.runs?.taskDefinitionArn || null,
+    previousTaskDefinitionArn: service.before?.taskDefinitionArn ?? null,
+    failedTaskDefinitionArn: service.failedTaskDefinitionArn ?? null,
+    attempted: service.attempted ?? null,
+    expected: service.expected ?? null,
+    verified: service.verified,
+    rolledBack: service.rolledBack,
+    checks: service.checks,
+    stoppedTasks: service.stoppedTasks.map(({ logLines: _logLines, ...task }) => task)
+  }
+}
+
+function migrationJson({ logLines: _logLines, ...migration }: MigrationResult) {
+  return migration
+}
+
+/**
+ * The action's outputs, by output name. With one service they describe it; with several, image,
+ * digest and tag are what every service shares (empty when they differ), the revisions are one
+ * a line in the order of the services, verified is true when every service was verified and
+ * rolled-back when any was rolled back.
+ */
+export function outputsOf(result: RunResult): Record<string, string> {
+  const services = result.services
+  const lines = (pick: (s: ServiceResult) => string | undefined) =>
+    services.map(s => pick(s) ?? '').join('\n')
+  const image = common(services.map(s => s.runs?.image))
+  const digest = common(services.map(s => s.runs?.digest))
+  const tag = common(services.map(s => s.runs?.tag))
+  const verified = services.length > 0 && services.every(s => s.verified)
+  const rolledBack = services.some(s => s.rolledBack)
+  const only = services.length === 1 ? services[0] : undefined
+  return {
+    image: image ?? '',
+    digest: digest ?? '',
+    tag: tag ?? '',
+    'task-definition-arn': lines(s => s.runs?.taskDefinitionArn).trim()
+      ? lines(s => s.runs?.taskDefinitionArn)
+      : '',
+    'previous-task-definition-arn': lines(s => s.before?.taskDefinitionArn).trim()
+      ? lines(s => s.before?.taskDefinitionArn)
+      : '',
+    verified: String(verified),
+    'rolled-back': String(rolledBack),
+    'migration-task-arn': result.migration?.taskArn ?? '',
+    'migration-exit-code': result.migration?.exitCode?.toString() ?? '',
+    result: JSON.stringify({
+      mode: result.mode,
+      status: result.status,
+      region: result.region,
+      cluster: result.cluster,
+      ...(only
+        ? serviceJson(only)
+        : {
+            service: services.map(s => s.service).join('\n'),
+            image: image ?? null,
+            digest: digest ?? null,
+            tag: tag ?? null,
+            verified,
+            rolledBack
+          }),
+      services: services.map(serviceJson),
+      migration: result.migration ? migrationJson(result.migration) : null,
+      build: result.build ?? null,
+      error: result.error ?? null
+    })
+  }
+}
