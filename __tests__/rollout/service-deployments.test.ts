@@ -195,7 +195,10 @@ describe('pauseProblem', () => {
       'a watch past the default day',
       undefined,
       1440,
-      { refusal: expect.stringContaining('(1440 minutes)') as unknown as string }
+      {
+        refusal:
+          "pause-watch-minutes 1440 is not shorter than the timeout of ECS service api's PAUSE hook at POST_TEST_TRAFFIC_SHIFT (1440 minutes): ECS would ROLLBACK by itself before this step approves. Give a pause-watch-minutes under 1440"
+      }
     ]
   ])('approve-pauses, %s', (_what, timeout, watchMinutes, expected) => {
     expect(pauseProblem('api', paused(timeout), { approve: true, watchMinutes }, 60)).toEqual(

@@ -106,11 +106,15 @@ describe('a bake that passes', () => {
     expect(ecs.clock.seconds).toBeLessThan(330)
     expect(service.checks.find(c => c.name === 'bake')).toMatchObject({ status: 'pass' })
     expect(service.checks.find(c => c.name === 'bake')?.detail).toMatch(
-      /^watched 5:00 in \d+ polls: 1 error line in the new tasks over [\d.]+ task-minutes \([\d.]+\/task\/min; before the deploy 0\.2\/task\/min\), no new task stopped$/
+      /^watched 5:00 in \d+ polls: 1 error line in the new tasks over [\d.]+ task-minutes \([\d.]+\/task\/min; before the deploy 0\.2\/task\/min in 2 tasks of babyshield-backend-task:12\), no new task stopped$/
     )
     expect(printed()).toContain(
       'bake 0:00 of 5:00: 0 error lines in new tasks (before 0.2/task/min)'
     )
+    // A line every 30 s and when a count changes, not one a poll (61 polls).
+    const lines = printed().filter(l => l.startsWith('bake '))
+    expect(lines.length).toBeGreaterThan(10)
+    expect(lines.length).toBeLessThan(15)
     expect(printed()).toContain(
       'bake 5:00 of 5:00: 1 error line in new tasks (before 0.2/task/min)'
     )
@@ -165,7 +169,7 @@ describe('a bake that finds a regression rolls back, verified', () => {
 
     const message = (error as Error).message
     expect(message).toMatch(
-      /^The rollout of babyshield-backend-task:13 failed: it regressed 1:4\d into the 5:00 bake: the new tasks logged 12 error lines \([\d.]+\/task\/min; 0\.2\/task\/min before the deploy; the limit is 3× that, and at least 5 lines\); the last: ERROR KeyError: recall_severity #10 \| ERROR KeyError: recall_severity #11 \| ERROR KeyError: recall_severity #12\. Rolled back: the service runs babyshield-backend-task:12 \(.*@sha256:0+12\) again, verified\.$/
+      /^The rollout of babyshield-backend-task:13 failed: it regressed 1:4\d into the 5:00 bake: the new tasks logged 12 error lines \([\d.]+\/task\/min; 0\.2\/task\/min before the deploy in 2 tasks of babyshield-backend-task:12; the limit is 3× that, and at least 5 lines\); the last: ERROR KeyError: recall_severity #10 \| ERROR KeyError: recall_severity #11 \| ERROR KeyError: recall_severity #12\. Rolled back: the service runs babyshield-backend-task:12 \(.*@sha256:0+12\) again, verified\.$/
     )
     expect(ecs.updatedTo()).toEqual([rev(13), rev(12)])
     // The update was at 0 s, the lines readable at 120 s: the rollback started within one poll.
@@ -241,6 +245,59 @@ describe('a bake that finds a regression rolls back, verified', () => {
     )
     expect(ecs.updatedTo()).toEqual([rev(13), rev(12)])
     expect(only(result).stoppedTasks[0]?.logLines).toEqual(['INFO  loading recall index', 'Killed'])
+  })
+
+  test('a noisy neighbour under the same stream prefix does not raise the old rate', async () => {
+    // Another service logs as ecs/app/<task> too: 600 ERROR lines in the ten minutes before.
+    const neighbour: TimedLog[] = Array.from({ length: 600 }, (_, i) => ({
+      at: -590 + i,
+      task: 'internal-api-7f3',
+      message: `ERROR upstream refused #${i}`
+    }))
+    const ecs = world([...OLD_ERRORS, ...neighbour, ...newLines(60, 116)])
+    const { inputs, result } = bakeInputs()
+    const error = await deploy(inputs, ecs.deps, result).catch((e: unknown) => e)
+    expect((error as Error).message).toMatch(
+      /the new tasks logged 116 error lines \([\d.]+\/task\/min; 0\.2\/task\/min before the deploy in 2 tasks of babyshield-backend-task:12;/
+    )
+    expect(ecs.updatedTo()).toEqual([rev(13), rev(12)])
+    expect(only(result).bake?.errors.before).toMatchObject({ lines: 4, tasks: 2 })
+  })
+
+  test('the ratio decides above bake-error-min: 6 lines late in the bake, about 3× the old rate, pass at ratio 4 and fail at ratio 2', async () => {
+    const quiet = world([...OLD_ERRORS, ...newLines(290, 6)])
+    const passing = bakeInputs({ 'bake-error-ratio': '4' })
+    await deploy(passing.inputs, quiet.deps, passing.result)
+    expect(passing.result.status).toBe('succeeded')
+
+    const strict = world([...OLD_ERRORS, ...newLines(290, 6)])
+    const failing = bakeInputs({ 'bake-error-ratio': '2' })
+    const error = await deploy(failing.inputs, strict.deps, failing.result).catch((e: unknown) => e)
+    expect((error as Error).message).toMatch(
+      /the new tasks logged 6 error lines \([\d.]+\/task\/min; 0\.2\/task\/min before the deploy in 2 tasks of babyshield-backend-task:12; the limit is 2× that, and at least 5 lines\)/
+    )
+  })
+
+  test('another deployment replaces ours during the bake: the step fails, saying by whom, and leaves it', async () => {
+    const ecs = world(OLD_ERRORS, {
+      afterUpdate: (revision, id) => [
+        ...completesAfter(20)(revision, id),
+        {
+          at: 120,
+          deployments: [
+            { id: 'ecs-svc/someone-else', revision: 14, pending: 2, state: 'IN_PROGRESS' },
+            { id, revision: 13, status: 'ACTIVE', running: 2, state: 'COMPLETED' }
+          ]
+        }
+      ]
+    })
+    const { inputs, result } = bakeInputs()
+    const error = await deploy(inputs, ecs.deps, result).catch((e: unknown) => e)
+    expect((error as Error).message).toMatch(
+      /^The rollout of babyshield-backend-task:13 did not finish: deployment ecs-svc\/update-1 was replaced during the bake by deployment ecs-svc\/someone-else \(babyshield-backend-task:14\), which this step did not start, 1:4\d into the 5:00 bake\. This step does not roll back over another deployment: the service now rolls out babyshield-backend-task:14 \(deployment ecs-svc\/someone-else\)\.$/
+    )
+    expect(ecs.updatedTo()).toEqual([rev(13)])
+    expect(only(result)).toMatchObject({ taskDefinitionArn: rev(14), verified: false })
   })
 
   test('rollback-on-failure false: the regression fails the step and the service stays', async () => {

@@ -170,7 +170,13 @@ describe('a CANARY release', () => {
     const ecs = world({
       script: [settledOn12],
       serviceFields: CANARY,
-      afterUpdate: (_revision, id) => canary(id)
+      afterUpdate: (_revision, id) => canary(id),
+      // The old revision still runs beside the canary and logs errors: they are not the release's.
+      timedLogs: Array.from({ length: 30 }, (_, i) => ({
+        at: 30 + i * 3,
+        task: 'old-0',
+        message: `ERROR recall feed timeout #${i}`
+      }))
     })
     const result = freshRun()
 
@@ -182,6 +188,7 @@ describe('a CANARY release', () => {
     expect(ecs.clock.seconds).toBeLessThan(340)
     const bake = result.services[0]?.bake
     expect(bake?.status).toBe('passed')
+    expect(bake?.errors.lines).toBe(0)
     expect(bake?.shift?.stages).toEqual([
       'PRODUCTION_TRAFFIC_SHIFT 10 %',
       'PRODUCTION_TRAFFIC_SHIFT 100 %',

@@ -84,7 +84,7 @@ export async function bake(
 function passedDetail(bake: BakeResult): string {
   const errors = bake.errors
   const counted = errors.counted
-    ? `${errors.lines} error line${errors.lines === 1 ? '' : 's'} in the new tasks over ${errors.taskMinutes.toFixed(1)} task-minutes (${perMinute(errors.lines / Math.max(errors.taskMinutes, 1))}; before the deploy ${errors.before.unknown ? 'not known' : perMinute(baselineRate(errors.before))})`
+    ? `${errors.lines} error line${errors.lines === 1 ? '' : 's'} in the new tasks over ${errors.taskMinutes.toFixed(1)} task-minutes (${perMinute(errors.lines / Math.max(errors.taskMinutes, 1))}; before the deploy ${errors.before.unknown ? 'not known' : `${perMinute(baselineRate(errors.before))}${errors.before.source ? ` in ${errors.before.source}` : ''}`})`
     : `error lines not counted (${errors.why ?? 'no log stream'})`
   const health = bake.health ? `, ${bake.health.ok} of ${bake.health.asked} health answers 2xx` : ''
   const test = bake.testTraffic

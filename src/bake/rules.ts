@@ -70,6 +70,8 @@ export interface Baseline {
   lines: number
   tasks: number
   minutes: number
+  /** Whose lines made the rate: `2 tasks of babyshield-backend-task:12`. */
+  source?: string
   /** Not read (no log group, or CloudWatch refused): the new tasks are held to minErrors alone. */
   unknown?: string
 }
@@ -99,7 +101,7 @@ export function errorRegression(
   if (now <= before * rules.ratio) return undefined
   const was = baseline.unknown
     ? `the rate before the deploy is not known (${baseline.unknown})`
-    : `${perMinute(before)} before the deploy; the limit is ${rules.ratio}× that, and at least ${rules.minErrors} lines`
+    : `${perMinute(before)} before the deploy${baseline.source ? ` in ${baseline.source}` : ''}; the limit is ${rules.ratio}× that, and at least ${rules.minErrors} lines`
   return `the new tasks logged ${found.lines} error line${found.lines === 1 ? '' : 's'} (${perMinute(now)}; ${was})`
 }
 

@@ -6,7 +6,7 @@ import type { LogLine } from '../aws/logs.js'
 import type { Clock } from '../model/clock.js'
 import type { Deps } from '../deps.js'
 import { errorText } from '../model/errors.js'
-import { taskId } from '../model/names.js'
+import { shortArn, taskId } from '../model/names.js'
 import type { Fetch } from '../net/proxy.js'
 import { askOnce, isHealthy, type HealthAttempt } from '../verify/health.js'
 import {
@@ -67,18 +67,23 @@ async function errorLines(
 }
 
 /**
- * The old revision's error lines in the BASELINE_MINUTES before now, across the container's
- * streams. A pattern CloudWatch refuses throws, having changed nothing; any other failure gives a
+ * The old revision's error lines in the BASELINE_MINUTES before now, in the streams of its own
+ * running tasks: not another service's that shares the prefix, nor earlier releases' stopped
+ * tasks. A pattern CloudWatch refuses throws, having changed nothing; any other failure gives a
  * baseline that is not known, and the bake holds the new tasks to bake-error-min alone.
  */
 export async function readBaseline(
   deps: Pick<Deps, 'logs' | 'clock'>,
   target: LogTarget,
   rules: BakeRules,
-  tasks: number
+  old: { revision: string; tasks: Task[] }
 ): Promise<Baseline> {
-  const base = { lines: 0, tasks, minutes: BASELINE_MINUTES }
+  const source = `${old.tasks.length} task${old.tasks.length === 1 ? '' : 's'} of ${shortArn(old.revision)}`
+  const base = { lines: 0, tasks: old.tasks.length, minutes: BASELINE_MINUTES, source }
   if ('why' in target) return { ...base, unknown: target.why }
+  if (old.tasks.length === 0) {
+    return { ...base, unknown: `no task of ${shortArn(old.revision)} runs to read it from` }
+  }
   const now = deps.clock.now()
   try {
     const lines = await errorLines(
@@ -87,7 +92,7 @@ export async function readBaseline(
         group: target.group,
         since: now - BASELINE_MINUTES * 60_000,
         until: now,
-        streamPrefix: target.prefix
+        streams: old.tasks.slice(0, 100).map(t => `${target.prefix}${taskId(t.taskArn)}`)
       },
       rules.patterns
     )

@@ -80,7 +80,7 @@ export interface BakeResult {
     lines: number
     taskMinutes: number
     /** The old revision's error lines in the minutes before the deploy. */
-    before: { lines: number; tasks: number; minutes: number; unknown?: string }
+    before: { lines: number; tasks: number; minutes: number; source?: string; unknown?: string }
     /** The newest error lines of the new tasks (at most 5). */
     last: string[]
   }

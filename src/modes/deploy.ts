@@ -172,8 +172,9 @@ async function baselineOf(
   const rules = rolloutPolicy(inputs).bake
   if (rules.bakeMs <= 0 || inputs.dryRun) return undefined
   const target = logTarget(state.current, state.containerName, inputs.logGroup)
-  const tasks = state.service.runningCount ?? state.service.desiredCount ?? 0
-  return readBaseline(deps, target, rules, tasks)
+  const running = await deps.ecs.tasks(await deps.ecs.taskArns(state.name, 'RUNNING'))
+  const tasks = running.filter(t => t.taskDefinitionArn === state.currentArn)
+  return readBaseline(deps, target, rules, { revision: state.currentArn, tasks })
 }
 
 /**

@@ -239,7 +239,7 @@ function bakeSection(bake: BakeResult, level: string): string[] {
     'Error lines before the deploy',
     before.unknown
       ? `not known: ${escapeText(before.unknown)}`
-      : `${before.lines} in ${before.minutes} min over ${before.tasks} tasks (${perMinute(baselineRate(before))})`
+      : `${before.lines} in ${before.minutes} min over ${escapeText(before.source ?? `${before.tasks} tasks`)} (${perMinute(baselineRate(before))})`
   ])
   if (bake.health) {
     const bad =
