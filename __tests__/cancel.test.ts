@@ -105,6 +105,33 @@ describe('cancelledError', () => {
       'The step was cancelled (SIGINT) during the bake, 2:10 into 5:00: the rollout had completed and was verified, and nothing was rolled back: api runs babyshield-backend-task:42 (it ran babyshield-backend-task:41 before this step). Run verify, or rollback to return to what ran before.'
     ],
     [
+      'deploy judged while ECS shifts the traffic: still being moved, not yet verified',
+      'SIGTERM',
+      {
+        mode: 'deploy',
+        previousTaskDefinitionArn: OLD,
+        taskDefinitionArn: NEW,
+        change: 'rolling-out',
+        bake: {
+          bakeMs: 300_000,
+          status: 'baking',
+          phase: 'shift',
+          shift: { ms: 40_000, stages: ['PRODUCTION_TRAFFIC_SHIFT 10 %'] },
+          watchedMs: 40_000,
+          polls: 8,
+          errors: {
+            counted: true,
+            lines: 0,
+            taskMinutes: 2,
+            before: { lines: 0, tasks: 2, minutes: 10 },
+            last: []
+          },
+          failedTasks: 0
+        }
+      },
+      'The step was cancelled (SIGTERM) while ECS service api was being moved to babyshield-backend-task:42; it ran babyshield-backend-task:41 before this step. ECS goes on with that deployment without this step, and nothing was rolled back: check the service, then run verify, or rollback to return to babyshield-backend-task:41.'
+    ],
+    [
       'verify',
       'SIGTERM',
       { mode: 'verify', previousTaskDefinitionArn: OLD, taskDefinitionArn: OLD },

@@ -26,15 +26,21 @@ import {
   rollbackWorld
 } from '../../test/support/verify-rollback-world.js'
 import {
+  completesAfter,
+  digestOf,
   FakeEcs,
   freshResult,
+  freshRun,
   inputsFor,
   OLD_DEPLOYMENT,
   OUR_DEPLOYMENT,
   rev,
   ROLLOUT,
+  SERVICE,
+  settled,
   type Step,
-  superviseRollout
+  superviseRollout,
+  withImageInEcr
 } from '../../test/support/scripted-ecs.js'
 
 const LOST = Object.assign(new Error('socket hang up'), { name: 'TimeoutError' })
@@ -282,5 +288,41 @@ describe('the rollback after a failed rollout, an UpdateService whose answer is 
       `Could not tell whether the rollback to babyshield-backend-task:12 was started (Could not update ECS service babyshield-backend-service to ${rev(12)}: TimeoutError: socket hang up; Could not describe ECS service babyshield-backend-service in cluster babyshield-cluster: TimeoutError: socket hang up): the service may be left on babyshield-backend-task:13 or moving to babyshield-backend-task:12. Check it in the ECS console; if it is still on babyshield-backend-task:13, run this action with mode: rollback.`
     )
     expect(result.rolledBack).toBe(false)
+  })
+})
+
+describe('an UpdateService answer that names an earlier service deployment', () => {
+  test('the rollback follows its own service deployment, found by its revision, and completes', async () => {
+    // The rollout of 13 is stuck; the rollback's answer names the rollout's (stopped) service
+    // deployment as current: ECS had not caught up.
+    const ecs = withImageInEcr(
+      new FakeEcs(
+        settled(SERVICE, {
+          afterUpdate: (revision, id) =>
+            revision === 13
+              ? [
+                  {
+                    at: 0,
+                    deployments: [
+                      { id, revision: 13, running: 1, pending: 1, state: 'IN_PROGRESS' },
+                      { id: `ecs-svc/${SERVICE}-old`, revision: 12, running: 2, state: 'COMPLETED' }
+                    ]
+                  }
+                ]
+              : completesAfter(20)(revision, id),
+          staleUpdateAnswers: [2]
+        })
+      )
+    )
+    const result = freshRun()
+    await expect(
+      deploy(inputsFor({ image: digestOf(13), 'timeout-minutes': '1' }), ecs.deps, result)
+    ).rejects.toThrow(
+      /^The rollout of babyshield-backend-task:13 failed: it did not finish within 1 minute .*\. Rolled back: the service runs babyshield-backend-task:12 \(.*\) again, verified\.$/
+    )
+    expect(ecs.updatedTo()).toEqual([rev(13), rev(12)])
+    expect(stdout()).toContain(
+      'ECS named the service deployment update-1 for this update of babyshield-backend-service, but it rolls out another revision: following update-2, which rolls out babyshield-backend-task:12.'
+    )
   })
 })

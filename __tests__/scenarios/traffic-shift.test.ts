@@ -6,6 +6,7 @@ import * as core from '@actions/core'
 import type { ServiceDeployment } from '@aws-sdk/client-ecs'
 import { beforeEach, describe, expect, test, vi } from 'vitest'
 import { deploy } from '../../src/modes/deploy.js'
+import { renderSummary } from '../../src/report/summary.js'
 import {
   digestOf,
   FakeEcs,
@@ -196,6 +197,9 @@ describe('a CANARY release', () => {
       'CLEAN_UP 100 %'
     ])
     expect(only(result).checks.find(c => c.name === 'bake')?.status).toBe('pass')
+    expect(renderSummary(result)).toContain(
+      '| While ECS shifted the traffic | 5:10: PRODUCTION&#95;TRAFFIC&#95;SHIFT 10 % → PRODUCTION&#95;TRAFFIC&#95;SHIFT 100 % → BAKE&#95;TIME 100 % → CLEAN&#95;UP 100 % |'
+    )
   })
 })
 

@@ -3,6 +3,7 @@ import {
   ContinueServiceDeploymentCommand,
   DeregisterTaskDefinitionCommand,
   DescribeServiceDeploymentsCommand,
+  DescribeServiceRevisionsCommand,
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
   DescribeTasksCommand,
@@ -21,6 +22,7 @@ import {
   type RunTaskCommandInput,
   type Service,
   type ServiceDeployment,
+  type ServiceDeploymentBrief,
   type Tag,
   type Task,
   type TaskDefinition
@@ -123,8 +125,8 @@ export class Ecs {
     return found
   }
 
-  /** The service's deployments that ECS is still working on, newest first (one page). */
-  async activeServiceDeployments(service: string): Promise<string[]> {
+  /** The service's deployments created after `since`, newest first (one page). */
+  async serviceDeploymentsSince(service: string, since: Date): Promise<ServiceDeploymentBrief[]> {
     const answer = await attempt(
       `Could not list the service deployments of ECS service ${service}`,
       () =>
@@ -132,13 +134,31 @@ export class Ecs {
           new ListServiceDeploymentsCommand({
             cluster: this.cluster,
             service,
-            status: ['PENDING', 'IN_PROGRESS']
+            createdAt: { after: since }
           })
         )
     )
     return (answer.serviceDeployments ?? [])
+      .filter(d => d.serviceDeploymentArn)
       .sort((a, b) => (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0))
-      .flatMap(d => (d.serviceDeploymentArn ? [d.serviceDeploymentArn] : []))
+  }
+
+  /** The task definition each service revision runs, by the revision's ARN (twenty a call). */
+  async serviceRevisionTaskDefinitions(arns: string[]): Promise<Map<string, string>> {
+    const found = new Map<string, string>()
+    for (let i = 0; i < arns.length; i += 20) {
+      const batch = arns.slice(i, i + 20)
+      const answer = await attempt(
+        `Could not describe the service revision${batch.length === 1 ? '' : 's'} ${batch.map(shortArn).join(', ')}`,
+        () => this.client.send(new DescribeServiceRevisionsCommand({ serviceRevisionArns: batch }))
+      )
+      for (const revision of answer.serviceRevisions ?? []) {
+        if (revision.serviceRevisionArn && revision.taskDefinition) {
+          found.set(revision.serviceRevisionArn, revision.taskDefinition)
+        }
+      }
+    }
+    return found
   }
 
   /**

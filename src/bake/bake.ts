@@ -38,6 +38,7 @@ export async function bake(
   core.info(
     `Baking ${minutesSeconds(bakeMs)}: every ${policy.pollMs / 1000} s, the new tasks must keep running${url ? `, ${url} answer 2xx` : ''}, and their lines matching ${rules.patterns.join(' or ')} stay under ${rules.ratio}× the rate before the deploy (and ${rules.minErrors} lines).`
   )
+  judgement.startBake()
   for (const service of judgement.services) {
     journal.note(service, `bake started: ${minutesSeconds(bakeMs)}`)
   }

@@ -128,6 +128,7 @@ export class Judgement {
   noteStage(service: string, stage: string): void {
     const judging = this.judgings.find(j => j.unit.move.service === service)
     if (!judging) return
+    judging.bake.phase = 'shift'
     const shift = (judging.bake.shift ??= { ms: 0, stages: [] })
     if (shift.stages.at(-1) !== stage) shift.stages.push(stage)
     shift.ms = this.judgedMs(this.deps.clock.now())
@@ -136,6 +137,14 @@ export class Judgement {
   /** Whether the test-traffic URL has answered 2xx at least once. */
   testTrafficAnswered(): boolean {
     return (this.testTraffic?.ok ?? 0) > 0
+  }
+
+  /** The rollouts completed and were verified: from now on, the judgement is the bake's. */
+  startBake(): void {
+    for (const judging of this.judgings) {
+      judging.bake.phase = 'bake'
+      this.journal.baking(judging.unit.move.service, judging.bake)
+    }
   }
 
   /** Looks at the services named, and the URLs; returns the first regression or replacement. */

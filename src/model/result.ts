@@ -72,6 +72,8 @@ export interface BakeResult {
    * long, and the stages seen, with the production traffic's weight (`PRODUCTION_TRAFFIC_SHIFT 10 %`).
    */
   shift?: { ms: number; stages: string[] }
+  /** shift: judged while ECS shifts the traffic (the rollout goes on); bake: after it completed. */
+  phase?: 'shift' | 'bake'
   errors: {
     /** False when the container's lines cannot be read: the reason is in `why`. */
     counted: boolean

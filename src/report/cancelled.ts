@@ -15,7 +15,10 @@ export function cancelledError(signal: string, result: RunResult): string {
     )
     return `${cancelled} while the migration task ${shortArn(migration.taskArn)} was running: ${migration.cancelled ?? 'it was not stopped'}. No service was updated: ${runs.join(', ')}; the revision${result.services.length > 1 ? 's' : ''} this step registered ${result.services.length > 1 ? 'are' : 'is'} left registered, unused. The migration may have changed the database before it stopped: check it before you run it again.`
   }
-  const baking = result.services.filter(s => s.bake?.status === 'baking')
+  // Judged while ECS still shifts the traffic, a service is still being moved: said below.
+  const baking = result.services.filter(
+    s => s.bake?.status === 'baking' && s.bake.phase !== 'shift'
+  )
   if (baking.length > 0) {
     const each = result.services.map(
       s =>

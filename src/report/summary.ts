@@ -228,6 +228,12 @@ function bakeSection(bake: BakeResult, level: string): string[] {
       `${minutesSeconds(bake.watchedMs)} of ${minutesSeconds(bake.bakeMs)}, ${bake.polls} polls`
     ]
   ]
+  if (bake.shift) {
+    rows.push([
+      'While ECS shifted the traffic',
+      `${minutesSeconds(bake.shift.ms)}: ${escapeText(bake.shift.stages.join(' → '))}`
+    ])
+  }
   if (bake.regression) rows.push(['Why', escapeText(bake.regression)])
   rows.push([
     'Error lines, new tasks',
@@ -245,6 +251,11 @@ function bakeSection(bake: BakeResult, level: string): string[] {
     const bad =
       bake.health.bad.length > 0 ? ` (not 2xx: ${escapeText(bake.health.bad.join(', '))})` : ''
     rows.push(['Health', `${bake.health.ok} of ${bake.health.asked} answers 2xx${bad}`])
+  }
+  if (bake.testTraffic) {
+    const test = bake.testTraffic
+    const bad = test.bad.length > 0 ? ` (not 2xx: ${escapeText(test.bad.join(', '))})` : ''
+    rows.push(['Test traffic', `${test.ok} of ${test.asked} answers 2xx${bad}`])
   }
   rows.push(['New tasks stopped', String(bake.failedTasks)])
   const out = [

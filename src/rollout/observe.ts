@@ -2,10 +2,11 @@
 // BLUE_GREEN, LINEAR or CANARY rollout its service deployment too, which says how it ends. A
 // rolling rollout's service deployment, when ECS names one, confirms that it really completed.
 import * as core from '@actions/core'
-import type { Service, ServiceDeployment } from '@aws-sdk/client-ecs'
+import type { Service, ServiceDeployment, ServiceDeploymentBrief } from '@aws-sdk/client-ecs'
 import { transientProblem } from '../aws/clients.js'
 import type { Deps } from '../deps.js'
 import { errorText } from '../model/errors.js'
+import { shortArn } from '../model/names.js'
 import { classify, type Observation, type Watch } from './classify.js'
 import type { Strategy } from '../model/move.js'
 import { classifyServiceDeployment, watchedByServiceDeployment } from './service-deployments.js'
@@ -21,6 +22,12 @@ export interface ServiceDeploymentWatch {
   returnsTo?: string
   /** Read every poll even for a rolling rollout: its end is the service deployment's word. */
   everyPoll?: boolean
+  /**
+   * For a rollout of this step: the revision its service deployment must roll out, and the clock
+   * time of the update, before which it cannot have been made. A service deployment ECS names
+   * that is not so is not followed; this step's own is looked up instead.
+   */
+  ours?: { revision: string; since: number }
 }
 
 /** Where a watch stands with its service deployment between polls. */
@@ -28,7 +35,12 @@ export interface Following {
   watch: ServiceDeploymentWatch
   /** False once the API could not be used: the deployments alone are read from then on. */
   usable: boolean
+  /** The service deployment followed is known to be this step's (or needs no checking). */
+  confirmed?: boolean
 }
+
+/** How far ECS's clock may be behind this machine's when a service deployment is dated. */
+const CLOCK_SKEW_MS = 60_000
 
 /** Whether the poll reads the service deployment every time (not only to confirm). */
 export function followsEveryPoll(following: Following | undefined): boolean {
@@ -53,9 +65,7 @@ export async function pollServiceDeployments(
   const wanted = watches.filter(w => followsEveryPoll(w.following))
   if (wanted.length === 0) return found
   try {
-    for (const { service, following } of wanted) {
-      following.watch.arn ??= (await deps.ecs.activeServiceDeployments(service))[0]
-    }
+    for (const { service, following } of wanted) await confirm(deps, service, following)
     const arns = wanted.flatMap(w => (w.following.watch.arn ? [w.following.watch.arn] : []))
     for (const deployment of arns.length > 0 ? await deps.ecs.serviceDeployments(arns) : []) {
       if (deployment.serviceDeploymentArn) found.set(deployment.serviceDeploymentArn, deployment)
@@ -66,6 +76,69 @@ export async function pollServiceDeployments(
     }
   }
   return found
+}
+
+/**
+ * Makes sure the service deployment followed is this step's: the one ECS named (or, when it named
+ * none or another, the newest made since the update) whose target revision runs the revision this
+ * step started. Until it is found, the watch has none (`not listed yet`).
+ */
+async function confirm(
+  deps: Pick<Deps, 'ecs'>,
+  service: string,
+  following: Following
+): Promise<void> {
+  const { watch } = following
+  const ours = watch.ours
+  if (following.confirmed || watch.expect !== 'rollout' || !ours) {
+    following.confirmed = true
+    return
+  }
+  const listed = await deps.ecs.serviceDeploymentsSince(
+    service,
+    new Date(ours.since - CLOCK_SKEW_MS)
+  )
+  const named = watch.arn
+  const candidates = [
+    ...listed.filter(d => d.serviceDeploymentArn === named),
+    ...listed.filter(d => d.serviceDeploymentArn !== named)
+  ]
+  const revisions = await revisionsOf(deps, candidates)
+  const found = candidates.find(d => {
+    const runs = d.targetServiceRevisionArn && revisions?.get(d.targetServiceRevisionArn)
+    return runs === undefined || runs === ours.revision
+  })
+  const arn = found?.serviceDeploymentArn
+  if (named && arn !== named) {
+    core.info(
+      `ECS named the service deployment ${shortArn(named)} for this update of ${service}, but it ${listed.some(d => d.serviceDeploymentArn === named) ? 'rolls out another revision' : 'was made before the update'}: ${arn ? `following ${shortArn(arn)}, which rolls out ${shortArn(ours.revision)}` : `looking for the one that rolls out ${shortArn(ours.revision)}`}.`
+    )
+  }
+  watch.arn = arn
+  following.confirmed = arn !== undefined
+}
+
+/**
+ * The task definition each candidate's target revision runs, or undefined when ECS cannot say
+ * (no permission for DescribeServiceRevisions): then the newest made since the update is taken.
+ */
+async function revisionsOf(
+  deps: Pick<Deps, 'ecs'>,
+  candidates: ServiceDeploymentBrief[]
+): Promise<Map<string, string> | undefined> {
+  const arns = candidates.flatMap(d =>
+    d.targetServiceRevisionArn ? [d.targetServiceRevisionArn] : []
+  )
+  if (arns.length === 0) return new Map()
+  try {
+    return await deps.ecs.serviceRevisionTaskDefinitions(arns)
+  } catch (error) {
+    if (transientProblem(error)) throw error
+    core.info(
+      `The service revisions could not be read (${errorText(error)}): the newest service deployment made since the update is taken as this step's.`
+    )
+    return undefined
+  }
 }
 
 function stopFollowing(service: string, following: Following, error: unknown): void {
@@ -94,12 +167,14 @@ export async function observe(
     if (seen.kind === 'failed' && byDeployments.kind === 'replaced') return byDeployments
     return seen
   }
-  if (byDeployments.kind !== 'completed' || !following?.usable || !following.watch.arn) {
-    return byDeployments
-  }
-  // A rolling rollout that looks completed: its service deployment must not say otherwise.
+  if (byDeployments.kind !== 'completed' || !following?.usable) return byDeployments
+  // A rolling rollout that looks completed: its service deployment, when this step can tell
+  // which is its own, must not say otherwise.
   try {
-    const [deployment] = await deps.ecs.serviceDeployments([following.watch.arn])
+    await confirm(deps, watch.service, following)
+    const arn = following.watch.arn
+    if (!arn) return byDeployments
+    const [deployment] = await deps.ecs.serviceDeployments([arn])
     const seen = classifyServiceDeployment(deployment, {
       expect: 'rollout',
       returnsTo: following.watch.returnsTo

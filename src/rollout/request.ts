@@ -34,9 +34,9 @@ const WORD: Record<Way, string> = { out: 'rollout', back: 'rollback', 'ecs-back'
 
 export function requestOf(
   { move, way }: Watching,
-  options: { timeoutMs: number; pollMs: number; many: boolean }
+  options: { timeoutMs: number; pollMs: number; many: boolean; since: number }
 ): WatchRequest {
-  const followed = serviceDeploymentOf(move, way)
+  const followed = serviceDeploymentOf(move, way, options.since)
   return {
     service: move.service,
     deploymentId: move.deploymentId,
@@ -53,7 +53,11 @@ export function requestOf(
  * The service deployment a move is followed or confirmed by: its own on the way out (ECS's
  * rollback of it returns to `from`) and on an update back; ECS's rollback only when ECS named it.
  */
-function serviceDeploymentOf(move: Move, way: Way): ServiceDeploymentWatch | undefined {
+function serviceDeploymentOf(
+  move: Move,
+  way: Way,
+  since: number
+): ServiceDeploymentWatch | undefined {
   const arn = move.serviceDeploymentArn
   if (way === 'out') {
     return {
@@ -61,10 +65,18 @@ function serviceDeploymentOf(move: Move, way: Way): ServiceDeploymentWatch | und
       strategy: move.strategy,
       expect: 'rollout',
       returnsTo: move.from.taskDefinitionArn,
+      ours: { revision: move.to.taskDefinitionArn, since },
       ...(move.earlySuccess ? { everyPoll: true } : {})
     }
   }
-  if (way === 'back') return { arn, strategy: move.strategy, expect: 'rollout' }
+  if (way === 'back') {
+    return {
+      arn,
+      strategy: move.strategy,
+      expect: 'rollout',
+      ours: { revision: move.to.taskDefinitionArn, since }
+    }
+  }
   return arn
     ? { arn, strategy: move.strategy, expect: 'rollback', returnsTo: move.to.taskDefinitionArn }
     : undefined

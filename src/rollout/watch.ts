@@ -143,7 +143,7 @@ export async function watchRollouts(
 ): Promise<Watched[]> {
   const startedAt = deps.clock.now()
   const all: Progress[] = watches.map(watch => {
-    const request = requestOf(watch, options)
+    const request = requestOf(watch, { ...options, since: startedAt })
     return {
       move: watch.move,
       request,

@@ -9,6 +9,7 @@ import {
 import {
   ContinueServiceDeploymentCommand,
   DescribeServiceDeploymentsCommand,
+  DescribeServiceRevisionsCommand,
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
   DescribeTasksCommand,
@@ -105,6 +106,11 @@ export interface Story {
   taggedRevisions?: number[]
   /** UpdateService calls (1 = the first) that ECS applies but whose answer is lost. */
   lostUpdateAnswers?: number[]
+  /**
+   * UpdateService calls (1 = the first) whose answer names the service deployment of the update
+   * before as current (eventual consistency): the new one is only found by listing them.
+   */
+  staleUpdateAnswers?: number[]
   /** The service's task definition family, when it is not the one its name gives. */
   family?: string
   /** Fields of the service's DescribeServices answer besides the deployments (its controller…). */
@@ -174,6 +180,8 @@ class FakeService {
   updates = 0
   /** The deployment of the last UpdateService, and its revision. */
   lastUpdate: { id: string; revision: number } | undefined
+  /** Every UpdateService: the second it came, and the revision it rolled out. */
+  readonly history: { at: number; revision: number }[] = []
   readonly registeredAt: number[] = []
   readonly updatedAt: number[] = []
   constructor(
@@ -285,6 +293,7 @@ export class FakeEcs {
         const steps = (service.story.afterUpdate ?? completesAfter(20))(revision, id)
         const before = service.script
         service.lastUpdate = { id, revision }
+        service.history.push({ at: this.clock.seconds, revision })
         this.follow(service, steps)
         if (service.story.lostUpdateAnswers?.includes(service.updates)) {
           throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError' })
@@ -296,14 +305,24 @@ export class FakeEcs {
             $fault: 'client'
           })
         }
-        return { service: this.service(service) }
+        const answer = this.service(service)
+        if (service.story.staleUpdateAnswers?.includes(service.updates)) {
+          return {
+            service: {
+              ...answer,
+              currentServiceDeployment: this.updateArn(service, service.updates - 1)
+            }
+          }
+        }
+        return { service: answer }
       })
     this.ecsMock
       .on(DescribeServiceDeploymentsCommand)
       .callsFake((input: { serviceDeploymentArns?: string[] }) => ({
         serviceDeployments: (input.serviceDeploymentArns ?? []).flatMap(arn => {
           const service = this.services.find(s => arn === this.serviceDeploymentArn(s))
-          const found = service ? this.state(service).serviceDeployment : undefined
+          if (!service) return this.earlier(arn)
+          const found = this.state(service).serviceDeployment
           return found ? [{ serviceDeploymentArn: arn, ...found }] : []
         }),
         failures: []
@@ -311,13 +330,29 @@ export class FakeEcs {
     this.ecsMock.on(ListServiceDeploymentsCommand).callsFake((input: { service?: string }) => {
       const service = this.named(input.service ?? SERVICE)
       const current = this.state(service).serviceDeployment
-      const active = current?.status === 'PENDING' || current?.status === 'IN_PROGRESS'
       return {
-        serviceDeployments: active
-          ? [{ serviceDeploymentArn: this.serviceDeploymentArn(service), status: current.status }]
-          : []
+        serviceDeployments: service.history
+          .map((update, i) => ({
+            serviceDeploymentArn: this.updateArn(service, i + 1),
+            createdAt: at(update.at),
+            targetServiceRevisionArn: this.serviceRevisionArn(service, update.revision),
+            status: i + 1 === service.updates ? (current?.status ?? 'IN_PROGRESS') : 'STOPPED'
+          }))
+          .reverse()
       }
     })
+    this.ecsMock
+      .on(DescribeServiceRevisionsCommand)
+      .callsFake((input: { serviceRevisionArns?: string[] }) => ({
+        serviceRevisions: (input.serviceRevisionArns ?? []).flatMap(arn => {
+          const service = this.services.find(s => arn.includes(`/${s.name}/`))
+          const revision = Number(arn.split('/').pop())
+          return service
+            ? [{ serviceRevisionArn: arn, taskDefinition: arnIn(service.family, revision) }]
+            : []
+        }),
+        failures: []
+      }))
     this.ecsMock
       .on(StopServiceDeploymentCommand)
       .callsFake((input: { serviceDeploymentArn?: string; stopType?: string }) => {
@@ -509,7 +544,34 @@ export class FakeEcs {
   /** The ARN of the service deployment of the service's last update, when a step gave it one. */
   private serviceDeploymentArn(service: FakeService): string | undefined {
     if (service.updates === 0) return undefined
-    return `arn:aws:ecs:eu-north-1:123456789012:service-deployment/${CLUSTER}/${service.name}/update-${service.updates}`
+    return this.updateArn(service, service.updates)
+  }
+
+  /** The ARN of the service deployment of the service's `n`th update. */
+  private updateArn(service: FakeService, n: number): string {
+    return `arn:aws:ecs:eu-north-1:123456789012:service-deployment/${CLUSTER}/${service.name}/update-${n}`
+  }
+
+  private serviceRevisionArn(service: FakeService, revision: number): string {
+    return `arn:aws:ecs:eu-north-1:123456789012:service-revision/${CLUSTER}/${service.name}/${revision}`
+  }
+
+  /** An earlier update's service deployment: a newer one stopped it. */
+  private earlier(arn: string): ServiceDeployment[] {
+    const service = this.services.find(s => arn.includes(`/${s.name}/update-`))
+    if (!service) return []
+    const n = Number(arn.split('-').pop())
+    const update = service.history[n - 1]
+    if (!update || n >= service.updates) return []
+    return [
+      {
+        serviceDeploymentArn: arn,
+        status: 'STOPPED',
+        statusReason: `stopped by a newer deployment (update-${n + 1})`,
+        targetServiceRevision: { arn: this.serviceRevisionArn(service, update.revision) },
+        createdAt: at(update.at)
+      }
+    ]
   }
 
   private first(): FakeService {
