@@ -88,6 +88,15 @@ describe('parseInputs accepts', () => {
       { mode: 'verify', ecrRepository: '' }
     ],
     [{ mode: 'rollback', 'ecr-repository': '' }, { mode: 'rollback' }],
+    // The runner passes action.yml's default of an input not given: no pause is approved.
+    [
+      { 'pause-watch-minutes': '2', 'approve-pauses': 'false' },
+      { approvePauses: false, pauseWatchMinutes: 2 }
+    ],
+    [
+      { 'approve-pauses': 'true', 'pause-watch-minutes': '0.5' },
+      { approvePauses: true, pauseWatchMinutes: 0.5 }
+    ],
     [
       { tag: 'production-hotfix-20261126-issue123' },
       { tag: 'production-hotfix-20261126-issue123' }
@@ -517,6 +526,24 @@ describe('the input specs', () => {
     '%s defaults to what action.yml says',
     (name, fallback) => {
       expect(fallback).toBe(action.inputs[name]?.default ?? '')
+    }
+  )
+
+  test.each(['deploy', 'verify', 'rollback'])(
+    '%s: every default, passed as the runner passes it for an input not given, is accepted',
+    mode => {
+      const given: Record<string, string> = {
+        mode,
+        cluster: 'babyshield-cluster',
+        service: 'babyshield-backend-service',
+        'ecr-repository': 'babyshield-backend',
+        'aws-region': 'eu-north-1'
+      }
+      const defaults = Object.fromEntries(
+        Object.entries(action.inputs).map(([name, input]) => [name, String(input.default ?? '')])
+      )
+      const all = { ...defaults, ...given }
+      expect(() => parseInputs(name => all[name] ?? '')).not.toThrow()
     }
   )
 })

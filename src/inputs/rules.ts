@@ -1,7 +1,7 @@
 // The rules between inputs, checked together once each input has been read: what one mode or
 // input needs of another, and whether the times asked for fit in a GitHub job. Pure.
 import { cacheProblems } from './cache.js'
-import type { InputReader, Inputs } from './spec.js'
+import { INPUT_SPECS, type InputReader, type Inputs } from './spec.js'
 
 /** Rules between inputs: what one mode or input needs of another. */
 export function combinationProblems(inputs: Partial<Inputs>, raw: InputReader): string[] {
@@ -187,7 +187,9 @@ function shiftProblems(
       `approve-pauses continues a deployment once the release was judged at the pause, which ${wait === false ? 'wait: false' : 'bake-minutes 0'} leaves out: give bake-minutes above 0 (and wait: true), or leave approve-pauses false`
     )
   }
-  if (!approvePauses && raw('pause-watch-minutes')) {
+  // The runner passes action.yml's default when the input is not given: only another value is one.
+  const watch = raw('pause-watch-minutes')
+  if (!approvePauses && watch && watch !== INPUT_SPECS.pauseWatchMinutes.default) {
     problems.push(
       'pause-watch-minutes is given but approve-pauses is false: set approve-pauses to true for the step to continue paused deployments, or leave pause-watch-minutes empty'
     )
