@@ -18,9 +18,9 @@ import {
   type Step,
   type TimedLog
 } from '../test/support/scripted-ecs.js'
-import { percentile, quietly, seeded } from '../scripts/bench-support.js'
+import { markdownTable, percentile, quietly, runsFromEnv, seeded } from './support.js'
 
-const RUNS = Number(process.env.RUNS ?? 200)
+const RUNS = runsFromEnv()
 const POLL_SECONDS = 5
 const BAKE_MINUTES = 5
 /** The canary: 10 % from 15 s for ten minutes, then all of it, ECS's bake of five minutes. */
@@ -149,12 +149,17 @@ async function once(at: number, staged: boolean): Promise<Run> {
   return { back: end === undefined ? undefined : end - at, peak, exposure }
 }
 
-function row(name: string, runs: Run[]): string {
+function row(name: string, runs: Run[]): string[] {
   const back = runs.flatMap(r => (r.back === undefined ? [] : [r.back]))
-  const caught = `${back.length}/${runs.length}`
-  const peak = Math.max(...runs.map(r => r.peak))
   const exposure = runs.map(r => r.exposure)
-  return `| ${name.padEnd(54)} | ${caught.padStart(7)} | ${percentile(back, 50).toFixed(0).padStart(5)} | ${percentile(back, 95).toFixed(0).padStart(5)} | ${`${peak} %`.padStart(8)} | ${percentile(exposure, 50).toFixed(2).padStart(10)} |`
+  return [
+    name,
+    `${back.length}/${runs.length}`,
+    percentile(back, 50).toFixed(0),
+    percentile(back, 95).toFixed(0),
+    `${Math.max(...runs.map(r => r.peak))} %`,
+    percentile(exposure, 50).toFixed(2)
+  ]
 }
 
 async function main(): Promise<void> {
@@ -170,10 +175,18 @@ async function main(): Promise<void> {
   console.log(
     `A CANARY release (${CANARY_PERCENT} % for ${CANARY_SECONDS / 60} min) whose new tasks log 12 ERROR lines at a random second of the canary step: ${RUNS} runs, poll ${POLL_SECONDS} s, bake ${BAKE_MINUTES} min, ECS's shift back ${SHIFT_BACK_SECONDS} s (virtual time).\n`
   )
-  console.log(`| ${'judged'.padEnd(54)} | caught  | p50 s | p95 s | max share | traffic-min |`)
-  console.log(`|${'-'.repeat(56)}|---------|-------|-------|-----------|-------------|`)
-  console.log(row('while ECS shifts the traffic (StopServiceDeployment)', now))
-  console.log(row('after SUCCESSFUL, rolled back by a new deployment', before))
+  console.log(
+    'seconds from the first bad line readable to all production traffic back on the old revision, the highest share of it the bad revision got, its traffic-minutes'
+  )
+  console.log(
+    markdownTable(
+      ['judged', 'caught', 'p50 s', 'p95 s', 'max share', 'traffic-min'],
+      [
+        row('while ECS shifts the traffic (StopServiceDeployment)', now),
+        row('after SUCCESSFUL, rolled back by a new deployment', before)
+      ]
+    )
+  )
   console.log(
     "\nSeconds from the first bad line readable to all production traffic back on the old revision; the bad revision's highest share of production traffic while bad; its traffic-minutes (share × minutes) at the median."
   )

@@ -37,7 +37,34 @@ describe('transientProblem', () => {
       new Error('ECS service s was not found in cluster c (MISSING)'),
       undefined
     ],
-    ['a string', 'ThrottlingException', undefined]
+    ['a string', 'ThrottlingException', undefined],
+    ['HTTP 429', sdkError('Unknown', { $metadata: { httpStatusCode: 429 } }), 'throttled'],
+    [
+      'throttling two wrappers down',
+      new AwsError('Could not watch', new AwsError('Could not describe', sdkError('Throttling'))),
+      'throttled'
+    ],
+    [
+      'a 502 from a proxy',
+      sdkError('Unknown', { $metadata: { httpStatusCode: 502 } }),
+      'unavailable'
+    ],
+    ['an answer lost', sdkError('TimeoutError'), 'unavailable'],
+    [
+      'a host that does not resolve',
+      Object.assign(new Error('getaddrinfo ENOTFOUND ecs'), { code: 'ENOTFOUND' }),
+      'unavailable'
+    ],
+    [
+      'a refused parameter',
+      sdkError('InvalidParameterException', {
+        $fault: 'client',
+        $metadata: { httpStatusCode: 400 }
+      }),
+      undefined
+    ],
+    ['a cancelled call', sdkError('AbortError'), undefined],
+    ['null', null, undefined]
   ])('%s', (_name, error, problem) => {
     expect(transientProblem(error)).toBe(problem)
   })

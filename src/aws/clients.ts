@@ -3,6 +3,7 @@
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs'
 import { ECRClient } from '@aws-sdk/client-ecr'
 import { ECSClient } from '@aws-sdk/client-ecs'
+import { isServerError, isThrottlingError, isTransientError } from '@smithy/core/retry'
 import { errorText, ReportedError } from '../model/errors.js'
 import { proxyAgents } from '../net/proxy.js'
 
@@ -50,48 +51,34 @@ export async function attempt<T>(what: string, call: () => Promise<T>): Promise<
 
 /**
  * A failure worth waiting out (ECS throttled the call, or could not answer it), or undefined when
- * it is final. Looks through the causes our wrappers add. Pure.
+ * it is final: the SDK's own classification, the one its retry strategy uses, asked of the error
+ * and of each cause our wrappers add (throttling anywhere in that chain wins). Pure.
  */
 export function transientProblem(error: unknown): 'throttled' | 'unavailable' | undefined {
-  for (let e: unknown = error, depth = 0; e && depth < 5; depth++) {
-    const fault = e as {
-      name?: unknown
-      code?: unknown
-      $retryable?: { throttling?: boolean }
-      $metadata?: { httpStatusCode?: number }
-      cause?: unknown
-    }
-    const name = typeof fault.name === 'string' ? fault.name : ''
-    const code = typeof fault.code === 'string' ? fault.code : ''
-    if (THROTTLING.has(name) || THROTTLING.has(code) || fault.$retryable?.throttling) {
-      return 'throttled'
-    }
-    const status = fault.$metadata?.httpStatusCode ?? 0
-    if (status >= 500 || UNAVAILABLE.has(name) || UNAVAILABLE.has(code)) return 'unavailable'
-    e = fault.cause
+  const chain = causes(error)
+  if (chain.some(isThrottlingError)) return 'throttled'
+  if (chain.some(e => isTransientError(e) || isServerError(e) || e.name === SERVER_EXCEPTION)) {
+    return 'unavailable'
   }
   return undefined
 }
 
-const THROTTLING = new Set([
-  'ThrottlingException',
-  'Throttling',
-  'TooManyRequestsException',
-  'RequestLimitExceeded',
-  'RequestThrottled',
-  'RequestThrottledException'
-])
-const UNAVAILABLE = new Set([
-  'ServerException',
-  'ServiceUnavailable',
-  'ServiceUnavailableException',
-  'InternalFailure',
-  'TimeoutError',
-  'RequestTimeout',
-  'RequestTimeoutException',
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EAI_AGAIN'
-])
+/**
+ * ECS's own server fault. The SDK tells a server error by its HTTP status alone; this name says it
+ * too when no status came with the error (a client that did not answer over HTTP).
+ */
+const SERVER_EXCEPTION = 'ServerException'
+
+/** An error as the SDK's classification reads it. */
+type SdkError = Parameters<typeof isTransientError>[0]
+
+/** The error and the causes under it, as far as they are objects. */
+function causes(error: unknown): SdkError[] {
+  const chain: SdkError[] = []
+  for (let e = error; typeof e === 'object' && e !== null && chain.length < 5;) {
+    const fault = e as SdkError & { cause?: unknown }
+    chain.push(fault)
+    e = fault.cause
+  }
+  return chain
+}

@@ -99,6 +99,8 @@ async function confirm(
     new Date(ours.since - CLOCK_SKEW_MS)
   )
   const named = watch.arn
+  // Nothing listed yet (ECS lags behind its own answer): keep what it named, and look again.
+  if (listed.length === 0) return
   const candidates = [
     ...listed.filter(d => d.serviceDeploymentArn === named),
     ...listed.filter(d => d.serviceDeploymentArn !== named)
@@ -120,7 +122,8 @@ async function confirm(
 
 /**
  * The task definition each candidate's target revision runs, or undefined when ECS cannot say
- * (no permission for DescribeServiceRevisions): then the newest made since the update is taken.
+ * (no permission for DescribeServiceRevisions, or no answer): then the newest made since the
+ * update is taken, rather than no service deployment at all.
  */
 async function revisionsOf(
   deps: Pick<Deps, 'ecs'>,
@@ -133,7 +136,6 @@ async function revisionsOf(
   try {
     return await deps.ecs.serviceRevisionTaskDefinitions(arns)
   } catch (error) {
-    if (transientProblem(error)) throw error
     core.info(
       `The service revisions could not be read (${errorText(error)}): the newest service deployment made since the update is taken as this step's.`
     )

@@ -193,6 +193,15 @@ class FakeService {
   }
 }
 
+/** The services of one story (the service of these stories) or of stories by service name. */
+function servicesOf(stories: Story | Record<string, Story>): FakeService[] {
+  const byName: Record<string, Story> =
+    'script' in stories ? { [SERVICE]: stories as Story } : stories
+  return Object.entries(byName).map(
+    ([name, story]) => new FakeService(name, story.family ?? familyOf(name), story)
+  )
+}
+
 /** The task definition family of a service of these stories. */
 export function familyOf(service: string): string {
   return service === SERVICE ? 'babyshield-backend-task' : `${service}-task`
@@ -211,7 +220,7 @@ export class FakeEcs {
   readonly clock = new FakeClock(T0)
   readonly ecsMock = mockClient(ECSClient)
   readonly logsMock = mockClient(CloudWatchLogsClient)
-  private readonly services: FakeService[]
+  private services: FakeService[]
   /** Seconds at which RegisterTaskDefinition was called, for any service. */
   readonly registeredAt: number[] = []
   /** Seconds at which UpdateService was called, for any service. */
@@ -226,19 +235,27 @@ export class FakeEcs {
    */
   readonly serviceDeploymentActions: string[] = []
   readonly deps: Deps
+  private readonly time: () => number
 
-  constructor(stories: Story | Record<string, Story>) {
-    const byName: Record<string, Story> =
-      'script' in stories ? { [SERVICE]: stories as Story } : stories
-    this.services = Object.entries(byName).map(
-      ([name, story]) => new FakeService(name, story.family ?? familyOf(name), story)
-    )
+  /**
+   * `time`: where the stories read the time, when the code under test sleeps on timers rather
+   * than on the fake's clock (the SDK's own waiters, run on fake timers: `() => Date.now()`).
+   */
+  constructor(stories: Story | Record<string, Story>, options: { time?: () => number } = {}) {
+    this.time = options.time ?? (() => this.clock.now())
+    this.services = servicesOf(stories)
     const ecsClient = new ECSClient({ region: 'eu-north-1' })
     const logsClient = new CloudWatchLogsClient({ region: 'eu-north-1' })
     this.ecsMock.on(DescribeServicesCommand).callsFake((input: { services?: string[] }) => {
       const asked = (input.services ?? []).map(name => this.named(name))
-      if (asked.some(service => this.state(service).throttled)) throw throttling()
-      return { services: asked.map(service => this.service(service)), failures: [] }
+      const states = asked.map(service => this.state(service))
+      if (states.some(state => state.throttled)) throw throttling()
+      return {
+        services: asked.map((service, i) => this.service(service, states[i])),
+        failures: [],
+        // As every SDK answer has it; the SDK's waiters name an answer by its status.
+        $metadata: { httpStatusCode: 200 }
+      }
     })
     this.ecsMock
       .on(ListTasksCommand)
@@ -274,8 +291,8 @@ export class FakeEcs {
       })
     this.ecsMock.on(RegisterTaskDefinitionCommand).callsFake((input: { family?: string }) => {
       const service = this.services.find(s => s.family === input.family) ?? this.first()
-      this.registeredAt.push(this.clock.seconds)
-      service.registeredAt.push(this.clock.seconds)
+      this.registeredAt.push(this.seconds)
+      service.registeredAt.push(this.seconds)
       return { taskDefinition: { ...this.taskDefinitionOf(service, 13) } }
     })
     this.ecsMock
@@ -283,8 +300,8 @@ export class FakeEcs {
       .callsFake((input: { service?: string; taskDefinition?: string }) => {
         const service = this.named(input.service ?? SERVICE)
         service.updates += 1
-        this.updatedAt.push(this.clock.seconds)
-        service.updatedAt.push(this.clock.seconds)
+        this.updatedAt.push(this.seconds)
+        service.updatedAt.push(this.seconds)
         const revision = Number(input.taskDefinition?.split(':').pop())
         const id =
           service.name === SERVICE
@@ -357,7 +374,7 @@ export class FakeEcs {
       .on(StopServiceDeploymentCommand)
       .callsFake((input: { serviceDeploymentArn?: string; stopType?: string }) => {
         const service = this.deployedBy(input.serviceDeploymentArn)
-        this.serviceDeploymentActions.push(`Stop ${input.stopType ?? ''} at ${this.clock.seconds}`)
+        this.serviceDeploymentActions.push(`Stop ${input.stopType ?? ''} at ${this.seconds}`)
         this.follow(service, service.story.afterRollback ?? this.rolledBack(service))
         return { serviceDeploymentArn: input.serviceDeploymentArn }
       })
@@ -366,7 +383,7 @@ export class FakeEcs {
       .callsFake((input: { serviceDeploymentArn?: string; action?: string; hookId?: string }) => {
         const service = this.deployedBy(input.serviceDeploymentArn)
         this.serviceDeploymentActions.push(
-          `Continue ${input.action ?? ''} ${input.hookId ?? ''} at ${this.clock.seconds}`
+          `Continue ${input.action ?? ''} ${input.hookId ?? ''} at ${this.seconds}`
         )
         this.follow(
           service,
@@ -398,6 +415,31 @@ export class FakeEcs {
     }
   }
 
+  /**
+   * Starts again with `stories`, as a new fake would (the clock back at their first second, every
+   * call forgotten), without mocking the clients again: a benchmark plays hundreds of stories.
+   */
+  replay(stories: Story | Record<string, Story>): void {
+    this.services = servicesOf(stories)
+    this.clock.time = this.clock.start
+    this.clock.sleeps = []
+    const lists = [
+      this.registeredAt,
+      this.updatedAt,
+      this.extraTasks,
+      this.serviceDeploymentActions
+    ]
+    for (const list of lists) list.length = 0
+    for (const id of Object.keys(this.extraLogs)) delete this.extraLogs[id]
+    this.ecsMock.resetHistory()
+    this.logsMock.resetHistory()
+  }
+
+  /** Seconds since the stories began. */
+  private get seconds(): number {
+    return (this.time() - T0) / 1000
+  }
+
   /** The timed log lines FilterLogEvents would find now. */
   private timedLogEvents(input: FilterLogEventsCommandInput) {
     const term = (input.filterPattern ?? '').replace(/^"|"$/g, '')
@@ -406,7 +448,7 @@ export class FakeEcs {
         const stream = `ecs/app/${line.task}`
         const timestamp = T0 + line.at * 1000
         const wanted =
-          line.at <= this.clock.seconds &&
+          line.at <= this.seconds &&
           timestamp >= (input.startTime ?? -Infinity) &&
           timestamp <= (input.endTime ?? Infinity) &&
           (input.logStreamNames
@@ -494,7 +536,7 @@ export class FakeEcs {
 
   /** What ECS does next (steps relative to now) replaces the rest of the service's script. */
   private follow(service: FakeService, steps: Step[]): void {
-    const now = this.clock.seconds
+    const now = this.seconds
     service.script = [
       ...service.script.filter(s => s.at <= now),
       ...steps.map(s => ({ ...s, at: s.at + now }))
@@ -588,7 +630,7 @@ export class FakeEcs {
   }
 
   private state(service: FakeService): State {
-    const now = this.clock.seconds
+    const now = this.seconds
     const state: State = {
       deployments: [],
       events: [],
@@ -619,8 +661,7 @@ export class FakeEcs {
     return state
   }
 
-  private service(service: FakeService): Service {
-    const state = this.state(service)
+  private service(service: FakeService, state = this.state(service)): Service {
     const primary = state.deployments.find(d => d.status === 'PRIMARY')
     return {
       serviceName: service.name,
@@ -700,8 +741,14 @@ function stoppedTask(service: FakeService, spec: StoppedSpec, stoppedAt: number)
   }
 }
 
+/**
+ * The platform's Date, kept before anything can fake it: the rollout benchmark fakes Date for the
+ * SDK's waiter, and a faked Date is slow to make by the thousand, as the stories make them.
+ */
+const PlatformDate = Date
+
 function at(seconds: number): Date {
-  return new Date(T0 + seconds * 1000)
+  return new PlatformDate(T0 + seconds * 1000)
 }
 
 export function throttling(): Error {

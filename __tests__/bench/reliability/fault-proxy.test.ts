@@ -2,13 +2,13 @@ import { DescribeServicesCommand, ECSClient } from '@aws-sdk/client-ecs'
 import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterEach, beforeEach, describe, expect, test } from 'vitest'
-import { RETRY } from '../../src/aws/clients.js'
+import { RETRY } from '../../../src/aws/clients.js'
 import {
   FaultPlan,
   FaultProxy,
   operationOf,
   seededRandom
-} from '../../test/reliability/fault-proxy.js'
+} from '../../../bench/reliability/fault-proxy.js'
 
 const ECS = 'AmazonEC2ContainerServiceV20141113'
 

@@ -23,10 +23,10 @@ import {
   LOG_GROUP,
   SERVICE,
   taskDefinitionInput
-} from '../e2e/seed.js'
-import { REGISTRY_HOST } from '../e2e/stack/config.js'
-import { buildAndPush, makeBuildContext } from '../e2e/support/docker.js'
-import { READ_ONLY_FIELDS } from '../e2e/support/world.js'
+} from '../../test/e2e/seed.js'
+import { REGISTRY_HOST } from '../../test/e2e/stack/config.js'
+import { buildAndPush, makeBuildContext } from '../../test/e2e/support/docker.js'
+import { READ_ONLY_FIELDS } from '../../test/e2e/support/world.js'
 import type { PrivateStack } from './private-stack.js'
 
 export { APP_CONTAINER, CLUSTER, FAMILY, SERVICE }

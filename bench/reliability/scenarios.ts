@@ -11,8 +11,8 @@ import {
 } from 'node:fs'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { ECR_TOKEN, ECR_USER } from '../e2e/stack/config.js'
-import { runAction, type ActionRun } from '../e2e/support/run-action.js'
+import { ECR_TOKEN, ECR_USER } from '../../test/e2e/stack/config.js'
+import { runAction, type ActionRun } from '../../test/e2e/support/run-action.js'
 import type { Burst, RateRule } from './fault-proxy.js'
 import { BENCH_DIR, type PrivateStack } from './private-stack.js'
 import {

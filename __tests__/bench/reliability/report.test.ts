@@ -6,8 +6,8 @@ import {
   sumInjected,
   verdict,
   type RunRecord
-} from '../../test/reliability/report.js'
-import { stepError, twinsDeregistered } from '../../test/reliability/scenarios.js'
+} from '../../../bench/reliability/report.js'
+import { stepError, twinsDeregistered } from '../../../bench/reliability/scenarios.js'
 
 const OLD = 'arn:aws:ecs:eu-north-1:123456789012:task-definition/api:1'
 const NEW = 'arn:aws:ecs:eu-north-1:123456789012:task-definition/api:2'

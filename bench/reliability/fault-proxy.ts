@@ -11,7 +11,7 @@ import {
   type ServerResponse
 } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
-import { seeded } from '../../scripts/bench-support.js'
+import { seeded } from '../support.js'
 
 export const FAULTS = ['throttle', '500', '503', 'drop', 'drop-after'] as const
 /**

@@ -2,8 +2,8 @@
 // steady. Each run deploys to the scripted ECS of the scenario tests on virtual time (poll 5 s,
 // bake 5 min): a burst of ERROR lines becomes readable in the new tasks' streams, or the health
 // URL starts answering 503, at a random second of the bake. It prints the seconds from that
-// moment to the decision (the rollback's UpdateService). No assertions: the figures are for the
-// README.
+// moment to the decision (the rollback's UpdateService). No assertions: the figures are for
+// docs/benchmarks.md (and `npm run bench:check`).
 //
 //   npm run bench:bake            (RUNS=200 by default)
 import { deploy } from '../src/modes/deploy.js'
@@ -17,9 +17,9 @@ import {
   withImageInEcr,
   type TimedLog
 } from '../test/support/scripted-ecs.js'
-import { percentile, quietly, seeded } from './bench-support.js'
+import { markdownTable, percentile, quietly, runsFromEnv, seeded } from './support.js'
 
-const RUNS = Number(process.env.RUNS ?? 200)
+const RUNS = runsFromEnv()
 const POLL_SECONDS = 5
 const BAKE_MINUTES = 5
 /** The rollout of the scripted ECS completes 20 s after the update; the bake follows. */
@@ -75,14 +75,18 @@ async function runDeploy(ecs: FakeEcs, values: Record<string, string>): Promise<
   await quietly(() => deploy(inputs, ecs.deps, freshRun()).catch(() => undefined))
 }
 
-function row(name: string, lags: (number | undefined)[]): string {
+function row(name: string, lags: (number | undefined)[]): string[] {
   const caught = lags.filter((l): l is number => l !== undefined)
   const within = caught.filter(l => l <= POLL_SECONDS).length
-  return `| ${name.padEnd(58)} | ${`${caught.length}/${lags.length}`.padStart(7)} | ${percentile(caught, 50).toFixed(1).padStart(5)} | ${percentile(caught, 95).toFixed(1).padStart(5)} | ${Math.max(
-    ...caught
-  )
-    .toFixed(1)
-    .padStart(5)} | ${`${within}/${caught.length}`.padStart(13)} |`
+  const seconds = (value: number) => value.toFixed(1)
+  return [
+    name,
+    `${caught.length}/${lags.length}`,
+    seconds(percentile(caught, 50)),
+    seconds(percentile(caught, 95)),
+    seconds(Math.max(...caught)),
+    `${within}/${caught.length}`
+  ]
 }
 
 async function main(): Promise<void> {
@@ -100,18 +104,22 @@ async function main(): Promise<void> {
     health.push(turned.lag)
     healthFromFirstBad.push(turned.firstBad)
   }
+  console.log(`Bake decisions: ${RUNS} runs each (virtual time).\n`)
   console.log(
-    `Bake decisions: ${RUNS} runs each, poll ${POLL_SECONDS} s, bake ${BAKE_MINUTES} min, the trouble at a random second of the bake (virtual time).\n`
+    `seconds to the decision (the rollback's UpdateService, started at once) — poll ${POLL_SECONDS} s, bake ${BAKE_MINUTES} min, the trouble at a random second of the bake`
   )
   console.log(
-    `| ${'what went bad, measured from'.padEnd(58)} | caught  |   p50 |   p95 |   max | within 1 poll |`
+    markdownTable(
+      ['what went bad, measured from', 'caught', 'p50 (s)', 'p95 (s)', 'max (s)', 'within 1 poll'],
+      [
+        row('12 ERROR lines in the new tasks, from readable', bursts),
+        row('health URL answers 503, from the first 503 it would give', health),
+        row('health URL answers 503, from the first 503 answer seen', healthFromFirstBad)
+      ]
+    )
   )
-  console.log(`|${'-'.repeat(60)}|---------|-------|-------|-------|---------------|`)
-  console.log(row('12 ERROR lines in the new tasks, from readable', bursts))
-  console.log(row('health URL answers 503, from the first 503 it would give', health))
-  console.log(row('health URL answers 503, from the first 503 answer seen', healthFromFirstBad))
   console.log(
-    '\nSeconds to the decision (the rollback is started at once). Without a bake, as with the other tools, none of these is caught: the deploy has already reported success.'
+    '\nWithout a bake, as with the other tools, none of these is caught: the deploy has already reported success.'
   )
 }
 

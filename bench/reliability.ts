@@ -1,22 +1,23 @@
-// `npm run bench:reliability`: brings up the bench's private stack, runs the fault soak and the
-// scenarios against the bundled action, prints one report and writes it to a file.
+// `npm run bench:reliability [-- --runs N --seed N --out FILE]`: brings up the bench's private
+// stack (bench/reliability/), runs the fault soak and the scenarios against the bundled action,
+// prints one report and writes it to a file. Exits 1 when an invariant broke.
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import { REPO_ROOT } from '../e2e/stack/config.js'
-import { ACTION_ENTRY } from '../e2e/support/run-action.js'
-import { BENCH_DIR, PrivateStack } from './private-stack.js'
-import { renderReport, verdict, type ScenarioRecord } from './report.js'
-import { Bench } from './scenarios.js'
-import { REPOSITORY, pushImages } from './world.js'
+import { REPO_ROOT } from '../test/e2e/stack/config.js'
+import { ACTION_ENTRY } from '../test/e2e/support/run-action.js'
+import { BENCH_DIR, PrivateStack } from './reliability/private-stack.js'
+import { renderReport, verdict, type ScenarioRecord } from './reliability/report.js'
+import { Bench } from './reliability/scenarios.js'
+import { REPOSITORY, pushImages } from './reliability/world.js'
 
-export interface BenchOptions {
+interface BenchOptions {
   runs: number
   seed: number
   out: string
 }
 
-export function parseArgs(args: string[]): BenchOptions {
+function parseArgs(args: string[]): BenchOptions {
   const options: BenchOptions = { runs: 20, seed: 1, out: join(BENCH_DIR, 'report.md') }
   for (let i = 0; i < args.length; i++) {
     const [name, value] = [args[i], args[i + 1]]
@@ -25,7 +26,7 @@ export function parseArgs(args: string[]): BenchOptions {
     else if (name === '--out' && value) options.out = value
     else
       throw new Error(
-        `usage: bench-reliability [--runs N] [--seed N] [--out FILE] (at '${name ?? ''}')`
+        `usage: npm run bench:reliability -- [--runs N] [--seed N] [--out FILE] (at '${name ?? ''}')`
       )
     i++
   }
@@ -45,7 +46,7 @@ function commit(): string {
 }
 
 /** Runs everything; resolves to the process exit code (1 when an invariant broke). */
-export async function main(args: string[]): Promise<number> {
+async function main(args: string[]): Promise<number> {
   const options = parseArgs(args)
   if (!existsSync(ACTION_ENTRY))
     throw new Error(`${ACTION_ENTRY} is missing: run npm run package first`)
@@ -120,3 +121,11 @@ export async function main(args: string[]): Promise<number> {
     await stack.down()
   }
 }
+
+main(process.argv.slice(2)).then(
+  code => process.exit(code),
+  (error: unknown) => {
+    console.error(error instanceof Error ? (error.stack ?? error.message) : String(error))
+    process.exit(1)
+  }
+)
