@@ -63,7 +63,13 @@ describe('parseInputs defaults', () => {
       bakeErrorRatio: 3,
       approvePauses: false,
       pauseWatchMinutes: 2,
-      testTrafficUrl: undefined
+      testTrafficUrl: undefined,
+      keepRevisions: undefined,
+      keepImages: undefined,
+      failOnSeverity: undefined,
+      allowCves: [],
+      scanTimeoutMinutes: 10,
+      scanUnavailable: 'fail'
     })
   })
 

@@ -6,7 +6,10 @@ import { DescribeServiceDeploymentsCommand } from '@aws-sdk/client-ecs'
 import { beforeEach, describe, expect, test, vi } from 'vitest'
 import { deploy } from '../../src/modes/deploy.js'
 import {
+  besideOld,
   digestOf,
+  SETTLED_ON_12,
+  shiftedTo,
   FakeEcs,
   freshRun,
   inputsFor,
@@ -22,24 +25,12 @@ vi.mock('@actions/core')
 const BLUE_GREEN = {
   deploymentConfiguration: { strategy: 'BLUE_GREEN' as const, bakeTimeInMinutes: 2 }
 }
-const OLD_DEPLOYMENT = { id: 'ecs-svc/old', revision: 12, running: 2, state: 'COMPLETED' as const }
-const settledOn12: Step = { at: 0, deployments: [OLD_DEPLOYMENT] }
+const settledOn12: Step = { at: 0, deployments: [SETTLED_ON_12] }
 
 /** A blue/green rollout: scale up, shift traffic, bake two minutes, clean up. */
 function blueGreen(id: string): Step[] {
-  const both = (running: number) => [
-    { id, revision: 13, running, pending: 2 - running, state: 'IN_PROGRESS' as const },
-    { ...OLD_DEPLOYMENT, status: 'ACTIVE' as const }
-  ]
-  const target = (running: number, weight: number) => ({
-    targetServiceRevision: {
-      arn: 'new',
-      requestedTaskCount: 2,
-      runningTaskCount: running,
-      requestedProductionTrafficWeight: weight
-    },
-    sourceServiceRevisions: [{ arn: 'old', requestedTaskCount: 2, runningTaskCount: 2 }]
-  })
+  const both = (running: number) => besideOld(id, running)
+  const target = shiftedTo
   return [
     {
       at: 0,
@@ -119,7 +110,7 @@ describe('a BLUE_GREEN service', () => {
         },
         {
           at: 75,
-          deployments: [{ ...OLD_DEPLOYMENT, status: 'PRIMARY' as const }],
+          deployments: [{ ...SETTLED_ON_12, status: 'PRIMARY' as const }],
           serviceDeployment: { status: 'ROLLBACK_SUCCESSFUL' }
         }
       ]
@@ -176,7 +167,7 @@ describe('a ROLLING service with a service deployment', () => {
                 at: 0,
                 deployments: [
                   { id, revision: 13, pending: 2, state: 'IN_PROGRESS' },
-                  OLD_DEPLOYMENT
+                  SETTLED_ON_12
                 ],
                 serviceDeployment: { status: 'IN_PROGRESS' }
               },

@@ -8,7 +8,10 @@ import { beforeEach, describe, expect, test, vi } from 'vitest'
 import { deploy } from '../../src/modes/deploy.js'
 import { renderSummary } from '../../src/report/summary.js'
 import {
+  besideOld,
   digestOf,
+  SETTLED_ON_12,
+  shiftedTo,
   FakeEcs,
   freshRun,
   inputsFor,
@@ -25,7 +28,7 @@ import { serviceIn } from '../../test/support/results.js'
 
 vi.mock('@actions/core')
 
-const OLD = { id: 'ecs-svc/old', revision: 12, running: 2, state: 'COMPLETED' as const }
+const OLD = SETTLED_ON_12
 const settledOn12: Step = { at: 0, deployments: [OLD] }
 /** The tasks of the rollout the deploy starts (UpdateService 1). */
 const NEW_TASKS = ['update-1-0', 'update-1-1']
@@ -45,22 +48,8 @@ const LINEAR = {
   }
 }
 
-/** Both revisions run: ours (13) with `running` tasks, and the old one. */
-const both = (id: string, running: number) => [
-  { id, revision: 13, running, pending: 2 - running, state: 'IN_PROGRESS' as const },
-  { ...OLD, status: 'ACTIVE' as const }
-]
-
-/** The service deployment's revisions: the new one's tasks and its share of the traffic. */
-const target = (running: number, weight: number): Partial<ServiceDeployment> => ({
-  targetServiceRevision: {
-    arn: 'new',
-    requestedTaskCount: 2,
-    runningTaskCount: running,
-    requestedProductionTrafficWeight: weight
-  },
-  sourceServiceRevisions: [{ arn: 'old', requestedTaskCount: 2, runningTaskCount: 2 }]
-})
+const both = besideOld
+const target = shiftedTo
 
 /** A canary: 10 % at 15 s for three minutes, then all of it at 195 s, ECS's bake, done at 330 s. */
 function canary(id: string): Step[] {

@@ -17,6 +17,22 @@ import {
 
 vi.mock('@actions/core')
 
+/** A rolling update that completes, whose one task runs revision 13 on another digest (99). */
+function onAnotherDigest(): FakeEcs {
+  const ecs = new FakeEcs({ script: rollingUpdate(30) })
+  ecs.ecsMock.on(DescribeTasksCommand).resolves({
+    tasks: [
+      {
+        taskArn: taskArn('x'),
+        taskDefinitionArn: ROLLOUT.to.taskDefinitionArn,
+        lastStatus: 'RUNNING',
+        containers: [{ name: 'app', imageDigest: digestOf(99) }]
+      }
+    ]
+  })
+  return ecs
+}
+
 beforeEach(() => {
   vi.mocked(core.info).mockClear()
   vi.mocked(core.warning).mockClear()
@@ -37,17 +53,7 @@ describe('superviseRollout', () => {
   })
 
   test('a completed rollout whose tasks run another digest fails verification and goes back, as a failed rollout does', async () => {
-    const ecs = new FakeEcs({ script: rollingUpdate(30) })
-    ecs.ecsMock.on(DescribeTasksCommand).resolves({
-      tasks: [
-        {
-          taskArn: taskArn('x'),
-          taskDefinitionArn: ROLLOUT.to.taskDefinitionArn,
-          lastStatus: 'RUNNING',
-          containers: [{ name: 'app', imageDigest: digestOf(99) }]
-        }
-      ]
-    })
+    const ecs = onAnotherDigest()
     const result = freshResult()
     await expect(
       superviseRollout(ecs.deps, rolloutPolicy(inputsFor()), result, ROLLOUT)
@@ -60,17 +66,7 @@ describe('superviseRollout', () => {
   })
 
   test('with rollback-on-failure false, a rollout that fails verification stays, and the step says so', async () => {
-    const ecs = new FakeEcs({ script: rollingUpdate(30) })
-    ecs.ecsMock.on(DescribeTasksCommand).resolves({
-      tasks: [
-        {
-          taskArn: taskArn('x'),
-          taskDefinitionArn: ROLLOUT.to.taskDefinitionArn,
-          lastStatus: 'RUNNING',
-          containers: [{ name: 'app', imageDigest: digestOf(99) }]
-        }
-      ]
-    })
+    const ecs = onAnotherDigest()
     const result = freshResult()
     await expect(
       superviseRollout(

@@ -1,6 +1,7 @@
 // The rules between inputs, checked together once each input has been read: what one mode or
 // input needs of another, and whether the times asked for fit in a GitHub job. Pure.
 import { cacheProblems } from './cache.js'
+import { scanProblems } from './cleanup-scan.js'
 import { INPUT_SPECS, type InputReader, type Inputs } from './spec.js'
 
 /** Rules between inputs: what one mode or input needs of another. */
@@ -12,7 +13,8 @@ export function combinationProblems(inputs: Partial<Inputs>, raw: InputReader): 
     ...migrationProblems(inputs, raw),
     ...bakeProblems(inputs),
     ...shiftProblems(inputs, raw),
-    ...cacheProblems(inputs)
+    ...cacheProblems(inputs),
+    ...scanProblems(inputs)
   ]
   if (
     mode === 'rollback' &&

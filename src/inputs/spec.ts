@@ -29,10 +29,17 @@ import {
 } from './parse.js'
 
 import type { ImageRef, Mode, RollbackTarget } from './parse.js'
+import {
+  parseAllowCves,
+  parseKeep,
+  parseScanUnavailable,
+  parseSeverity,
+  type CleanupScanInputs
+} from './cleanup-scan.js'
 
 export type { ImageRef, Mode, RollbackTarget }
 
-export interface Inputs {
+export interface Inputs extends CleanupScanInputs {
   mode: Mode
   cluster: string
   /** One service, or several deployed together from one image. */
@@ -197,5 +204,20 @@ export const INPUT_SPECS: { [K in keyof Inputs]: InputSpec<Inputs[K]> } = {
     name: 'test-traffic-url',
     default: '',
     parse: v => optional(v, u => parseUrl(u, 'test-traffic-url'))
-  }
+  },
+  // Cleanup after a deploy, and the scan gate before it (docs/cleanup-and-scan.md).
+  keepRevisions: {
+    name: 'keep-revisions',
+    default: '',
+    parse: v => parseKeep('keep-revisions', v)
+  },
+  keepImages: { name: 'keep-images', default: '', parse: v => parseKeep('keep-images', v) },
+  failOnSeverity: { name: 'fail-on-severity', default: '', parse: parseSeverity },
+  allowCves: { name: 'allow-cves', default: '', untrimmed: true, parse: parseAllowCves },
+  scanTimeoutMinutes: {
+    name: 'scan-timeout-minutes',
+    default: '10',
+    parse: v => parseNumber('scan-timeout-minutes', v, { min: 0, max: 60, exclusiveMin: true })
+  },
+  scanUnavailable: { name: 'scan-unavailable', default: 'fail', parse: parseScanUnavailable }
 }

@@ -861,3 +861,32 @@ export function rollingUpdate(seconds: number): Step[] {
     }
   ]
 }
+
+/** A service settled on revision 12 in deployment ecs-svc/old, before a strategy's walk. */
+export const SETTLED_ON_12 = {
+  id: 'ecs-svc/old',
+  revision: 12,
+  running: 2,
+  state: 'COMPLETED' as const
+}
+
+/** Our deployment of revision 13, `running` of its 2 tasks up, beside the old one still running. */
+export function besideOld(id: string, running: number): DeploymentSpec[] {
+  return [
+    { id, revision: 13, running, pending: 2 - running, state: 'IN_PROGRESS' },
+    { ...SETTLED_ON_12, status: 'ACTIVE' }
+  ]
+}
+
+/** A service deployment's revisions: the new one's running tasks and its production traffic. */
+export function shiftedTo(running: number, weight: number): Partial<ServiceDeployment> {
+  return {
+    targetServiceRevision: {
+      arn: 'new',
+      requestedTaskCount: 2,
+      runningTaskCount: running,
+      requestedProductionTrafficWeight: weight
+    },
+    sourceServiceRevisions: [{ arn: 'old', requestedTaskCount: 2, runningTaskCount: 2 }]
+  }
+}

@@ -4,6 +4,7 @@ import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs'
 import { ECRClient } from '@aws-sdk/client-ecr'
 import { ECSClient } from '@aws-sdk/client-ecs'
 import { AWS_ENV, ENDPOINT_URL, REGION } from '../stack/config.js'
+import type { ScanScript } from '../layer/scans.js'
 import { sendJson } from '../stack/http.js'
 
 // The SDK warns on every start under Node 20 that later versions will need Node 22: noise here.
@@ -47,6 +48,24 @@ export type Outcome =
   | 'bake-rollback'
   | 'errors-after-steady'
   | 'unhealthy-after-steady'
+  | 'errors-at-canary'
+  | 'unhealthy-at-canary'
+  | 'errors-at-stage'
+  | 'unhealthy-at-stage'
+  | 'test-traffic-unhealthy'
+
+/** A stage of a service deployment's walk (README: Service deployments and their strategies). */
+export type WalkStage =
+  | 'PRE_SCALE_UP'
+  | 'SCALE_UP'
+  | 'POST_SCALE_UP'
+  | 'TEST_TRAFFIC_SHIFT'
+  | 'POST_TEST_TRAFFIC_SHIFT'
+  | 'PRE_PRODUCTION_TRAFFIC_SHIFT'
+  | 'PRODUCTION_TRAFFIC_SHIFT'
+  | 'POST_PRODUCTION_TRAFFIC_SHIFT'
+  | 'BAKE_TIME'
+  | 'CLEAN_UP'
 
 export interface NextRollout {
   outcome: Outcome
@@ -59,6 +78,14 @@ export interface NextRollout {
   errorLogLine?: string
   afterSteps?: number
   errorSteps?: number
+  stage?: WalkStage
+  productionWeight?: number
+}
+
+/** The layer's clock: a rollout step, and a minute of bake or hook timeout, in milliseconds. */
+export interface LayerClock {
+  stepMs?: number
+  bakeMinuteMs?: number
 }
 
 /** How the next one-off task (RunTask) goes; see test/e2e/layer/ecs/one-off.ts. */
@@ -71,14 +98,20 @@ export interface NextTask {
 }
 
 export const stackControl = {
+  scanFindings: (script: ScanScript) => sendJson(`${ENDPOINT_URL}/_stack/scan-findings`, script),
   nextTask: (script: NextTask) => sendJson(`${ENDPOINT_URL}/_stack/next-task`, script),
-  reset: (config: { stepMs?: number } = {}) => sendJson(`${ENDPOINT_URL}/_stack/reset`, { config }),
+  reset: (config: LayerClock = {}) => sendJson(`${ENDPOINT_URL}/_stack/reset`, { config }),
   nextRollout: (script: NextRollout) => sendJson(`${ENDPOINT_URL}/_stack/next-rollout`, script),
   settle: () => sendJson(`${ENDPOINT_URL}/_stack/settle`, {}),
-  configure: (config: { stepMs?: number }) => sendJson(`${ENDPOINT_URL}/_stack/config`, config),
+  configure: (config: LayerClock) => sendJson(`${ENDPOINT_URL}/_stack/config`, config),
   status: () => sendJson<Record<string, unknown>>(`${ENDPOINT_URL}/_stack/status`, undefined, 'GET')
 }
 
 export function healthUrl(service: string): string {
   return `${ENDPOINT_URL}/_stack/app/${encodeURIComponent(service)}/health`
+}
+
+/** The stand-in URL behind the service's test listener rule (what the test traffic reaches). */
+export function testTrafficUrl(service: string): string {
+  return `${ENDPOINT_URL}/_stack/app/${encodeURIComponent(service)}/test-traffic/health`
 }
