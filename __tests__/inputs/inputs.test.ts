@@ -39,6 +39,7 @@ describe('parseInputs defaults', () => {
       dockerfile: 'Dockerfile.final',
       context: '.',
       buildArgs: [],
+      buildCache: { kind: 'default' },
       image: undefined,
       containerName: undefined,
       wait: true,

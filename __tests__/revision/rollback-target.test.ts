@@ -199,6 +199,33 @@ test.each<[string, string, Verdict]>([
   expect(judgeImage({ digest, tags: [] }, OLD_DIGEST)).toEqual(verdict)
 })
 
+test.each<[string, Parameters<typeof judgeImage>[0], Verdict]>([
+  [
+    'the build cache, by its tag',
+    { digest: NEW_DIGEST, tags: ['build-cache'] },
+    {
+      ok: false,
+      reason:
+        'is the build cache (tag build-cache): it holds build layers, not an image ECS can run'
+    }
+  ],
+  [
+    'a build cache under another tag, by its media type',
+    {
+      digest: NEW_DIGEST,
+      tags: ['cache-main'],
+      artifactMediaType: 'application/vnd.buildkit.cacheconfig.v0'
+    },
+    {
+      ok: false,
+      reason:
+        'is a build cache (application/vnd.buildkit.cacheconfig.v0): it holds build layers, not an image ECS can run'
+    }
+  ]
+])('judgeImage never rolls back to a cache: %s', (_, image, verdict) => {
+  expect(judgeImage(image, OLD_DIGEST)).toEqual(verdict)
+})
+
 test('existingChoice reports the revision image and its image-tag audit tag', () => {
   const target = revision(39, pinned(NEW_DIGEST))
   expect(existingChoice(target, babyshieldTags, 'api', NEW_DIGEST, 'why')).toEqual({

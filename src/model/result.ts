@@ -1,5 +1,6 @@
 // The result of a run: what each service ran, runs and went through, and how the step ended. The
 // reporter (report/report.ts) fills it from the stages' outcomes; outputsOf and the summary read it.
+import type { BuildRecord } from './build.js'
 import type { Revision } from './move.js'
 
 export type Mode = 'deploy' | 'verify' | 'rollback'
@@ -165,6 +166,8 @@ export interface RunResult {
   audit: Audit
   /** The last lines of a docker build that failed. */
   buildLog?: string[]
+  /** The build, when this step built the image. */
+  build?: BuildRecord
   /** The migration run before the rollout, when migration-command is given. */
   migration?: MigrationResult
   /** What went wrong and what state each service is in. */
@@ -276,6 +279,7 @@ export function outputsOf(result: RunResult): Record<string, string> {
           }),
       services: services.map(serviceJson),
       migration: result.migration ? migrationJson(result.migration) : null,
+      build: result.build ?? null,
       error: result.error ?? null
     })
   }

@@ -58,7 +58,7 @@ export async function deploy(inputs: Inputs, deps: Deps, result: RunResult): Pro
     return
   }
 
-  const { digest, tag } = await beforeAnyChange(result, 'deployed', async (): Promise<Pushed> => {
+  const pushed = await beforeAnyChange(result, 'deployed', async (): Promise<Pushed> => {
     for (const { state } of plan.services) {
       await settleBeforeDeploy(deps, policy, state.name, report, state.currentArn)
     }
@@ -73,6 +73,8 @@ export async function deploy(inputs: Inputs, deps: Deps, result: RunResult): Pro
       })
     )
   })
+  const { digest, tag } = pushed
+  if (pushed.build) report.built(pushed.build)
   const image = `${plan.repository.uri}@${digest}`
   for (const { state } of plan.services) {
     if (state.before.digest === digest) {
@@ -132,7 +134,8 @@ async function preflight(inputs: Inputs, deps: Deps, report: Reporter): Promise<
     const baseline = await baselineOf(inputs, deps, state)
     services.push({ state, ...(baseline ? { baseline } : {}) })
   }
-  return { ...(await planImage(inputs, deps, repository)), services, migration }
+  const running = states.map(state => state.before.image)
+  return { ...(await planImage(inputs, deps, repository, running)), services, migration }
 }
 
 /** The migration, planned on the first service; throws on a container the revision lacks. */

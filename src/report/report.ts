@@ -1,6 +1,7 @@
 // The one place the run's result is written: the modes tell the reporter what they found and the
 // stages' outcomes, the stages tell it (as the journal) what happens while they run, and it
 // keeps the record that becomes the outputs and the job summary.
+import type { BuildRecord } from '../model/build.js'
 import type { Clock } from '../model/clock.js'
 import type { Journal } from '../model/journal.js'
 import type { Move, PlannedMove, Revision } from '../model/move.js'
@@ -147,6 +148,10 @@ export class Reporter implements Journal {
 
   buildFailed(lines: string[]): void {
     this.result.buildLog = lines
+  }
+
+  built(build: BuildRecord): void {
+    this.result.build = { ...build }
   }
 
   finished(status: Exclude<RunResult['status'], 'failed'>): void {

@@ -1,5 +1,6 @@
 // The job summary: rendered from the run's result (pure), then written once.
 import * as core from '@actions/core'
+import { buildLine } from '../model/build.js'
 import { errorText } from '../model/errors.js'
 import { familyOf, revisionOf, shortArn } from '../model/names.js'
 import { commandLine } from '../migration/command.js'
@@ -141,6 +142,7 @@ export function renderSummary(result: RunResult): string {
       ''
     )
   }
+  if (result.build) out.push(`**Build:** ${escapeText(buildLine(result.build))}`, '')
   if (result.migration) out.push(...migrationSection(result.migration, stillMigrated(result)))
   const [only, ...others] = result.services
   if (only && others.length === 0) {

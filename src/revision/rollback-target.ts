@@ -2,6 +2,7 @@
 // decision (or the reason there is none) out. modes/rollback.ts does the asking.
 import type { RegisterTaskDefinitionCommandInput, Tag, TaskDefinition } from '@aws-sdk/client-ecs'
 import type { EcrImage } from '../aws/ecr.js'
+import { cacheImageProblem } from '../model/build.js'
 import type { RollbackTarget } from '../model/move.js'
 import { familyOf, pinnedDigest, revisionOf, shortArn } from '../model/names.js'
 import type { Audit } from '../model/result.js'
@@ -146,8 +147,10 @@ export function judgeExisting(
   return judgeDeployable(candidate, containerName)
 }
 
-/** Whether an image from ECR is worth pinning: not the digest that runs already. */
+/** Whether an image from ECR is worth pinning: not a build cache, nor the digest that runs already. */
 export function judgeImage(image: EcrImage, runningDigest: string | undefined): Verdict {
+  const cache = cacheImageProblem(image)
+  if (cache) return { ok: false, reason: cache }
   if (image.digest === runningDigest) {
     return {
       ok: false,
