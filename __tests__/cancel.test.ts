@@ -1,5 +1,6 @@
 import { DescribeImagesCommand } from '@aws-sdk/client-ecr'
 import {
+  DeregisterTaskDefinitionCommand,
   DescribeServicesCommand,
   RunTaskCommand,
   StopTaskCommand,
@@ -12,6 +13,7 @@ import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test, vi } from 'vitest'
 import { onCancel, type CancelSignal, type SignalSource } from '../src/cancel.js'
 import { run } from '../src/main.js'
+import { withdrawOnCancel } from '../src/modes/release.js'
 import { newResult, type RunResult } from '../src/model/result.js'
 import { cancelledError } from '../src/report/cancelled.js'
 import { NEW_DIGEST } from '../test/support/task-definitions.js'
@@ -139,6 +141,81 @@ describe('cancelledError', () => {
     ]
   ])('%s', (_what, signal, fields, message) => {
     expect(cancelledError(signal, resultOf(fields))).toBe(message)
+  })
+})
+
+describe('cancelledError with the revisions deregistered on the way out', () => {
+  test('during the migration: says which revision is gone instead of left registered', () => {
+    const result = resultOf({ mode: 'deploy', previousTaskDefinitionArn: OLD })
+    result.migration = {
+      command: ['alembic', 'upgrade', 'head'],
+      container: 'api',
+      taskDefinitionArn: NEW,
+      where: 'FARGATE',
+      status: 'running',
+      taskArn: 'arn:aws:ecs:eu-north-1:123456789012:task/babyshield-cluster/m1',
+      cancelled: 'task m1 was stopped (the deploy step was cancelled)',
+      logLines: []
+    }
+    expect(
+      cancelledError('SIGINT', result, ['revision babyshield-backend-task:42 was deregistered'])
+    ).toBe(
+      'The step was cancelled (SIGINT) while the migration task m1 was running: task m1 was stopped (the deploy step was cancelled). No service was updated: api runs babyshield-backend-task:41; revision babyshield-backend-task:42 was deregistered. The migration may have changed the database before it stopped: check it before you run it again.'
+    )
+  })
+
+  test('before the update: what became of the revision ends the error', () => {
+    const fields: Fields = {
+      mode: 'deploy',
+      previousTaskDefinitionArn: OLD,
+      taskDefinitionArn: OLD
+    }
+    expect(
+      cancelledError('SIGTERM', resultOf(fields), [
+        'revision babyshield-backend-task:42 may be left registered: ECS had not answered its deregistration when the step exited'
+      ])
+    ).toBe(
+      'The step was cancelled (SIGTERM) before ECS confirmed an update of ECS service api: it ran babyshield-backend-task:41 before this step and was not moved by it. Revision babyshield-backend-task:42 may be left registered: ECS had not answered its deregistration when the step exited.'
+    )
+  })
+})
+
+describe('withdrawOnCancel', () => {
+  function registeredFor(services: Record<string, { registered?: string; attempted?: string }>) {
+    const result = resultOf({ mode: 'deploy' }, Object.keys(services))
+    for (const s of result.services) {
+      const { registered, attempted } = services[s.service] ?? {}
+      if (registered) s.registered = registered
+      if (attempted) s.attempted = { taskDefinitionArn: attempted }
+    }
+    return result
+  }
+
+  test('deregisters each revision no service was pointed at, once, and leaves the others', async () => {
+    const w = deployWorld()
+    w.ecsMock.on(DeregisterTaskDefinitionCommand).resolves({})
+    const worker = 'arn:aws:ecs:eu-north-1:123456789012:task-definition/worker-task:8'
+    const result = registeredFor({
+      web: { registered: NEW, attempted: NEW },
+      api: { registered: NEW },
+      worker: { registered: worker }
+    })
+    // NEW was offered to web (UpdateService may have applied it): only the worker's goes.
+    expect(await withdrawOnCancel(w.deps, result, 1000)).toEqual([
+      'revision worker-task:8 was deregistered'
+    ])
+    expect(
+      w.ecsMock.commandCalls(DeregisterTaskDefinitionCommand).map(c => c.args[0].input)
+    ).toEqual([{ taskDefinition: worker }])
+  })
+
+  test('ECS that does not answer in time: the step says the revision may be left registered', async () => {
+    const w = deployWorld()
+    w.ecsMock.on(DeregisterTaskDefinitionCommand).callsFake(() => new Promise(() => undefined))
+    const result = registeredFor({ api: { registered: NEW } })
+    expect(await withdrawOnCancel(w.deps, result, 20)).toEqual([
+      'revision babyshield-backend-task:42 may be left registered: ECS had not answered its deregistration when the step exited'
+    ])
   })
 })
 
@@ -319,8 +396,12 @@ describe('run() cancelled mid-rollout', () => {
     const outputs = readFileSync(join(dir, 'output'), 'utf8')
     const json = /^result<<(\S+)\n(.*)\n\1$/m.exec(outputs)?.[2] ?? '{}'
     expect((JSON.parse(json) as { error: string }).error).toBe(
-      'The step was cancelled (SIGINT) while the migration task migration1 was running: task migration1 was stopped (the deploy step was cancelled). No service was updated: babyshield-backend-service runs babyshield-backend-task:41; the revision this step registered is left registered, unused. The migration may have changed the database before it stopped: check it before you run it again.'
+      'The step was cancelled (SIGINT) while the migration task migration1 was running: task migration1 was stopped (the deploy step was cancelled). No service was updated: babyshield-backend-service runs babyshield-backend-task:41; revision babyshield-backend-task:42 was deregistered. The migration may have changed the database before it stopped: check it before you run it again.'
     )
+    // The revision registered for the migration never ran: it is gone, not left for rollbacks.
+    expect(
+      world.ecsMock.commandCalls(DeregisterTaskDefinitionCommand).map(c => c.args[0].input)
+    ).toEqual([{ taskDefinition: NEW }])
     expect(readFileSync(join(dir, 'summary'), 'utf8')).toContain('### Migration')
   })
 

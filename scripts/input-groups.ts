@@ -31,7 +31,7 @@ export const INPUT_GROUPS: readonly InputGroup[] = [
     title: 'Deploy: the build and the image',
     about:
       'What deploy builds and pushes, or takes from ECR instead; `tag` also names what verify expects.',
-    inputs: ['tag', 'tag-prefix', 'dockerfile', 'context', 'build-args', 'image']
+    inputs: ['tag', 'tag-prefix', 'dockerfile', 'context', 'build-args', 'build-cache', 'image']
   },
   {
     title: 'Watch and rollback',

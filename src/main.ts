@@ -12,6 +12,7 @@ import { getInputs, type Inputs, type Mode } from './inputs/inputs.js'
 import { recordSettings } from './inputs/policy.js'
 import { stopMigrationOnCancel } from './migration/run.js'
 import { deploy } from './modes/deploy.js'
+import { withdrawOnCancel } from './modes/release.js'
 import { rollback } from './modes/rollback.js'
 import { verify } from './modes/verify.js'
 import { newResult, outputsOf, type RunResult } from './model/result.js'
@@ -64,13 +65,14 @@ export async function run(
       await finishDeploymentRecord(await recordings.get(service.service), result, service)
     }
   }
-  // Cancelled: stop a running migration, say what each service was being moved to, and remove
-  // the credentials, then exit.
+  // Cancelled: stop a running migration, deregister the revisions no service took, say what each
+  // service was being moved to, and remove the credentials, then exit.
   const stopCancel = onCancel(async signal => {
     const stopped = await stopMigrationOnCancel(deps, result.migration)
     if (stopped && result.migration) result.migration.cancelled = stopped
+    const withdrawn = await withdrawOnCancel(deps, result, WITHDRAW_MS)
     result.status = 'failed'
-    result.error = cancelledError(signal, result)
+    result.error = cancelledError(signal, result, withdrawn)
     await deps.docker.cleanup().catch(() => undefined)
     await writeResult(result)
     await finishRecords()
@@ -91,6 +93,9 @@ export async function run(
   await finishRecords()
   await writeResult(result)
 }
+
+/** Of the moments a cancelled step has (REPORT_TIMEOUT_MS), the most deregistering may take. */
+const WITHDRAW_MS = 2000
 
 const NO_AUDIT = { commit: '', actor: '', repository: '', runUrl: '', notes: '' }
 

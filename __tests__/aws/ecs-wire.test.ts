@@ -3,7 +3,7 @@
 import { ECSClient } from '@aws-sdk/client-ecs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { afterAll, beforeAll, expect, test } from 'vitest'
+import { afterAll, afterEach, beforeAll, beforeEach, expect, test, vi } from 'vitest'
 import { Ecs } from '../../src/aws/ecs.js'
 import { nextRevision } from '../../src/revision/next.js'
 
@@ -65,6 +65,20 @@ beforeAll(async () => {
     maxAttempts: 1
   })
   ecs = new Ecs(client, 'babyshield-cluster')
+})
+
+// The SDK's JSON body is a Uint8Array whose string methods print a JsonCodec warning into every
+// job log; reading it for sendWhole must not call one. The SDK warns once a minute at most, so
+// every test of this file is watched: the first registration would be the one to warn.
+const warned: string[] = []
+beforeEach(() => {
+  warned.length = 0
+  vi.spyOn(console, 'warn').mockImplementation((...args: unknown[]) => {
+    warned.push(args.map(String).join(' '))
+  })
+})
+afterEach(() => {
+  expect(warned.filter(line => line.includes('JsonCodec'))).toEqual([])
 })
 
 afterAll(async () => {

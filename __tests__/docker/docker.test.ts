@@ -29,6 +29,7 @@ describe('buildArgv', () => {
         'buildx',
         'build',
         '--load',
+        '--progress=plain',
         '--file',
         'Dockerfile.final',
         '--tag',

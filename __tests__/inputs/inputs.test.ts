@@ -39,6 +39,7 @@ describe('parseInputs defaults', () => {
       dockerfile: 'Dockerfile.final',
       context: '.',
       buildArgs: [],
+      buildCache: { kind: 'default' },
       image: undefined,
       containerName: undefined,
       wait: true,
@@ -643,9 +644,19 @@ describe('contradictions in the target and settings that cannot work', () => {
     [
       { 'timeout-minutes': '0.05', 'poll-seconds': '5' },
       "timeout-minutes '0.05' (3 s) leaves no time to watch a rollout polled every 5 s (poll-seconds): expected a timeout of at least two polls (10 s), or a shorter poll-seconds"
+    ],
+    [
+      { 'timeout-minutes': '0.1', 'poll-seconds': '6' },
+      "timeout-minutes '0.1' (6 s) leaves no time to watch a rollout polled every 6 s (poll-seconds): expected a timeout of at least two polls (12 s), or a shorter poll-seconds"
     ]
   ])('%o is refused', (overrides, message) => {
     expect(problemOf(overrides)).toContain(message)
+  })
+
+  test('a timeout of exactly two polls is enough', () => {
+    expect(
+      parse({ 'bake-minutes': '0', 'timeout-minutes': '0.2', 'poll-seconds': '6' })
+    ).toMatchObject({ timeoutMinutes: 0.2, pollSeconds: 6 })
   })
 
   test.each([

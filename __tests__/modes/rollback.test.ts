@@ -12,7 +12,7 @@ import { beforeEach, describe, expect, test, vi } from 'vitest'
 import { flat } from '../../test/support/results.js'
 import type { Inputs } from '../../src/inputs/inputs.js'
 import { rollback } from '../../src/modes/rollback.js'
-import type { RunResult } from '../../src/model/result.js'
+import { outputsOf, type RunResult } from '../../src/model/result.js'
 import {
   NEW_DIGEST,
   OLD_DIGEST,
@@ -292,10 +292,12 @@ describe('dry-run shows the target and the diff, and changes nothing', () => {
       status: 'planned',
       rolledBack: false,
       verified: false,
-      taskDefinitionArn: arn(FAMILY, 38),
       previousTaskDefinitionArn: arn(FAMILY, 41),
       digest: NEW_DIGEST
     })
+    // The service is moved to no revision: none is named, as for a tag target or a deploy.
+    expect(flat(result).taskDefinitionArn).toBeUndefined()
+    expect(outputsOf(result)['task-definition-arn']).toBe('')
     expect(flat(result).plan).toContain('-   "memory": "2048",')
     expect(flat(result).plan).toContain('+   "memory": "4096",')
     expect(flat(result).plan).toContain(`-       "image": "${REPOSITORY_URI}@${OLD_DIGEST}",`)

@@ -12,6 +12,7 @@ import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest'
 import { flat } from '../../test/support/results.js'
 import type { Inputs } from '../../src/inputs/inputs.js'
 import { verify } from '../../src/modes/verify.js'
+import { renderSummary } from '../../src/report/summary.js'
 import type { RunResult } from '../../src/model/result.js'
 import {
   NEW_DIGEST,
@@ -246,6 +247,50 @@ describe('verify', () => {
         "1 ERROR line in the 2 log streams of the service's running tasks in /ecs/babyshield-backend in the last 10 minutes; the last: ERROR recall feed timeout"
     })
     expect(flat(result).logs?.errorCount).toBe(1)
+  })
+
+  test('a container with no awslogs-stream-prefix: the group’s ERROR lines are not called its own', async () => {
+    const worker: TaskDefinition = {
+      ...babyshield,
+      containerDefinitions: babyshield.containerDefinitions?.map(c =>
+        c.name === 'api'
+          ? {
+              ...c,
+              logConfiguration: {
+                logDriver: 'awslogs',
+                options: { 'awslogs-group': '/ecs/babyshield-backend' }
+              }
+            }
+          : c
+      )
+    }
+    const w = verifyWorld({ taskDefinition: worker })
+    // The web service logs to the same group, under its own prefix.
+    w.logsMock.on(FilterLogEventsCommand).resolves({
+      events: [
+        {
+          timestamp: Date.parse('2026-11-26T09:59:00Z'),
+          logStreamName: 'web/web/5e1f',
+          message: 'ERROR web: recall feed timeout'
+        }
+      ]
+    })
+    const i = inputs()
+    const result = freshResult(i)
+    await verify(i, w.deps, result)
+    expect(flat(result).checks.at(-1)).toEqual({
+      name: 'recent ERROR logs',
+      status: 'warn',
+      detail:
+        "1 ERROR line in /ecs/babyshield-backend in the last 10 minutes, of any task or service that logs there, not only this service's (container api has no awslogs-stream-prefix, so its streams cannot be told from the others); the last: ERROR web: recall feed timeout"
+    })
+    const summary = renderSummary(result)
+    expect(summary).toContain(
+      '### Recent logs: /ecs/babyshield-backend (1 ERROR lines in the whole group)'
+    )
+    expect(summary).toContain(
+      'The whole group, of any task or service that logs there: container api has no awslogs-stream-prefix, so its streams cannot be told from the others.'
+    )
   })
 
   test('a task definition that does not pin a digest is a failed check that says so', async () => {

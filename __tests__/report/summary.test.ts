@@ -250,6 +250,40 @@ describe('renderSummary of several services', () => {
     }
   }
 
+  test.each<[string, Partial<RunResult>, boolean, string]>([
+    ['a deploy that changed them', {}, true, 'the services were deployed together, as one unit.'],
+    [
+      'a deploy refused before anything changed',
+      {},
+      false,
+      'the services are deployed together, as one unit, and this step changed none of them.'
+    ],
+    [
+      'a dry run',
+      { status: 'planned' },
+      false,
+      'the services would be deployed together, as one unit.'
+    ],
+    [
+      'a rollback',
+      { mode: 'rollback', status: 'succeeded' },
+      true,
+      'the services were rolled back together, as one unit.'
+    ],
+    [
+      'verify',
+      { mode: 'verify', status: 'succeeded' },
+      false,
+      'the services were verified together.'
+    ]
+  ])('its first line says how the services went together: %s', (_name, step, changed, line) => {
+    const run = { ...twoServices(), ...step }
+    if (!changed) {
+      run.services = run.services.map(s => ({ ...s, rolledBack: false, change: 'none' as const }))
+    }
+    expect(renderSummary(run)).toContain(`Cluster babyshield-cluster in eu-north-1; ${line}`)
+  })
+
   test('opens with one row a service, then a section for each', () => {
     const md = renderSummary(twoServices())
     expect(md).toContain('## ❌ Deploy failed: 2 services in babyshield-cluster')

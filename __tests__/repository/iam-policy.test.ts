@@ -20,8 +20,9 @@ const NOT_SDK_COMMANDS: Record<string, string> = {
   'ecr:InitiateLayerUpload': 'docker push: layer upload',
   'ecr:UploadLayerPart': 'docker push: layer upload',
   'ecr:CompleteLayerUpload': 'docker push: layer upload',
-  'ecr:PutImage': 'docker push: the manifest and tag',
-  'ecr:BatchGetImage': 'docker push: reads the manifest back',
+  'ecr:PutImage': 'docker push: the manifest and tag; BuildKit: the build cache',
+  'ecr:BatchGetImage': 'docker push: reads the manifest back; the build cache is pulled',
+  'ecr:GetDownloadUrlForLayer': "the build cache's pull: its layers, or the running image's",
   'ecs:TagResource':
     'RegisterTaskDefinition and RunTask with their tags (tag-on-create authorization)',
   'iam:PassRole': "RegisterTaskDefinition passes the revision's task and execution roles"
@@ -184,6 +185,24 @@ describe('the IAM policy of docs/iam.md', () => {
       Resource: 'arn:aws:ecs:REGION:ACCOUNT:task/babyshield-cluster/*',
       Condition: cluster
     })
+  })
+
+  test('the repository statement lets the build cache be pushed and pulled', () => {
+    const repository = statements.find(s => list(s.Action).includes('ecr:PutImage'))
+    expect(list(repository?.Resource ?? '*')).toEqual([
+      'arn:aws:ecr:REGION:ACCOUNT:repository/babyshield-backend'
+    ])
+    expect(list(repository?.Action ?? [])).toEqual(
+      expect.arrayContaining([
+        'ecr:BatchCheckLayerAvailability',
+        'ecr:InitiateLayerUpload',
+        'ecr:UploadLayerPart',
+        'ecr:CompleteLayerUpload',
+        'ecr:PutImage',
+        'ecr:BatchGetImage',
+        'ecr:GetDownloadUrlForLayer'
+      ])
+    )
   })
 
   test("ListServices only in the cluster; DescribeServices only on the cluster's services", () => {

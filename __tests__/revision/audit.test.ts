@@ -1,5 +1,12 @@
 import { describe, expect, test } from 'vitest'
-import { auditTagsLeftOut, mergeTags, notesCut, tagValue } from '../../src/revision/audit.js'
+import {
+  auditTagsLeftOut,
+  mergeTags,
+  notesCut,
+  notesReplaced,
+  tagValue,
+  withReplaces
+} from '../../src/revision/audit.js'
 
 const AUDIT = [
   { key: 'deploy:image-tag', value: 'production-fixed-20261126' },
@@ -45,5 +52,55 @@ describe('notesCut', () => {
     expect(notesCut('y'.repeat(300))).toBe(
       'deployment-notes is 300 characters: the deploy:notes tag of the revision keeps the first 256; the job summary and the GitHub deployment keep them all.'
     )
+  })
+})
+
+describe('notesReplaced', () => {
+  test.each([
+    [
+      'plain words, digits and the characters a tag takes',
+      'fix 12: recall feed/v2 = +1 @ops_team\nsecond line'
+    ],
+    ['letters of any script', 'Rückruf für Kindersitze 儿童座椅']
+  ])('%s: no warning', (_name, notes) => {
+    expect(notesReplaced(notes)).toBeUndefined()
+  })
+
+  test.each([
+    [
+      'an emoji and Markdown',
+      '🚀 **hotfix** for #123',
+      'deployment-notes has characters an ECS tag value cannot hold (🚀 * #): the deploy:notes tag of the revision shows each as _; the job summary and the GitHub deployment keep the notes as written.'
+    ],
+    [
+      'more than eight kinds: eight are named',
+      '!"#$%&()*[]',
+      'deployment-notes has characters an ECS tag value cannot hold (! " # $ % & ( ) and 3 more): the deploy:notes tag of the revision shows each as _; the job summary and the GitHub deployment keep the notes as written.'
+    ]
+  ])('%s: says which characters the tag shows as _', (_name, notes, warning) => {
+    expect(notesReplaced(notes)).toBe(warning)
+  })
+})
+
+describe('withReplaces', () => {
+  const REPLACES = {
+    key: 'deploy:replaces',
+    value: 'babyshield-backend-task:12'
+  }
+  const arn = 'arn:aws:ecs:eu-north-1:123456789012:task-definition/babyshield-backend-task:12'
+
+  test('adds the revision a registration replaces, as family:N, after the other tags', () => {
+    expect(withReplaces(AUDIT, arn)).toEqual([...AUDIT, REPLACES])
+  })
+
+  test('replaces a deploy:replaces tag already there', () => {
+    const stale = { key: 'deploy:replaces', value: 'babyshield-backend-task:3' }
+    expect(withReplaces([stale, ...AUDIT], arn)).toEqual([...AUDIT, REPLACES])
+  })
+
+  test('leaves it out when ECS’s 50 tags are taken', () => {
+    const full = Array.from({ length: 50 }, (_, i) => ({ key: `k${i}`, value: 'v' }))
+    expect(withReplaces(full, arn)).toEqual(full)
+    expect(withReplaces(full.slice(1), arn)).toEqual([...full.slice(1), REPLACES])
   })
 })

@@ -1,6 +1,11 @@
 import type { TaskDefinition } from '@aws-sdk/client-ecs'
 import { describe, expect, test } from 'vitest'
-import { chooseContainer, nextRevision } from '../../src/revision/next.js'
+import {
+  chooseContainer,
+  nextRevision,
+  pinnedAlike,
+  sameImageContainers
+} from '../../src/revision/next.js'
 import {
   NEW_DIGEST,
   OLD_DIGEST,
@@ -188,5 +193,88 @@ describe('chooseContainer', () => {
     ]
   ])('%s is an error that lists the choices', (_name, td, wanted, repository, message) => {
     expect(() => chooseContainer(td, wanted, repository)).toThrow(message)
+  })
+})
+
+/** babyshield with a migrate container on the repository's image, pinned to an older digest. */
+const withMigrate: TaskDefinition = {
+  ...babyshield,
+  containerDefinitions: [
+    ...(babyshield.containerDefinitions ?? []),
+    { name: 'migrate', image: `${REPOSITORY_URI}@${OLD_DIGEST.replace('a', 'f')}` }
+  ]
+}
+const api = (td: TaskDefinition) => td.containerDefinitions?.find(c => c.name === 'api') ?? {}
+
+describe('sameImageContainers', () => {
+  test.each<[string, TaskDefinition, string, string | undefined, string[]]>([
+    [
+      'a migrate container on the repository, on another digest',
+      withMigrate,
+      'api',
+      REPOSITORY_URI,
+      ['migrate']
+    ],
+    ['the sidecar of another registry is not one', babyshield, 'api', REPOSITORY_URI, []],
+    [
+      'without a repository: the chosen container’s own',
+      withMigrate,
+      'api',
+      undefined,
+      ['migrate']
+    ],
+    [
+      'a named container from elsewhere: the repository’s containers',
+      withMigrate,
+      'envoy',
+      REPOSITORY_URI,
+      ['api', 'migrate']
+    ]
+  ])('%s', (_name, td, chosen, repository, expected) => {
+    const container = td.containerDefinitions?.find(c => c.name === chosen) ?? {}
+    expect(sameImageContainers(td, container, repository)).toEqual(expected)
+  })
+})
+
+test.each<[string, TaskDefinition, string[]]>([
+  ['another digest of the repository is not the same image', withMigrate, []],
+  [
+    'the very same image is',
+    {
+      ...withMigrate,
+      containerDefinitions: withMigrate.containerDefinitions?.map(c =>
+        c.name === 'migrate' ? { ...c, image: api(babyshield).image } : c
+      )
+    },
+    ['migrate']
+  ]
+])('pinnedAlike: %s', (_name, td, expected) => {
+  expect(pinnedAlike(td, 'api')).toEqual(expected)
+})
+
+describe('nextRevision with containers on the same image', () => {
+  test('repins each of them, and nothing else', () => {
+    const next = nextRevision(withMigrate, [], {
+      containerName: 'api',
+      sameImage: ['migrate'],
+      image: NEW_IMAGE,
+      auditTags: []
+    })
+    expect(next.containerDefinitions?.map(c => [c.name, c.image])).toEqual([
+      ['api', NEW_IMAGE],
+      ['envoy', babyshield.containerDefinitions?.[1]?.image],
+      ['migrate', NEW_IMAGE]
+    ])
+  })
+
+  test('refuses one that is not there', () => {
+    expect(() =>
+      nextRevision(babyshield, [], {
+        containerName: 'api',
+        sameImage: ['migrate'],
+        image: NEW_IMAGE,
+        auditTags: []
+      })
+    ).toThrow("container 'migrate' is not in task definition babyshield-backend-task")
   })
 })

@@ -49,10 +49,10 @@ test('the newest earlier revision with another digest, and why the newer ones we
     'babyshield-backend-task:8 is INACTIVE (deregistered): ECS does not deploy it',
     `babyshield-backend-task:7 runs ${REPOSITORY_URI}:production-fixed-20261101 in api, not pinned by digest`
   ])
-  // Described newest first, and no further than the one chosen.
+  // The current one for its tags, then newest first, and no further than the one chosen.
   expect(
     w.ecsMock.commandCalls(DescribeTaskDefinitionCommand).map(c => c.args[0].input.taskDefinition)
-  ).toEqual([9, 8, 7, 6].map(n => arn(FAMILY, n)))
+  ).toEqual([10, 9, 8, 7, 6].map(n => arn(FAMILY, n)))
 })
 
 test('revisions already listed are not listed again; none qualifies: nothing found', async () => {
@@ -70,4 +70,71 @@ test('revisions already listed are not listed again; none qualifies: nothing fou
     skipped: [`babyshield-backend-task:9 runs the same digest (${digest('9')})`]
   })
   expect(w.ecsMock.commandCalls(ListTaskDefinitionsCommand)).toEqual([])
+})
+
+/**
+ * A family whose revisions name what they replaced (deploy:replaces): n → [digest character,
+ * the revision it replaced]. The current one is 7.
+ */
+function replacingWorld(revisions: Record<number, [string, number?]>) {
+  const w = mockedDeps({ digest: digest('c') })
+  w.ecsMock.on(DescribeTaskDefinitionCommand).callsFake((input: { taskDefinition: string }) => {
+    const n = Number(input.taskDefinition.split(':').pop())
+    const [c, replaced] = revisions[n] ?? ['0']
+    return {
+      taskDefinition: {
+        taskDefinitionArn: arn(FAMILY, n),
+        status: 'ACTIVE',
+        containerDefinitions: [{ name: 'api', image: `${REPOSITORY_URI}@${digest(c)}` }]
+      },
+      tags: replaced ? [{ key: 'deploy:replaces', value: `${FAMILY}:${replaced}` }] : []
+    }
+  })
+  w.ecsMock.on(ListTaskDefinitionsCommand).resolves({
+    taskDefinitionArns: Object.keys(revisions).map(n => arn(FAMILY, Number(n)))
+  })
+  return w
+}
+
+const described = (w: ReturnType<typeof replacingWorld>) =>
+  w.ecsMock
+    .commandCalls(DescribeTaskDefinitionCommand)
+    .map(c => Number(String(c.args[0].input.taskDefinition).split(':').pop()))
+
+test('revisions newer than the one the current revision replaced never ran: passed over unread', async () => {
+  // 5 and 6 were registered by deploys that never reached the service (a failed migration, a
+  // killed runner); 7 replaced 4.
+  const w = replacingWorld({ 4: ['d', 2], 5: ['a', 4], 6: ['b', 4], 7: ['c', 4] })
+  const previous = await findPrevious(
+    { currentArn: arn(FAMILY, 7), containerName: 'api', runningDigest: digest('c') },
+    w.deps
+  )
+  expect(previous.found?.taskDefinition.taskDefinitionArn).toBe(arn(FAMILY, 4))
+  expect(previous.skipped).toEqual([
+    'babyshield-backend-task:6 is newer than babyshield-backend-task:4, the revision babyshield-backend-task:7 replaced (its deploy:replaces tag): no service ran it before babyshield-backend-task:7',
+    'babyshield-backend-task:5 is newer than babyshield-backend-task:4, the revision babyshield-backend-task:7 replaced (its deploy:replaces tag): no service ran it before babyshield-backend-task:7'
+  ])
+  // The current revision's tags are read when not given; 5 and 6 are never described.
+  expect(described(w)).toEqual([7, 4])
+})
+
+test('a revision passed over for its digest hands on what it replaced; given tags are not read again', async () => {
+  // 7 replaced 6, which runs the same digest; 6 replaced 3, so 4 and 5 never ran.
+  const w = replacingWorld({ 3: ['d'], 4: ['a', 3], 5: ['b', 3], 6: ['c', 3], 7: ['c', 6] })
+  const previous = await findPrevious(
+    {
+      currentArn: arn(FAMILY, 7),
+      currentTags: [{ key: 'deploy:replaces', value: `${FAMILY}:6` }],
+      containerName: 'api',
+      runningDigest: digest('c')
+    },
+    w.deps
+  )
+  expect(previous.found?.taskDefinition.taskDefinitionArn).toBe(arn(FAMILY, 3))
+  expect(previous.skipped.map(s => s.split(' ').slice(0, 5).join(' '))).toEqual([
+    'babyshield-backend-task:6 runs the same digest',
+    'babyshield-backend-task:5 is newer than babyshield-backend-task:3,',
+    'babyshield-backend-task:4 is newer than babyshield-backend-task:3,'
+  ])
+  expect(described(w)).toEqual([6, 3])
 })

@@ -1,4 +1,4 @@
-import type { TaskDefinition } from '@aws-sdk/client-ecs'
+import type { Tag, TaskDefinition } from '@aws-sdk/client-ecs'
 import { describe, expect, test } from 'vitest'
 import type { RollbackTarget } from '../../src/inputs/inputs.js'
 import {
@@ -8,8 +8,10 @@ import {
   judgeImage,
   judgePrevious,
   lookupFor,
+  neverRan,
   noEarlierRevision,
   refused,
+  replacedBy,
   repinChoice,
   targetName,
   type Lookup,
@@ -197,6 +199,33 @@ test.each<[string, string, Verdict]>([
   expect(judgeImage({ digest, tags: [] }, OLD_DIGEST)).toEqual(verdict)
 })
 
+test.each<[string, Parameters<typeof judgeImage>[0], Verdict]>([
+  [
+    'the build cache, by its tag',
+    { digest: NEW_DIGEST, tags: ['build-cache'] },
+    {
+      ok: false,
+      reason:
+        'is the build cache (tag build-cache): it holds build layers, not an image ECS can run'
+    }
+  ],
+  [
+    'a build cache under another tag, by its media type',
+    {
+      digest: NEW_DIGEST,
+      tags: ['cache-main'],
+      artifactMediaType: 'application/vnd.buildkit.cacheconfig.v0'
+    },
+    {
+      ok: false,
+      reason:
+        'is a build cache (application/vnd.buildkit.cacheconfig.v0): it holds build layers, not an image ECS can run'
+    }
+  ]
+])('judgeImage never rolls back to a cache: %s', (_, image, verdict) => {
+  expect(judgeImage(image, OLD_DIGEST)).toEqual(verdict)
+})
+
 test('existingChoice reports the revision image and its image-tag audit tag', () => {
   const target = revision(39, pinned(NEW_DIGEST))
   expect(existingChoice(target, babyshieldTags, 'api', NEW_DIGEST, 'why')).toEqual({
@@ -291,4 +320,43 @@ test('refused says what, why, and that nothing changed', () => {
   ).toBe(
     `rollback-to 'production-fixed-20260101': the image is not in ECR repository babyshield-backend. Nothing was changed; the service runs ${FAMILY}:41.`
   )
+})
+
+describe('what deploy:replaces says of the revisions before', () => {
+  const replaces = (value: string) => [{ key: 'deploy:replaces', value }]
+
+  test.each<[string, Tag[], string, ReturnType<typeof replacedBy>]>([
+    [
+      'an older revision of its family',
+      replaces(`${FAMILY}:12`),
+      arn(FAMILY, 14),
+      { revision: 12, by: arn(FAMILY, 14) }
+    ],
+    [
+      'no tag (registered by hand, or before the tag was written)',
+      babyshieldTags,
+      arn(FAMILY, 14),
+      undefined
+    ],
+    ['another family', replaces('other-family:12'), arn(FAMILY, 14), undefined],
+    ['not older than the revision itself', replaces(`${FAMILY}:14`), arn(FAMILY, 14), undefined],
+    ['not a revision', replaces(`${FAMILY}:latest`), arn(FAMILY, 14), undefined]
+  ])('replacedBy: %s', (_name, tags, of, expected) => {
+    expect(replacedBy(tags, of)).toEqual(expected)
+  })
+
+  test.each<[number, string | undefined]>([
+    [
+      13,
+      `is newer than ${FAMILY}:12, the revision ${FAMILY}:14 replaced (its deploy:replaces tag): no service ran it before ${FAMILY}:14`
+    ],
+    [12, undefined],
+    [11, undefined]
+  ])('neverRan: revision %i, when 14 replaced 12', (revision, reason) => {
+    expect(neverRan(arn(FAMILY, revision), { revision: 12, by: arn(FAMILY, 14) })).toBe(reason)
+  })
+
+  test('neverRan: nothing is known without a replaced revision', () => {
+    expect(neverRan(arn(FAMILY, 13), undefined)).toBeUndefined()
+  })
 })

@@ -71,6 +71,26 @@ describe('bakeTimeProblem', () => {
     })
   })
 
+  test('a timeout of exactly the bake time is refused: the watch would end as the bake does', () => {
+    expect(bakeTimeProblem('api', blueGreen, 20)).toEqual({
+      refusal:
+        'timeout-minutes 20 cannot cover the rollout: ECS service api deploys by BLUE_GREEN with 20 minutes of bake time, so the watch would end while it bakes. Set timeout-minutes to at least 25 (the bake time and 5 minutes for the rest)'
+    })
+  })
+
+  test.each<[number, 'refusal' | 'warning' | undefined]>([
+    [19.5, 'refusal'],
+    [20, 'refusal'],
+    [20.5, 'warning'],
+    [24.9, 'warning'],
+    [25, undefined]
+  ])(
+    'at the edges: timeout-minutes %d with 20 minutes of bake time gives a %s',
+    (timeout, kind) => {
+      expect(Object.keys(bakeTimeProblem('api', blueGreen, timeout))).toEqual(kind ? [kind] : [])
+    }
+  )
+
   test('a timeout with little room beyond the bake time is a warning', () => {
     expect(bakeTimeProblem('api', blueGreen, 22).warning).toBe(
       'ECS service api deploys by BLUE_GREEN with 20 minutes of bake time; timeout-minutes 22 leaves 2 minutes for starting the tasks and shifting the traffic. 25 would be safer.'

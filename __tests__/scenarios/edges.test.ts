@@ -1,7 +1,7 @@
 // The edges a production user hits: a service scaled to 0, a revision of another family, the
-// digest that already runs, notes too long for a tag.
+// digest that already runs, notes too long for a tag or with characters a tag cannot hold.
 import * as core from '@actions/core'
-import { UpdateServiceCommand } from '@aws-sdk/client-ecs'
+import { RegisterTaskDefinitionCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs'
 import { beforeEach, describe, expect, test, vi } from 'vitest'
 import { parseInputs } from '../../src/inputs/inputs.js'
 import { deploy } from '../../src/modes/deploy.js'
@@ -18,6 +18,7 @@ import {
   inputsFor,
   only,
   rev,
+  settled,
   withImageInEcr
 } from '../../test/support/scripted-ecs.js'
 import { HISTORY, rollbackWorld } from '../../test/support/verify-rollback-world.js'
@@ -121,6 +122,23 @@ describe('deploying what already runs, with long notes', () => {
     expect(warnings()).toContain(
       'deployment-notes is 300 characters: the deploy:notes tag of the revision keeps the first 256; the job summary and the GitHub deployment keep them all.'
     )
+  })
+})
+
+describe('notes with emoji and Markdown', () => {
+  test('the deploy warns that the deploy:notes tag shows them as _, and registers the tag so', async () => {
+    const ecs = withImageInEcr(new FakeEcs(settled(SERVICE)))
+    const notes = '🚀 **hotfix** for #123'
+    const run = freshRun()
+    run.audit.notes = notes
+
+    await deploy(inputsFor({ image: digestOf(13), 'deployment-notes': notes }), ecs.deps, run)
+
+    expect(warnings()).toContain(
+      'deployment-notes has characters an ECS tag value cannot hold (🚀 * #): the deploy:notes tag of the revision shows each as _; the job summary and the GitHub deployment keep the notes as written.'
+    )
+    const tags = ecs.ecsMock.commandCalls(RegisterTaskDefinitionCommand)[0]?.args[0].input.tags
+    expect(tags).toContainEqual({ key: 'deploy:notes', value: '_ __hotfix__ for _123' })
   })
 })
 

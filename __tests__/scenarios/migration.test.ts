@@ -13,6 +13,7 @@ import { outputsOf } from '../../src/model/result.js'
 import { renderSummary } from '../../src/report/summary.js'
 import { OneOffTasks, type OneOffStory } from '../../test/support/one-off-tasks.js'
 import {
+  completesAfter,
   digestOf,
   FakeEcs,
   freshRun,
@@ -22,7 +23,8 @@ import {
   revOf,
   SERVICE,
   settled,
-  withImageInEcr
+  withImageInEcr,
+  type Story
 } from '../../test/support/scripted-ecs.js'
 
 vi.mock('@actions/core')
@@ -291,6 +293,58 @@ describe('a migration that fails deploys nothing', () => {
     expect(deregistered(ecs).sort()).toEqual(
       [revOf('babyshield-web', 13), revOf('babyshield-worker', 13)].sort()
     )
+  })
+})
+
+describe('a migration that ran, then a rollback', () => {
+  /** The new tasks log a burst of ERROR lines at 200 s: the bake rolls the release back. */
+  const burst = Array.from({ length: 12 }, (_, i) => ({
+    at: 200,
+    task: `update-1-${i % 2}`,
+    message: `ERROR KeyError: recall_severity #${i + 1}`
+  }))
+
+  test('the bake rolls back: the error and the summary say the database stays migrated', async () => {
+    const ecs = withImageInEcr(
+      new FakeEcs(settled(SERVICE, { serviceFields: PLACEMENT, timedLogs: burst }))
+    )
+    new OneOffTasks(ecs, { logs: ALEMBIC_LOG })
+    const { inputs, result } = deployWith({ 'bake-minutes': '5' })
+
+    const error = (await deploy(inputs, ecs.deps, result).catch((e: unknown) => e)) as Error
+
+    expect(result.migration?.status).toBe('succeeded')
+    expect(ecs.updatedTo()).toEqual([rev(13), rev(12)])
+    expect(error.message).toMatch(
+      /^The rollout of babyshield-backend-task:13 failed: it regressed /
+    )
+    expect(error.message).toMatch(
+      /Rolled back: the service runs babyshield-backend-task:12 \(.*\) again, verified\. The migration ran before the rollout \(exit 0\) and the rollback does not undo it: the database stays migrated while the service runs babyshield-backend-task:12 again, so that revision's code runs against the migrated schema\.$/
+    )
+    const summary = renderSummary({ ...result, status: 'failed', error: error.message })
+    expect(summary).toContain(
+      '| Database | The migration ran before the rollout (exit 0) and the rollback does not undo it: the database stays migrated while the service runs babyshield-backend-task:12 again, so that revision&#39;s code runs against the migrated schema. |'
+    )
+  })
+
+  test('a failed rollout rolled back says it too; without a migration, nothing is said', async () => {
+    const crash: Story['afterUpdate'] = (revision, id) =>
+      revision === 13
+        ? [
+            { at: 0, deployments: [{ id, revision, pending: 2, state: 'IN_PROGRESS' }] },
+            { at: 10, deployments: [{ id, revision, state: 'FAILED', reason: 'tasks failed' }] }
+          ]
+        : completesAfter(20)(revision, id)
+    for (const migrate of [true, false]) {
+      const ecs = withImageInEcr(
+        new FakeEcs(settled(SERVICE, { serviceFields: PLACEMENT, afterUpdate: crash }))
+      )
+      new OneOffTasks(ecs, { logs: ALEMBIC_LOG })
+      const { inputs, result } = deployWith(migrate ? {} : { 'migration-command': '' })
+      const error = (await deploy(inputs, ecs.deps, result).catch((e: unknown) => e)) as Error
+      expect(ecs.updatedTo()).toEqual([rev(13), rev(12)])
+      expect(error.message.includes('the database stays migrated')).toBe(migrate)
+    }
   })
 })
 

@@ -107,9 +107,13 @@ describe('manual rollback from the Actions tab', () => {
     await run(() => w.deps)
 
     expect(process.exitCode).toBeUndefined()
+    // A dry run moves the service to no revision: task-definition-arn is empty, as for a tag
+    // or a deploy; what would run is in the summary.
     expect(runner.outputs()).toMatchObject({
       'rolled-back': 'false',
-      'task-definition-arn': arn(FAMILY, 38)
+      'task-definition-arn': '',
+      'previous-task-definition-arn': CURRENT,
+      digest: NEW_DIGEST
     })
     const text = runner.summary()
     expect(text).toContain(`## 📝 Rollback (dry run): ${SERVICE} in ${CLUSTER}`)

@@ -2,9 +2,11 @@
 import { rolloutPolicy } from '../../src/inputs/policy.js'
 import * as core from '@actions/core'
 import { describe, expect, test, vi } from 'vitest'
+import { renderSummary } from '../../src/report/summary.js'
 import {
   FakeEcs,
   freshResult,
+  freshRun,
   inputsFor,
   OLD_DEPLOYMENT,
   OUR_DEPLOYMENT,
@@ -15,33 +17,38 @@ import {
 
 vi.mock('@actions/core')
 
+/** Our rollout of 13 is under way when someone else's deployment of 14 takes over, at 18 s. */
+function replaced(): FakeEcs {
+  return new FakeEcs({
+    script: [
+      {
+        at: 0,
+        deployments: [
+          { id: OUR_DEPLOYMENT, revision: 13, pending: 2, state: 'IN_PROGRESS' },
+          { id: OLD_DEPLOYMENT, revision: 12, running: 2, state: 'COMPLETED' }
+        ]
+      },
+      {
+        at: 18,
+        deployments: [
+          { id: 'ecs-svc/theirs', revision: 14, pending: 2, state: 'IN_PROGRESS' },
+          {
+            id: OUR_DEPLOYMENT,
+            status: 'ACTIVE',
+            revision: 13,
+            running: 1,
+            state: 'IN_PROGRESS'
+          },
+          { id: OLD_DEPLOYMENT, status: 'ACTIVE', revision: 12, running: 1, state: 'COMPLETED' }
+        ]
+      }
+    ]
+  })
+}
+
 describe('our deployment replaced by someone else’s', () => {
   test('is reported on the first poll that shows it, and not rolled back', async () => {
-    const ecs = new FakeEcs({
-      script: [
-        {
-          at: 0,
-          deployments: [
-            { id: OUR_DEPLOYMENT, revision: 13, pending: 2, state: 'IN_PROGRESS' },
-            { id: OLD_DEPLOYMENT, revision: 12, running: 2, state: 'COMPLETED' }
-          ]
-        },
-        {
-          at: 18,
-          deployments: [
-            { id: 'ecs-svc/theirs', revision: 14, pending: 2, state: 'IN_PROGRESS' },
-            {
-              id: OUR_DEPLOYMENT,
-              status: 'ACTIVE',
-              revision: 13,
-              running: 1,
-              state: 'IN_PROGRESS'
-            },
-            { id: OLD_DEPLOYMENT, status: 'ACTIVE', revision: 12, running: 1, state: 'COMPLETED' }
-          ]
-        }
-      ]
-    })
+    const ecs = replaced()
     const result = freshResult()
 
     await expect(
@@ -56,4 +63,17 @@ describe('our deployment replaced by someone else’s', () => {
     expect(result.runs?.taskDefinitionArn).toBe(rev(14))
     expect(vi.mocked(core.error)).toHaveBeenCalledTimes(1)
   })
+})
+
+test('the summary labels the rollout replaced, not failed', async () => {
+  const ecs = replaced()
+  const result = { ...freshResult(), before: { taskDefinitionArn: rev(12) } }
+  await superviseRollout(ecs.deps, rolloutPolicy(inputsFor()), result, ROLLOUT).catch(
+    () => undefined
+  )
+  const run = freshRun()
+  run.services = [result]
+  expect(renderSummary(run)).toContain(
+    '| Revision | babyshield-backend-task:12 → babyshield-backend-task:13 (replaced) → babyshield-backend-task:14 |'
+  )
 })

@@ -13,6 +13,7 @@ import { deploy } from '../../src/modes/deploy.js'
 import { rollback } from '../../src/modes/rollback.js'
 import { verify } from '../../src/modes/verify.js'
 import { outputsOf } from '../../src/model/result.js'
+import { renderSummary } from '../../src/report/summary.js'
 import {
   completesAfter,
   digestOf,
@@ -276,6 +277,26 @@ describe('several services from one image', () => {
     )
     expect(ecs.registeredAt).toEqual([])
     expect(ecs.updatedTo()).toEqual([])
+  })
+
+  test('a refused list: every revision known is in the outputs, and the summary says nothing changed', async () => {
+    const ecs = withImageInEcr(new FakeEcs({ [WEB]: steady(WEB), [WORKER]: steady(WORKER) }))
+    ecs.ecsMock.on(DescribeServicesCommand, { services: [WORKER] }).resolves({
+      services: [{ ...ecs.serviceNow(WORKER).services[0], status: 'DRAINING' }],
+      failures: []
+    })
+    const { inputs, result } = deployOf([WEB, WORKER])
+    const error = await deploy(inputs, ecs.deps, result).catch((e: unknown) => e as Error)
+    if (error) result.error = error.message
+
+    const outputs = outputsOf(result)
+    expect(outputs['task-definition-arn']).toBe(`${revOf(WEB, 12)}\n${revOf(WORKER, 12)}`)
+    expect(outputs['previous-task-definition-arn']).toBe(`${revOf(WEB, 12)}\n${revOf(WORKER, 12)}`)
+    const summary = renderSummary(result)
+    expect(summary).toContain(
+      'Cluster babyshield-cluster in eu-north-1; the services are deployed together, as one unit, and this step changed none of them.'
+    )
+    expect(summary).not.toContain('were deployed together')
   })
 
   test('two services on the very same revision share the one new revision', async () => {

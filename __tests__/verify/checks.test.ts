@@ -128,6 +128,46 @@ describe('taskChecks', () => {
     ])
   })
 
+  describe('with other containers on the same image', () => {
+    /** A task whose api and migrate containers report these digests. */
+    const both = (id: string, api: string, migrate: string | undefined): Task => ({
+      ...task(id, REV, 'api', api),
+      containers: [
+        { name: 'api', imageDigest: api },
+        { name: 'migrate', ...(migrate ? { imageDigest: migrate } : {}) },
+        { name: 'envoy', imageDigest: OLD_DIGEST }
+      ]
+    })
+    const withMigrate = { ...expected, sameImage: ['migrate'] }
+
+    test.each<[string, Task[], Check['status'], string]>([
+      [
+        'every one runs the digest',
+        [both('t1', NEW_DIGEST, NEW_DIGEST), both('t2', NEW_DIGEST, NEW_DIGEST)],
+        'pass',
+        `2 of 2 running tasks run ${NEW_DIGEST} in api and migrate`
+      ],
+      [
+        'migrate kept the old digest in one task',
+        [both('t1', NEW_DIGEST, NEW_DIGEST), both('t2', NEW_DIGEST, OLD_DIGEST)],
+        'fail',
+        `1 of 2 running tasks run another image than ${NEW_DIGEST} in api and migrate: t2 runs ${OLD_DIGEST} in migrate`
+      ],
+      [
+        'neither container reports the digest',
+        [both('t1', OLD_DIGEST, undefined)],
+        'fail',
+        `1 of 1 running tasks run another image than ${NEW_DIGEST} in api and migrate: t1 runs ${OLD_DIGEST} in api, no reported digest in migrate`
+      ]
+    ])('%s', (_name, tasks, status, detail) => {
+      expect(taskChecks(tasks, withMigrate)[1]).toEqual({
+        name: 'tasks run the expected digest',
+        status,
+        detail
+      })
+    })
+  })
+
   test('many wrong tasks: five are named, the rest counted', () => {
     const tasks = Array.from({ length: 12 }, (_, i) => task(`t${i}`, OLD_REV, 'api', OLD_DIGEST))
     const [revision] = taskChecks(tasks, expected)

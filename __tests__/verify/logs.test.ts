@@ -100,3 +100,28 @@ describe('logFindings', () => {
     })
   })
 })
+
+describe('logFindings of the whole group, when the service’s streams cannot be named', () => {
+  const line = (message: string): LogLine => ({ timestamp: 0, stream: 'web/web/1', message })
+  const whole =
+    'container worker has no awslogs-stream-prefix, so its streams cannot be told from the others'
+
+  test.each<[string, LogLine[], 'pass' | 'warn', string]>([
+    [
+      'no errors anywhere in the group',
+      [],
+      'pass',
+      `no ERROR lines in /ecs/shared in the last 10 minutes (the whole group: ${whole})`
+    ],
+    [
+      'another service’s errors are not called the service’s',
+      [line('ERROR web: timeout')],
+      'warn',
+      `1 ERROR line in /ecs/shared in the last 10 minutes, of any task or service that logs there, not only this service's (${whole}); the last: ERROR web: timeout`
+    ]
+  ])('%s', (_name, errors, status, detail) => {
+    const { check, logs } = logFindings('/ecs/shared', 10, [], errors, { whole })
+    expect(check).toEqual({ name: 'recent ERROR logs', status, detail })
+    expect(logs).toEqual({ group: '/ecs/shared', lines: [], errorCount: errors.length, whole })
+  })
+})

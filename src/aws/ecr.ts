@@ -25,12 +25,16 @@ export interface Repository {
   name: string
   uri: string
   immutableTags: boolean
+  /** Tags (ECR wildcard filters) whose mutability is the opposite of the repository's. */
+  tagExceptions?: string[]
 }
 
 export interface EcrImage {
   digest: string
   tags: string[]
   pushedAt?: Date
+  /** The config's media type: BuildKit's cache config for a build cache. */
+  artifactMediaType?: string
 }
 
 export interface DeletedImages {
@@ -82,10 +86,14 @@ export class Ecr {
     )
     const repo = answer.repositories?.[0]
     if (!repo?.repositoryUri) throw new Error(`Could not find ECR repository ${name}`)
+    const exceptions = (repo.imageTagMutabilityExclusionFilters ?? []).flatMap(f =>
+      f.filter ? [f.filter] : []
+    )
     return {
       name,
       uri: repo.repositoryUri,
-      immutableTags: repo.imageTagMutability?.startsWith('IMMUTABLE') ?? false
+      immutableTags: repo.imageTagMutability?.startsWith('IMMUTABLE') ?? false,
+      ...(exceptions.length ? { tagExceptions: exceptions } : {})
     }
   }
 
@@ -218,6 +226,7 @@ function toImage(detail: ImageDetail): EcrImage {
   return {
     digest: detail.imageDigest ?? '',
     tags: detail.imageTags ?? [],
-    ...(detail.imagePushedAt ? { pushedAt: detail.imagePushedAt } : {})
+    ...(detail.imagePushedAt ? { pushedAt: detail.imagePushedAt } : {}),
+    ...(detail.artifactMediaType ? { artifactMediaType: detail.artifactMediaType } : {})
   }
 }

@@ -63,7 +63,7 @@ export function sendWhole(
         typeof request?.body === 'string'
           ? request.body
           : request?.body instanceof Uint8Array
-            ? Buffer.from(request.body).toString('utf8')
+            ? utf8Of(request.body)
             : undefined
       if (request && serialized !== undefined) {
         const sent = JSON.parse(serialized) as unknown
@@ -130,6 +130,15 @@ export function withMissing<T>(target: T, source: unknown): T {
     merged[key] = key in merged ? withMissing(merged[key], value) : value
   }
   return merged as T
+}
+
+/**
+ * The bytes as text, read through a view of their memory. The SDK's JSON body is a Uint8Array
+ * whose valueOf is a string method that prints a JsonCodec warning in every job log, and
+ * Buffer.from(value) calls valueOf first.
+ */
+function utf8Of(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8')
 }
 
 async function bytesOf(body: unknown): Promise<Buffer> {

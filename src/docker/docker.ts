@@ -6,6 +6,18 @@ import { mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises'
 import { homedir, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ReportedError } from '../model/errors.js'
+import {
+  cacheArgs,
+  cacheTrouble,
+  countCached,
+  describeCache,
+  driverOf,
+  exportsCache,
+  isCacheLine,
+  type Builder,
+  type CachePlan,
+  type CacheCount
+} from './build-cache.js'
 
 export interface BuildRequest {
   /** Full image reference to tag the build with, `URI:tag`. */
@@ -14,6 +26,13 @@ export interface BuildRequest {
   context: string
   buildArgs: string[]
   labels: Record<string, string>
+  /** The layer cache to read and write; none when undefined. */
+  cache?: CachePlan | undefined
+}
+
+/** What a build took from its cache, and which cache that was (undefined: none). */
+export interface BuildOutcome extends CacheCount {
+  cache: string | undefined
 }
 
 /** A failed build, with the last lines it printed: the reason is nearly always among them. */
@@ -46,7 +65,7 @@ export function lastLines(output: string, count = BUILD_LINES_KEPT): string[] {
 export interface Docker {
   /** `docker login` with the password on stdin, in this run's private config directory. */
   login(registry: string, username: string, password: string): Promise<void>
-  build(request: BuildRequest): Promise<void>
+  build(request: BuildRequest): Promise<BuildOutcome>
   /** Tags an image built here with another reference. */
   tag(source: string, target: string): Promise<void>
   /** Pushes `URI:tag` and returns the digest the registry stored. */
@@ -60,13 +79,16 @@ function keepTail(output: string): string {
   return output.length > 64_000 ? output.slice(-32_000) : output
 }
 
-/** The build command: buildx where it exists, else the classic builder. Pure. */
-export function buildArgv(request: BuildRequest, buildx: boolean): string[] {
-  const argv = buildx ? ['buildx', 'build', '--load'] : ['build']
+/**
+ * The build command: buildx where it exists (its plain progress names each cached step), else the
+ * classic builder; `cache` is the cache part (cacheArgs). Pure.
+ */
+export function buildArgv(request: BuildRequest, buildx: boolean, cache: string[] = []): string[] {
+  const argv = buildx ? ['buildx', 'build', '--load', '--progress=plain'] : ['build']
   argv.push('--file', request.dockerfile, '--tag', request.image)
   for (const [key, value] of Object.entries(request.labels)) argv.push('--label', `${key}=${value}`)
   for (const arg of request.buildArgs) argv.push('--build-arg', arg)
-  argv.push(request.context)
+  argv.push(...cache, request.context)
   return argv
 }
 
@@ -106,7 +128,7 @@ export const DOCKER_CONFIG_PREFIX = 'deploy-action-docker-'
  */
 export class DockerCli implements Docker {
   private configDir: string | undefined
-  private buildx: boolean | undefined
+  private detected: Builder | undefined
 
   constructor(private readonly env: NodeJS.ProcessEnv = process.env) {}
 
@@ -134,29 +156,85 @@ export class DockerCli implements Docker {
     core.info(`Logged in to ${registry}`)
   }
 
-  async build(request: BuildRequest): Promise<void> {
-    const buildx = await this.hasBuildx()
+  async build(request: BuildRequest): Promise<BuildOutcome> {
+    const builder = await this.builder()
     core.info(
-      buildx
+      builder.kind === 'buildx'
         ? 'Building with docker buildx'
         : 'docker buildx is not installed: building with docker build'
     )
-    let output = ''
-    const code = await exec.exec('docker', buildArgv(request, buildx), {
-      env: this.childEnv(this.configDir),
-      ignoreReturnCode: true,
-      listeners: {
-        stdout: data => (output = keepTail(output + data.toString())),
-        stderr: data => (output = keepTail(output + data.toString()))
-      }
-    })
-    if (code !== 0) {
-      const lines = lastLines(output)
+    const { cache } = request
+    const pulled = cache && builder.kind === 'legacy' ? await this.pullForCache(cache.images) : []
+    if (cache?.why && builder.kind === 'buildx') core.info(cache.why)
+    const argv = (write: boolean): string[] =>
+      buildArgv(
+        request,
+        builder.kind === 'buildx',
+        cache ? cacheArgs(cache, builder, pulled, write) : []
+      )
+    let run = await this.runBuild(argv(true))
+    const trouble = cacheTrouble([...run.cacheLines, ...lastLines(run.output)])
+    if (run.code !== 0 && cache && builder.kind === 'buildx' && trouble.unwritten) {
+      // The steps are in the builder's own cache by now: building again takes seconds.
+      core.warning(
+        `The build cache could not be written to ${cache.ref} (${trouble.unwritten}): building again without writing it`
+      )
+      run = await this.runBuild(argv(false))
+    }
+    if (run.code !== 0) {
+      const lines = lastLines(run.output)
       throw new BuildError(
-        `docker build of ${request.image} failed (exit code ${code})${lines.length ? `: ${lines.at(-1) ?? ''}` : ''}; the last lines of the build are in the job summary`,
+        `docker build of ${request.image} failed (exit code ${run.code})${lines.length ? `: ${lines.at(-1) ?? ''}` : ''}; the last lines of the build are in the job summary`,
         lines
       )
     }
+    for (const { ref, reason, missing } of trouble.unread) {
+      const said = `The build cache ${ref} could not be read (${reason}): built without it`
+      // A cache that is not there yet is a first build's normal state.
+      if (missing) core.info(said)
+      else core.warning(said)
+    }
+    return { ...countCached(run.cacheLines), cache: describeCache(cache, builder, pulled) }
+  }
+
+  /** Runs a build, keeping the end of its output and every line that counts for the cache. */
+  private async runBuild(
+    argv: string[]
+  ): Promise<{ code: number; output: string; cacheLines: string[] }> {
+    let output = ''
+    const cacheLines: string[] = []
+    let partial = ''
+    const take = (data: Buffer): void => {
+      const text = data.toString()
+      output = keepTail(output + text)
+      const lines = (partial + text).split(/\r?\n/)
+      partial = lines.pop() ?? ''
+      cacheLines.push(...lines.filter(isCacheLine))
+    }
+    const code = await exec.exec('docker', argv, {
+      env: this.childEnv(this.configDir),
+      ignoreReturnCode: true,
+      listeners: { stdout: take, stderr: take }
+    })
+    if (isCacheLine(partial)) cacheLines.push(partial)
+    return { code, output, cacheLines }
+  }
+
+  /** Pulls each image for the legacy builder's --cache-from; one that cannot be pulled only warns. */
+  private async pullForCache(images: string[]): Promise<string[]> {
+    const pulled: string[] = []
+    for (const image of images) {
+      core.info(`Pulling ${image} for the build cache`)
+      const { code, stderr } = await this.capture(['pull', '--quiet', image])
+      if (code === 0) pulled.push(image)
+      else {
+        const said = stderr.trim().split('\n').pop()
+        core.warning(
+          `Could not pull ${image} for the build cache (exit code ${code}${said ? `: ${said}` : ''}): building without it`
+        )
+      }
+    }
+    return pulled
   }
 
   async tag(source: string, target: string): Promise<void> {
@@ -191,16 +269,36 @@ export class DockerCli implements Docker {
     core.saveState(DOCKER_CONFIG_STATE, '')
   }
 
-  private async hasBuildx(): Promise<boolean> {
-    if (this.buildx === undefined) {
-      const code = await exec.exec('docker', ['buildx', 'version'], {
-        env: this.childEnv(this.configDir),
-        ignoreReturnCode: true,
-        silent: true
-      })
-      this.buildx = code === 0
+  private async builder(): Promise<Builder> {
+    if (this.detected === undefined) {
+      if ((await this.capture(['buildx', 'version'])).code !== 0) {
+        this.detected = { kind: 'legacy' }
+      } else {
+        const inspect = (await this.capture(['buildx', 'inspect'])).stdout
+        const status =
+          driverOf(inspect) === 'docker'
+            ? (await this.capture(['info', '--format', '{{json .DriverStatus}}'])).stdout
+            : ''
+        this.detected = { kind: 'buildx', exportsCache: exportsCache(inspect, status) }
+      }
     }
-    return this.buildx
+    return this.detected
+  }
+
+  /** Runs docker quietly and returns what it printed. */
+  private async capture(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    let stdout = ''
+    let stderr = ''
+    const code = await exec.exec('docker', args, {
+      env: this.childEnv(this.configDir),
+      ignoreReturnCode: true,
+      silent: true,
+      listeners: {
+        stdout: data => (stdout += data.toString()),
+        stderr: data => (stderr += data.toString())
+      }
+    })
+    return { code, stdout, stderr }
   }
 
   private async privateConfig(): Promise<string> {

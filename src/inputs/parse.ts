@@ -1,5 +1,6 @@
 // How each input's text becomes a value: one parser an input, each throwing a message that names
 // the input and the form it expects. Pure.
+import { CACHE_TAG, splitReference, type CacheSetting } from '../model/build.js'
 import { isDigest, tagProblem } from '../model/tags.js'
 
 import type { ImageRef, RollbackTarget } from '../model/move.js'
@@ -16,6 +17,8 @@ const SERVICE_ARN =
 const TASK_DEFINITION_ARN =
   /^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:task-definition\/[A-Za-z0-9_-]{1,255}:\d+$/
 const REPOSITORY = /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/
+const REGISTRY_HOST =
+  /^(?:localhost|[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)(?::\d{1,5})?$|^[A-Za-z0-9-]+:\d{1,5}$/
 const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/
 const LOG_GROUP = /^[.\-_/#A-Za-z0-9]{1,512}$/
 const BUILD_ARG_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/
@@ -297,4 +300,27 @@ export function parseEnvironment(environment: string): string {
     )
   }
   return environment
+}
+
+/**
+ * build-cache: true (the cache tag in ecr-repository), false (no cache), or the image reference
+ * `REGISTRY/REPOSITORY:TAG` of a cache kept elsewhere.
+ */
+export function parseBuildCache(value: string): CacheSetting {
+  if (YAML_TRUE.includes(value)) return { kind: 'default' }
+  if (YAML_FALSE.includes(value)) return { kind: 'off' }
+  const expected = `expected true (the tag ${CACHE_TAG} in ecr-repository), false (no cache) or an image reference REGISTRY/REPOSITORY:TAG, e.g. 123456789012.dkr.ecr.eu-north-1.amazonaws.com/babyshield-backend:build-cache-main`
+  if (value.includes('@')) {
+    throw new Error(
+      `build-cache '${show(value)}' names a digest, which a cache cannot be written to: ${expected}`
+    )
+  }
+  const { name, tag } = splitReference(value)
+  const slash = name.indexOf('/')
+  const host = slash > 0 ? name.slice(0, slash) : ''
+  const path = name.slice(slash + 1)
+  if (!tag || !REGISTRY_HOST.test(host) || !REPOSITORY.test(path) || tagProblem(tag)) {
+    throw new Error(`build-cache '${show(value)}' is not valid: ${expected}`)
+  }
+  return { kind: 'ref', ref: value }
 }

@@ -1,5 +1,6 @@
 // The rules between inputs, checked together once each input has been read: what one mode or
 // input needs of another, and whether the times asked for fit in a GitHub job. Pure.
+import { cacheProblems } from './cache.js'
 import { scanProblems } from './cleanup-scan.js'
 import { INPUT_SPECS, type InputReader, type Inputs } from './spec.js'
 
@@ -12,6 +13,7 @@ export function combinationProblems(inputs: Partial<Inputs>, raw: InputReader): 
     ...migrationProblems(inputs, raw),
     ...bakeProblems(inputs),
     ...shiftProblems(inputs, raw),
+    ...cacheProblems(inputs),
     ...scanProblems(inputs)
   ]
   if (

@@ -1,11 +1,13 @@
 // Every input of action.yml as one table of specs (name, default, parser), and the typed Inputs
 // it gives. inputs.ts reads them; rules.ts checks them against each other.
 import { parseErrorPatterns } from '../bake/patterns.js'
+import type { CacheSetting } from '../model/build.js'
 import { parseMigrationCommand } from '../migration/command.js'
 import {
   optional,
   parseBoolean,
   parseBuildArgs,
+  parseBuildCache,
   parseCluster,
   parseDockerfile,
   parseEnvironment,
@@ -51,6 +53,8 @@ export interface Inputs extends CleanupScanInputs {
   dockerfile: string
   context: string
   buildArgs: string[]
+  /** Where the build's layer cache lives, or off. */
+  buildCache: CacheSetting
   /** Deploy this image from ECR instead of building one. */
   image: ImageRef | undefined
   containerName: string | undefined
@@ -108,6 +112,7 @@ export const INPUT_SPECS: { [K in keyof Inputs]: InputSpec<Inputs[K]> } = {
   dockerfile: { name: 'dockerfile', default: 'Dockerfile.final', parse: parseDockerfile },
   context: { name: 'context', default: '.', parse: v => parsePath('context', v) },
   buildArgs: { name: 'build-args', default: '', untrimmed: true, parse: parseBuildArgs },
+  buildCache: { name: 'build-cache', default: 'true', parse: parseBuildCache },
   image: { name: 'image', default: '', parse: parseImage },
   containerName: {
     name: 'container-name',

@@ -34,3 +34,8 @@ export function errorText(error: unknown): string {
     return String(error)
   }
 }
+
+/** Notes joined into an error's sentence start with a capital letter when they open one. */
+export function capitalized(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1)
+}

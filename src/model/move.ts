@@ -20,6 +20,8 @@ export interface PlannedMove {
   service: string
   /** The container whose image the move is about. */
   containerName: string
+  /** The other containers `to` runs the same image in, checked with it; none when absent. */
+  sameImage?: string[]
   /** What the service ran before the move. */
   from: Revision
   /** What the move points it at. */

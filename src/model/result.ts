@@ -1,5 +1,6 @@
 // The result of a run: what each service ran, runs and went through, and how the step ended. The
 // reporter (report/report.ts) fills it from the stages' outcomes; outputsOf and the summary read it.
+import type { BuildRecord } from './build.js'
 import type { Revision } from './move.js'
 
 export type Mode = 'deploy' | 'verify' | 'rollback'
@@ -50,6 +51,8 @@ export interface LogExcerpt {
   errorCount: number
   /** Lines are marked `[task ID]` (the service's running tasks) or `[other]`. */
   marked?: boolean
+  /** The whole group was read, its lines of any task that logs there: why its streams are not named. */
+  whole?: string
 }
 
 /** How far this step has moved a service: not at all, to the new revision, or back again. */
@@ -95,14 +98,20 @@ export interface BakeResult {
 export interface ServiceResult {
   service: string
   containerName?: string
+  /** The other containers that run (or a deploy repins to) the same image. */
+  sameImage?: string[]
   /** What the service ran before this step, once it was read. */
   before?: Revision
   /** What the service runs, or is being moved to, when the step ends (dry run: would run). */
   runs?: Revision
   /** The revision this step rolled out: deploy's new one, or rollback's target. */
   attempted?: Revision
+  /** The revision this step registered for the service, if it registered one. */
+  registered?: string
   /** The revision this step rolled out and that failed, when it failed. */
   failedTaskDefinitionArn?: string
+  /** That rollout did not fail by itself: another deployment replaced it. */
+  replaced?: boolean
   /** verify: the digest (and tag) that should run. */
   expected?: { digest?: string; tag?: string }
   change: Change
@@ -157,6 +166,8 @@ export interface RunResult {
   audit: Audit
   /** The last lines of a docker build that failed. */
   buildLog?: string[]
+  /** The build, when this step built the image. */
+  build?: BuildRecord
   /** The migration run before the rollout, when migration-command is given. */
   migration?: MigrationResult
   /** The scan gate's verdict (deploy), or what each rollback target's scan says. */
@@ -214,6 +225,7 @@ function serviceJson(service: ServiceResult) {
   return {
     service: service.service,
     containerName: service.containerName ?? null,
+    containers: service.containerName ? [service.containerName, ...(service.sameImage ?? [])] : [],
     image: service.runs?.image ?? null,
     digest: service.runs?.digest ?? null,
     tag: service.runs?.tag ?? null,
@@ -280,6 +292,7 @@ export function outputsOf(result: RunResult): Record<string, string> {
           }),
       services: services.map(serviceJson),
       migration: result.migration ? migrationJson(result.migration) : null,
+      build: result.build ?? null,
       ...(result.scans ? { scans: result.scans.map(s => s.json) } : {}),
       ...(result.cleanup ? { cleanup: result.cleanup.json } : {}),
       error: result.error ?? null

@@ -7,6 +7,7 @@ import { cleanUp, type CleanupOutcome, type DeployedService } from '../cleanup/c
 import type { Deps } from '../deps.js'
 import { cleanupPolicy } from '../inputs/cleanup-scan.js'
 import type { Inputs } from '../inputs/inputs.js'
+import { splitReference, type CacheSetting } from '../model/build.js'
 import { errorText } from '../model/errors.js'
 import type { Reporter } from '../report/report.js'
 import type { Ready } from './release.js'
@@ -64,10 +65,11 @@ async function cleanUpFor(
     policy.keepRevisions !== undefined ? `keep-revisions ${policy.keepRevisions}` : '',
     policy.keepImages !== undefined ? `keep-images ${policy.keepImages}` : ''
   ].filter(Boolean)
+  const protectedTags = cacheTags(inputs.buildCache, what.repository)
   let outcome: CleanupOutcome
   try {
     outcome = await core.group(`Cleanup: ${keeps.join(', ')}`, () =>
-      cleanUp({ ...what, ...policy }, deps)
+      cleanUp({ ...what, ...policy, protectedTags }, deps)
     )
   } catch (error) {
     const why = `it failed (what it removed before is in the log): ${errorText(error)}`
@@ -75,4 +77,14 @@ async function cleanUpFor(
     outcome = { dryRun: policy.dryRun, skipped: why, revisions: [], warnings: [], tookMs: 0 }
   }
   report.cleanedUp(outcome)
+}
+
+/**
+ * The tag of a build-cache reference in the deploy's repository, which no release rule knows:
+ * `build-cache-main` is one of the cache's own names, `layers` is not, and both must stay.
+ */
+export function cacheTags(setting: CacheSetting, repository: Repository): string[] {
+  if (setting.kind !== 'ref') return []
+  const { name, tag } = splitReference(setting.ref)
+  return name === repository.uri && tag ? [tag] : []
 }

@@ -13,9 +13,10 @@ import {
   planMigration,
   type MigrationPlan
 } from '../migration/plan.js'
-import { errorText, NothingChangedError } from '../model/errors.js'
+import { capitalized, errorText, NothingChangedError } from '../model/errors.js'
 import { shortArn } from '../model/names.js'
 import type { MigrationResult, RunResult } from '../model/result.js'
+import { stillMigrated } from '../report/migrated.js'
 import { Reporter } from '../report/report.js'
 import { auditTags } from '../revision/audit.js'
 import { diffJson } from '../revision/diff.js'
@@ -26,7 +27,7 @@ import { migrationRecord, MigrationError, runMigration } from '../migration/run.
 import { cleanUpAfterDeploy, cleanUpPlanned } from './cleanup.js'
 import { gateDeploy, gatePlanned } from './gate.js'
 import { buildAndPush, planImage, type ImagePlan, type Pushed } from './image.js'
-import { registerAll, rollOut, withdraw, type Ready } from './release.js'
+import { registerAll, rollOut, toRegister, withdraw, type Ready } from './release.js'
 import { pausesOf, pausesToApprove, readService, type ServiceState } from './service.js'
 import { beforeAnyChange, nothingChanged } from './unchanged.js'
 
@@ -62,7 +63,7 @@ export async function deploy(inputs: Inputs, deps: Deps, result: RunResult): Pro
     return
   }
 
-  const { digest, tag } = await beforeAnyChange(result, 'deployed', async (): Promise<Pushed> => {
+  const pushed = await beforeAnyChange(result, 'deployed', async (): Promise<Pushed> => {
     for (const { state } of plan.services) {
       await settleBeforeDeploy(deps, policy, state.name, report, state.currentArn)
     }
@@ -77,6 +78,8 @@ export async function deploy(inputs: Inputs, deps: Deps, result: RunResult): Pro
       })
     )
   })
+  const { digest, tag } = pushed
+  if (pushed.build) report.built(pushed.build)
   await beforeAnyChange(result, 'deployed', () => gateDeploy(inputs, deps, report, plan, digest))
   const image = `${plan.repository.uri}@${digest}`
   for (const { state } of plan.services) {
@@ -94,6 +97,7 @@ export async function deploy(inputs: Inputs, deps: Deps, result: RunResult): Pro
         kind: 'register' as const,
         registration: nextRevision(state.current, state.currentTags, {
           containerName: state.containerName,
+          sameImage: state.sameImage,
           image,
           auditTags: auditTags(result.audit, tag)
         }),
@@ -101,10 +105,15 @@ export async function deploy(inputs: Inputs, deps: Deps, result: RunResult): Pro
       },
       ...(baseline ? { baseline } : {})
     })),
-    result.audit
+    result.audit,
+    report
   )
   if (plan.migration) await migrateFirst(deps, policy, report, plan.migration, ready, tag)
-  await rollOut(deps, policy, report, ready, { what: 'update', wait: inputs.wait })
+  await rollOut(deps, policy, report, ready, { what: 'update', wait: inputs.wait }).catch(
+    (error: unknown) => {
+      throw withMigration(error, report.result)
+    }
+  )
   if (inputs.wait) await cleanUpAfterDeploy(inputs, deps, report, ready, plan.repository)
   report.finished(inputs.wait ? 'succeeded' : 'started')
 }
@@ -132,7 +141,8 @@ async function preflight(inputs: Inputs, deps: Deps, report: Reporter): Promise<
     const baseline = await baselineOf(inputs, deps, state)
     services.push({ state, ...(baseline ? { baseline } : {}) })
   }
-  return { ...(await planImage(inputs, deps, repository)), services, migration }
+  const running = states.map(state => state.before.image)
+  return { ...(await planImage(inputs, deps, repository, running)), services, migration }
 }
 
 /** The migration, planned on the first service; throws on a container the revision lacks. */
@@ -153,10 +163,11 @@ function migrationOf(
     deps.env,
     first
   )
-  if (plan.container !== first.containerName) {
+  const repinned = [first.containerName, ...first.sameImage]
+  if (!repinned.includes(plan.container)) {
     const image = first.current.containerDefinitions?.find(c => c.name === plan.container)?.image
-    core.warning(
-      `migration-container ${plan.container} is not the container this deploy repins (${first.containerName}): the migration runs its own image, ${image ?? 'unknown'}, not the one being deployed.`
+    throw new Error(
+      `migration-container '${plan.container}' runs ${image ?? 'no image'}, not an image of ECR repository ${inputs.ecrRepository}: the migration would not run the code this deploy rolls out. Name a container whose image is in ecr-repository (${repinned.join(', ')}), or leave migration-container empty`
     )
   }
   if (others.length > 0) {
@@ -219,6 +230,13 @@ async function migrateFirst(
   }
 }
 
+/** The step's error, and what a rollback leaves of a migration that ran, when it left one. */
+function withMigration(error: unknown, result: RunResult): unknown {
+  const stays = stillMigrated(result)
+  if (!stays) return error
+  return new Error(`${errorText(error).replace(/\s+$/, '')} ${stays}`, { cause: error })
+}
+
 /** The migration's failure, once the revisions registered for the deploy are gone. */
 async function unchangedAfter(
   deps: Pick<Deps, 'ecs'>,
@@ -248,23 +266,20 @@ async function unchangedAfter(
   return new NothingChangedError([unchanged, ...notes].join(' '), { cause: error })
 }
 
-function capitalized(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1)
-}
-
 function planOnly(inputs: Inputs, plan: Plan, report: Reporter): void {
   const digest = plan.existingDigest ?? PLACEHOLDER_DIGEST
   const image = `${plan.repository.uri}@${digest}`
   for (const { state } of plan.services) {
     const next = nextRevision(state.current, state.currentTags, {
       containerName: state.containerName,
+      sameImage: state.sameImage,
       image,
       auditTags: auditTags(report.result.audit, plan.tag)
     })
-    const diff = diffJson(registrable(state.current, state.currentTags), next).replaceAll(
-      PLACEHOLDER_DIGEST,
-      'sha256:<digest of the image built>'
-    )
+    const diff = diffJson(
+      registrable(state.current, state.currentTags),
+      toRegister(next, state.currentArn)
+    ).replaceAll(PLACEHOLDER_DIGEST, 'sha256:<digest of the image built>')
     // What would run: the image is known only when it is already in ECR.
     report.planned(state.name, diff, {
       taskDefinitionArn: '',

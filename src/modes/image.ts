@@ -4,9 +4,11 @@ import * as core from '@actions/core'
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import type { Repository } from '../aws/ecr.js'
+import { buildRecord, planCache, type CachePlan } from '../docker/build-cache.js'
 import type { Deps } from '../deps.js'
 import { sourceUrl } from '../github/context.js'
 import type { Inputs } from '../inputs/inputs.js'
+import { buildLine, cacheImageProblem, type BuildRecord } from '../model/build.js'
 import { automaticTag, dateStamp } from '../model/tags.js'
 
 export interface ImagePlan {
@@ -16,21 +18,28 @@ export interface ImagePlan {
   automatic: boolean
   /** Set when deploying an image already in ECR: nothing is built. */
   existingDigest: string | undefined
+  /** The build's layer cache; undefined when nothing is built or build-cache is false. */
+  cache?: CachePlan | undefined
   /** When that image was pushed, as ECR says: a young one's scan may not have started. */
   pushedAt?: Date
 }
 
-/** What a build and push made: the digest, and the tag it was pushed under. */
+/** What a build and push made: the digest, the tag it was pushed under, and the build. */
 export interface Pushed {
   digest: string
   tag: string
+  build?: BuildRecord
 }
 
-/** Finds the image to deploy, or the tag to build it under; changes nothing. */
+/**
+ * Finds the image to deploy, or the tag to build it under and the cache to build it with, from
+ * `running`, the images the services run now; changes nothing.
+ */
 export async function planImage(
   inputs: Inputs,
   deps: Deps,
-  repository: Repository
+  repository: Repository,
+  running: (string | undefined)[] = []
 ): Promise<ImagePlan> {
   if (inputs.image) {
     const found = await deps.ecr.image(
@@ -39,6 +48,8 @@ export async function planImage(
     )
     const name = inputs.image.kind === 'tag' ? inputs.image.tag : inputs.image.digest
     if (!found) throw new Error(`image '${name}' is not in ECR repository ${repository.name}`)
+    const cache = cacheImageProblem(found)
+    if (cache) throw new Error(`image '${name}' ${cache}: give a release tag or its digest`)
     const tag = inputs.image.kind === 'tag' ? inputs.image.tag : (found.tags[0] ?? '')
     core.info(
       `Deploying ${repository.name}${tag ? `:${tag}` : ''} (${found.digest}), already in ECR: nothing is built`
@@ -62,7 +73,8 @@ export async function planImage(
     repository,
     tag: await chooseTag(inputs, deps, repository),
     automatic: !inputs.tag,
-    existingDigest: undefined
+    existingDigest: undefined,
+    cache: planCache(inputs.buildCache, repository, running)
   }
 }
 
@@ -95,7 +107,7 @@ async function chooseTag(inputs: Inputs, deps: Deps, repository: Repository): Pr
 export async function buildAndPush(
   inputs: Inputs,
   deps: Deps,
-  plan: Pick<ImagePlan, 'repository' | 'tag' | 'automatic'>
+  plan: Pick<ImagePlan, 'repository' | 'tag' | 'automatic' | 'cache'>
 ): Promise<Pushed> {
   const login = await deps.ecr.login()
   core.setSecret(login.password)
@@ -109,20 +121,24 @@ export async function buildAndPush(
   const source = sourceUrl(deps.env)
   if (source) labels['org.opencontainers.image.source'] = source
 
-  await deps.docker.build({
+  const started = deps.clock.now()
+  const outcome = await deps.docker.build({
     image: built,
     dockerfile: inputs.dockerfile,
     context: inputs.context,
     buildArgs: inputs.buildArgs,
-    labels
+    labels,
+    cache: plan.cache
   })
+  const build = buildRecord(outcome, (deps.clock.now() - started) / 1000)
+  core.info(`Built in ${buildLine(build)}`)
   const tag = await tagToPush(inputs, deps, plan)
   const reference = `${plan.repository.uri}:${tag}`
   if (tag !== plan.tag) await deps.docker.tag(built, reference)
   const pushed = await deps.docker.push(reference)
   await confirmPush(deps, plan.repository, tag, pushed)
   core.info(`Pushed ${reference} = ${pushed}, confirmed by ECR`)
-  return { digest: pushed, tag }
+  return { digest: pushed, tag, build }
 }
 
 /**

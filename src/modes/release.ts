@@ -10,9 +10,15 @@ import type { Deps } from '../deps.js'
 import { errorText, NothingChangedError } from '../model/errors.js'
 import type { PlannedMove, Revision } from '../model/move.js'
 import { shortArn } from '../model/names.js'
-import type { Audit } from '../model/result.js'
+import type { Audit, RunResult } from '../model/result.js'
 import type { Reporter } from '../report/report.js'
-import { auditTags, auditTagsLeftOut, notesCut } from '../revision/audit.js'
+import {
+  auditTags,
+  auditTagsLeftOut,
+  notesCut,
+  notesReplaced,
+  withReplaces
+} from '../revision/audit.js'
 import { registerRevision } from '../revision/register.js'
 import { earlySuccessOf, strategyOf } from '../rollout/service-deployments.js'
 import { deregisterUnused, startMove } from '../rollout/start.js'
@@ -36,6 +42,8 @@ export interface Release {
   target: Target
   /** The commit the target was deployed from, when its revision says (a rollback's record names it). */
   commit?: string
+  /** The other containers the target runs the same image in; the read service's by default. */
+  sameImage?: string[]
   /** The old revision's error lines before the deploy, for the bake. */
   baseline?: Baseline
 }
@@ -49,11 +57,27 @@ export interface Ready {
 }
 
 /**
- * Registers a revision for each release that needs one, of its own family. Services that run the
- * very same revision share the one new revision made from it. A failed registration changes
- * nothing: the revisions registered before it are deregistered.
+ * What registering a revision made from `replaced` sends: the registration, with the revision it
+ * replaces in its tags, which `rollback-to: previous` reads to pass over revisions that never ran.
  */
-export async function registerAll(deps: Deps, releases: Release[], audit: Audit): Promise<Ready[]> {
+export function toRegister(
+  registration: RegisterTaskDefinitionCommandInput,
+  replaced: string
+): RegisterTaskDefinitionCommandInput {
+  return { ...registration, tags: withReplaces(registration.tags ?? [], replaced) }
+}
+
+/**
+ * Registers a revision for each release that needs one, of its own family, and tells the reporter.
+ * Services that run the very same revision share the one new revision made from it. A failed
+ * registration changes nothing: the revisions registered before it are deregistered.
+ */
+export async function registerAll(
+  deps: Deps,
+  releases: Release[],
+  audit: Audit,
+  report: Pick<Reporter, 'registered'>
+): Promise<Ready[]> {
   warnAuditTags(releases, audit)
   const made = new Map<string, TaskDefinition>()
   const ready: Ready[] = []
@@ -68,10 +92,14 @@ export async function registerAll(deps: Deps, releases: Release[], audit: Audit)
       let definition = shared
       if (!definition) {
         try {
-          definition = await registerRevision(deps, target.registration, {
-            containerName: state.containerName,
-            running: state.currentArn
-          })
+          definition = await registerRevision(
+            deps,
+            toRegister(target.registration, state.currentArn),
+            {
+              containerName: state.containerName,
+              running: state.currentArn
+            }
+          )
         } catch (error) {
           throw await withoutEarlier(deps, error, [...made.values()])
         }
@@ -83,11 +111,13 @@ export async function registerAll(deps: Deps, releases: Release[], audit: Audit)
         )
       }
       revision = { taskDefinitionArn: definition.taskDefinitionArn ?? '', ...target.runs }
+      report.registered(state.name, revision.taskDefinitionArn)
     }
     ready.push({
       planned: {
         service: state.name,
         containerName: state.containerName,
+        sameImage: release.sameImage ?? state.sameImage,
         from: state.before,
         to: revision,
         strategy: strategyOf(state.service),
@@ -105,11 +135,13 @@ export async function registerAll(deps: Deps, releases: Release[], audit: Audit)
 function warnAuditTags(releases: Release[], audit: Audit): void {
   const registering = releases.filter(r => r.target.kind === 'register')
   if (registering.length === 0) return
-  const cut = notesCut(audit.notes)
-  if (cut) core.warning(cut)
+  for (const lost of [notesCut(audit.notes), notesReplaced(audit.notes)]) {
+    if (lost) core.warning(lost)
+  }
   for (const { state, target } of registering) {
     const tag = target.kind === 'register' ? (target.runs.tag ?? '') : ''
-    const left = auditTagsLeftOut(state.currentTags, auditTags(audit, tag))
+    const added = withReplaces(auditTags(audit, tag), state.currentArn)
+    const left = auditTagsLeftOut(state.currentTags, added)
     if (left) core.warning(`${state.name}: ${left}`)
   }
 }
@@ -136,6 +168,41 @@ export async function withdraw(deps: Pick<Deps, 'ecs'>, ready: Ready[]): Promise
     if (unit.registered) notes.push(await deregisterUnused(deps, unit.planned.to.taskDefinitionArn))
   }
   return notes
+}
+
+/**
+ * On cancellation: deregisters the revisions this step registered that no service was pointed at
+ * (a migration was running, or the step had not reached the update), within `withinMs`, since the
+ * step has only moments left. Says what became of each; never throws.
+ */
+export async function withdrawOnCancel(
+  deps: Pick<Deps, 'ecs'>,
+  result: RunResult,
+  withinMs: number
+): Promise<string[]> {
+  const offered = new Set(result.services.map(s => s.attempted?.taskDefinitionArn))
+  const unused = [...new Set(result.services.map(s => s.registered))].filter(
+    (arn): arn is string => !!arn && !offered.has(arn)
+  )
+  if (unused.length === 0) return []
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<string[]>(resolve => {
+    timer = setTimeout(
+      () =>
+        resolve(
+          unused.map(
+            arn =>
+              `revision ${shortArn(arn)} may be left registered: ECS had not answered its deregistration when the step exited`
+          )
+        ),
+      withinMs
+    )
+  })
+  try {
+    return await Promise.race([Promise.all(unused.map(arn => deregisterUnused(deps, arn))), late])
+  } finally {
+    clearTimeout(timer)
+  }
 }
 
 export interface RollOutHow {

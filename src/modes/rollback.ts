@@ -11,13 +11,12 @@ import type { Audit, RunResult } from '../model/result.js'
 import { Reporter } from '../report/report.js'
 import { AUDIT_TAG, tagOf } from '../revision/audit.js'
 import { diffJson } from '../revision/diff.js'
-import { registrable } from '../revision/next.js'
+import { pinnedAlike, registrable } from '../revision/next.js'
+import { findPrevious } from '../revision/previous.js'
 import {
-  earlierRevisions,
   existingChoice,
   judgeExisting,
   judgeImage,
-  judgePrevious,
   lookupFor,
   noEarlierRevision,
   refused,
@@ -27,7 +26,7 @@ import {
   type RollbackChoice
 } from '../revision/rollback-target.js'
 import { warnRollbackTargets } from './gate.js'
-import { registerAll, rollOut, type Target } from './release.js'
+import { registerAll, rollOut, toRegister, type Target } from './release.js'
 import { pausesOf, pausesToApprove, readService, type ServiceState } from './service.js'
 import { beforeAnyChange } from './unchanged.js'
 
@@ -60,8 +59,16 @@ export async function rollback(inputs: Inputs, deps: Deps, result: RunResult): P
 
   const ready = await registerAll(
     deps,
-    plans.map(plan => ({ state: plan, target: targetOf(plan.choice), ...commitOf(plan.choice) })),
-    result.audit
+    plans.map(plan => ({
+      state: plan,
+      target: targetOf(plan.choice),
+      ...commitOf(plan.choice),
+      ...(plan.choice.kind === 'existing'
+        ? { sameImage: pinnedAlike(plan.choice.taskDefinition, plan.containerName) }
+        : {})
+    })),
+    result.audit,
+    report
   )
   await rollOut(deps, rolloutPolicy(inputs), report, ready, { what: 'rollback', wait: inputs.wait })
   report.finished(inputs.wait ? 'succeeded' : 'started')
@@ -140,7 +147,11 @@ async function choose(
   }
 }
 
-/** `previous`: the newest earlier revision of the family with another digest. */
+/**
+ * `previous`: the newest earlier revision of the family with another digest that a service ran.
+ * Each revision this action registered names the one it replaced (`deploy:replaces`): the
+ * revisions between the two never ran, and are passed over without being read.
+ */
 async function choosePrevious(
   deps: Deps,
   state: ServiceState,
@@ -148,26 +159,24 @@ async function choosePrevious(
   family: string
 ): Promise<RollbackChoice> {
   const { currentArn, containerName } = state
-  const skipped: string[] = []
-  for (const arn of earlierRevisions(await deps.ecs.revisions(family), currentArn)) {
-    const candidate = await deps.ecs.taskDefinition(arn)
-    const verdict = judgePrevious(candidate.taskDefinition, containerName, runningDigest)
-    if (verdict.ok) {
-      const reason = `previous: the newest earlier revision with another digest${skipped.length ? ` (passed over ${skipped.join('; ')})` : ''}`
-      return existingChoice(
-        candidate.taskDefinition,
-        candidate.tags,
-        containerName,
-        verdict.digest,
-        reason
-      )
-    }
-    core.info(`${shortArn(arn)} ${verdict.reason}: passed over`)
-    skipped.push(`${shortArn(arn)} ${verdict.reason}`)
-  }
-  throw new NothingChangedError(
-    noEarlierRevision(currentArn, containerName, runningDigest, skipped)
+  const { found, skipped } = await findPrevious(
+    {
+      currentArn,
+      currentTags: state.currentTags,
+      containerName,
+      runningDigest,
+      revisions: await deps.ecs.revisions(family)
+    },
+    deps
   )
+  for (const line of skipped) core.info(`${line}: passed over`)
+  if (!found) {
+    throw new NothingChangedError(
+      noEarlierRevision(currentArn, containerName, runningDigest, skipped)
+    )
+  }
+  const reason = `previous: the newest earlier revision with another digest${skipped.length ? ` (passed over ${skipped.join('; ')})` : ''}`
+  return existingChoice(found.taskDefinition, found.tags, containerName, found.digest, reason)
 }
 
 /** A revision number or ARN: that revision, deployed as it is. */
@@ -227,6 +236,7 @@ async function chooseImage(
     current: state.current,
     currentTags: state.currentTags,
     containerName: state.containerName,
+    sameImage: state.sameImage,
     repositoryUri: repository?.uri ?? '',
     image,
     tag,
@@ -262,15 +272,14 @@ function planOnly(plan: Plan, report: Reporter): void {
   const after =
     choice.kind === 'existing'
       ? registrable(choice.taskDefinition, choice.tags)
-      : choice.registration
+      : toRegister(choice.registration, plan.currentArn)
   const diff = diffJson(before, after)
-  // What would run: an existing revision is known; a repinned one is not registered in a dry run.
+  // What would run, but for the revision: a dry run moves the service to none, so
+  // task-definition-arn stays empty whatever the target, as in a deploy's dry run.
   const target = targetOf(choice)
-  report.planned(
-    plan.name,
-    diff,
+  const { taskDefinitionArn: _arn, ...wouldRun } =
     target.kind === 'existing' ? target.revision : { taskDefinitionArn: '', ...target.runs }
-  )
+  report.planned(plan.name, diff, { taskDefinitionArn: '', ...wouldRun })
   const action =
     choice.kind === 'existing'
       ? `update the service to ${shortArn(choice.taskDefinition.taskDefinitionArn)} as it is`

@@ -9,7 +9,7 @@ import { NothingChangedError } from '../model/errors.js'
 import type { Revision } from '../model/move.js'
 import { shortArn } from '../model/names.js'
 import type { Reporter } from '../report/report.js'
-import { asRevision, chooseContainer } from '../revision/next.js'
+import { asRevision, chooseContainer, pinnedAlike, sameImageContainers } from '../revision/next.js'
 import { bakeTimeProblem, pauseHooks, pauseProblem } from '../rollout/service-deployments.js'
 import { scaledToZero } from '../verify/checks.js'
 
@@ -23,6 +23,11 @@ export interface ServiceState {
   currentArn: string
   container: ContainerDefinition
   containerName: string
+  /**
+   * The other containers on the image: whose image is in the repository, which a deploy repins
+   * too (verify: those the revision pins to the very same image).
+   */
+  sameImage: string[]
   /** The repository, when the mode has one. */
   repository: Repository | undefined
   /** What the service runs now, as the outputs describe it. */
@@ -53,6 +58,11 @@ export async function readService(
   read: ServiceRead
 ): Promise<ServiceState> {
   const service = await deps.ecs.service(read.name)
+  // Known from here on, even for a service refused below: a failed step still reports what the
+  // service runs. A deleted service runs nothing.
+  if (service.taskDefinition && service.status !== 'INACTIVE') {
+    report.runsRevision(read.name, service.taskDefinition)
+  }
   if (service.status !== 'ACTIVE') {
     const status = service.status ?? 'not active'
     throw new NothingChangedError(
@@ -78,8 +88,6 @@ export async function readService(
     }
   }
   if (!service.taskDefinition) throw new Error(`ECS service ${read.name} has no task definition`)
-  // Known from here on: a step that fails later still reports what the service runs.
-  report.runsRevision(read.name, service.taskDefinition)
   const {
     taskDefinition: current,
     tags: currentTags,
@@ -94,14 +102,19 @@ export async function readService(
   const repository = await read.repository()
   const container = chooseContainer(current, read.containerName, repository?.uri)
   const containerName = container.name ?? ''
+  // verify checks the containers the revision pins alike; a deploy repins the repository's.
+  const sameImage =
+    read.notDone === 'verified'
+      ? pinnedAlike(current, containerName)
+      : sameImageContainers(current, container, repository?.uri)
   const before = asRevision(current, currentTags, containerName)
-  report.read(read.name, { containerName, before })
+  report.read(read.name, { containerName, sameImage, before })
   if (service.desiredCount === 0 && read.notDone !== 'verified') {
     core.warning(scaledToZero(read.name))
   }
   if (read.announce) {
     core.info(
-      `Service ${read.name} runs ${shortArn(currentArn)}; container ${containerName} runs ${container.image ?? '?'}`
+      `Service ${read.name} runs ${shortArn(currentArn)}; container ${containerName} runs ${container.image ?? '?'}${sameImage.length > 0 ? `; ${sameImage.join(', ')} ${sameImage.length === 1 ? 'runs' : 'run'} an image of the same repository too` : ''}`
     )
   }
   return {
@@ -112,6 +125,7 @@ export async function readService(
     currentArn,
     container,
     containerName,
+    sameImage,
     repository,
     before
   }

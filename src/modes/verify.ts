@@ -66,10 +66,8 @@ async function expectation(
   report: Reporter,
   name: string
 ): Promise<Target> {
-  const { current, currentArn, container, containerName, repository } = await readService(
-    deps,
-    report,
-    {
+  const { current, currentArn, container, containerName, sameImage, repository } =
+    await readService(deps, report, {
       name,
       notDone: 'verified',
       containerName: inputs.containerName,
@@ -78,8 +76,7 @@ async function expectation(
           ? deps.ecr.repository(inputs.ecrRepository)
           : Promise.resolve(undefined),
       announce: false
-    }
-  )
+    })
   const pinned = pinnedDigest(container.image)
 
   let tagged: { tag: string; digest: string } | undefined
@@ -112,6 +109,7 @@ async function expectation(
       service: name,
       taskDefinitionArn: currentArn,
       containerName,
+      sameImage,
       digest,
       taskDefinition: current
     },

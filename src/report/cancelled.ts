@@ -2,19 +2,38 @@
 // The step must still say what it leaves behind: which revision the service was being moved
 // to and what it ran before, because ECS goes on with a started deployment on its own.
 import { minutesSeconds } from '../bake/rules.js'
+import { capitalized } from '../model/errors.js'
 import { shortArn } from '../model/names.js'
 import type { RunResult, ServiceResult } from '../model/result.js'
 
-/** The error of a cancelled step, from what the mode had recorded when the signal came. Pure. */
-export function cancelledError(signal: string, result: RunResult): string {
+/**
+ * The error of a cancelled step, from what the mode had recorded when the signal came and what
+ * became of the revisions it registered that no service took (`withdrawn`). Pure.
+ */
+export function cancelledError(
+  signal: string,
+  result: RunResult,
+  withdrawn: string[] = []
+): string {
   const cancelled = `The step was cancelled (${signal})`
   const migration = result.migration
   if (migration?.status === 'running' && migration.taskArn) {
     const runs = result.services.map(
       s => `${s.service} runs ${shortArn(s.before?.taskDefinitionArn)}`
     )
-    return `${cancelled} while the migration task ${shortArn(migration.taskArn)} was running: ${migration.cancelled ?? 'it was not stopped'}. No service was updated: ${runs.join(', ')}; the revision${result.services.length > 1 ? 's' : ''} this step registered ${result.services.length > 1 ? 'are' : 'is'} left registered, unused. The migration may have changed the database before it stopped: check it before you run it again.`
+    const left =
+      withdrawn.length > 0
+        ? withdrawn.join('; ')
+        : `the revision${result.services.length > 1 ? 's' : ''} this step registered ${result.services.length > 1 ? 'are' : 'is'} left registered, unused`
+    return `${cancelled} while the migration task ${shortArn(migration.taskArn)} was running: ${migration.cancelled ?? 'it was not stopped'}. No service was updated: ${runs.join(', ')}; ${left}. The migration may have changed the database before it stopped: check it before you run it again.`
   }
+  const said = beforeWithdrawn(signal, result, withdrawn.length > 0)
+  return withdrawn.length > 0 ? `${said} ${capitalized(withdrawn.join('; '))}.` : said
+}
+
+/** The error of a cancelled step outside a migration, before what became of unused revisions. */
+function beforeWithdrawn(signal: string, result: RunResult, withdrawn: boolean): string {
+  const cancelled = `The step was cancelled (${signal})`
   // Judged while ECS still shifts the traffic, a service is still being moved: said below.
   const baking = result.services.filter(
     s => s.bake?.status === 'baking' && s.bake.phase !== 'shift'
@@ -28,7 +47,7 @@ export function cancelledError(signal: string, result: RunResult): string {
     return `${cancelled} during the bake, ${minutesSeconds(elapsed)} into ${minutesSeconds(baking[0]?.bake?.bakeMs ?? 0)}: the rollout had completed and was verified, and nothing was rolled back: ${each.join('; ')}. Run verify, or rollback to return to what ran before.`
   }
   const [only, ...others] = result.services
-  if (only && others.length === 0) return `${cancelled}${serviceState(result, only)}`
+  if (only && others.length === 0) return `${cancelled}${serviceState(result, only, withdrawn)}`
   if (result.services.every(s => !s.before?.taskDefinitionArn && s.change === 'none')) {
     return `${cancelled} before anything was changed.`
   }
@@ -55,7 +74,7 @@ function whereItStands(result: RunResult, run: ServiceResult): string {
 }
 
 /** The rest of the sentence for one service: what it was doing when the step was cancelled. */
-function serviceState(result: RunResult, run: ServiceResult): string {
+function serviceState(result: RunResult, run: ServiceResult, withdrawn: boolean): string {
   const service = `ECS service ${run.service}`
   const before = run.before?.taskDefinitionArn
   const target = run.runs?.taskDefinitionArn
@@ -71,7 +90,8 @@ function serviceState(result: RunResult, run: ServiceResult): string {
     return ` while ${service} was being returned to ${shortArn(target)}, the revision it ran before this step. ECS goes on with that deployment without this step: check the service, then run verify.`
   }
   if (before) {
-    return ` before ECS confirmed an update of ${service}: it ran ${shortArn(before)} before this step and was not moved by it; a revision this step registered may be left unused.`
+    const unused = withdrawn ? '' : '; a revision this step registered may be left unused'
+    return ` before ECS confirmed an update of ${service}: it ran ${shortArn(before)} before this step and was not moved by it${unused}.`
   }
   return ' before anything was changed.'
 }

@@ -1,6 +1,7 @@
 // The one place the run's result is written: the modes tell the reporter what they found and the
 // stages' outcomes, the stages tell it (as the journal) what happens while they run, and it
 // keeps the record that becomes the outputs and the job summary.
+import type { BuildRecord } from '../model/build.js'
 import type { Clock } from '../model/clock.js'
 import type { Journal } from '../model/journal.js'
 import type { Move, PlannedMove, Revision } from '../model/move.js'
@@ -43,23 +44,34 @@ export class Reporter implements Journal {
     this.result.migration = structuredClone(migration)
   }
 
-  /** The service was read: it runs `before`, in which `containerName` is the container in question. */
-  read(service: string, read: { containerName: string; before: Revision }): void {
+  /**
+   * The service was read: it runs `before`, in which `containerName` is the container in
+   * question, and `sameImage` the others on its image.
+   */
+  read(
+    service: string,
+    read: { containerName: string; sameImage?: string[]; before: Revision }
+  ): void {
     const found = this.service(service)
     found.containerName = read.containerName
+    if (read.sameImage?.length) found.sameImage = [...read.sameImage]
     found.before = { ...read.before }
     found.runs = { ...read.before }
   }
 
-  /** The revision a service runs, known before the rest of it was read. */
+  /**
+   * The revision a service runs, known before the rest of it was read (or when the rest cannot
+   * be): what it ran before this step, and what it runs, unless the step moved it already.
+   */
   runsRevision(service: string, taskDefinitionArn: string): void {
     const found = this.service(service)
     found.before = { taskDefinitionArn }
+    found.runs ??= { taskDefinitionArn }
   }
 
   /**
-   * Dry run: the planned task definition's diff, and what would run: a revision not registered
-   * yet has no ARN (''), an image not built yet no digest.
+   * Dry run: the planned task definition's diff, and what would run: no revision ARN (''), since
+   * the service is moved to none, and no digest for an image not built yet.
    */
   planned(service: string, diff: string, wouldRun: Revision): void {
     const found = this.service(service)
@@ -80,6 +92,11 @@ export class Reporter implements Journal {
     found.checks = verification.checks
     if (verification.logs) found.logs = verification.logs
     found.verified = allPassed(verification.checks)
+  }
+
+  /** This step registered `taskDefinitionArn` for the service. */
+  registered(service: string, taskDefinitionArn: string): void {
+    this.service(service).registered = taskDefinitionArn
   }
 
   /** UpdateService is about to point the service at `move.to`. */
@@ -109,6 +126,7 @@ export class Reporter implements Journal {
       found.verified = false
       if (recovery.failure) {
         found.failedTaskDefinitionArn = recovery.failure.revision
+        if (recovery.failure.replaced) found.replaced = true
         found.stoppedTasks = recovery.failure.explanation.stoppedTasks
         found.events = recovery.failure.explanation.events
       }
@@ -144,6 +162,10 @@ export class Reporter implements Journal {
 
   buildFailed(lines: string[]): void {
     this.result.buildLog = lines
+  }
+
+  built(build: BuildRecord): void {
+    this.result.build = { ...build }
   }
 
   finished(status: Exclude<RunResult['status'], 'failed'>): void {

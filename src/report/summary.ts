@@ -1,8 +1,11 @@
 // The job summary: rendered from the run's result (pure), then written once.
 import * as core from '@actions/core'
+import { buildLine } from '../model/build.js'
 import { errorText } from '../model/errors.js'
 import { familyOf, revisionOf, shortArn } from '../model/names.js'
 import { commandLine } from '../migration/command.js'
+import { stillMigrated } from './migrated.js'
+import { together } from './together.js'
 import { baselineRate, minutesSeconds, perMinute } from '../bake/rules.js'
 import type {
   BakeResult,
@@ -93,19 +96,32 @@ export function consoleLinks(result: RunResult, service: ServiceResult): string[
   return links
 }
 
-/** `41 → 42`, or `41 → 42 (failed) → 41` when the step went back. */
+/**
+ * `41 → 42`, `41 → 42 (failed) → 41` when the step went back, or `41 → 42 (replaced) → 43`
+ * when another deployment took over.
+ */
 function revisionPath(service: ServiceResult): string {
   const before = revisionName(service.before?.taskDefinitionArn)
   const now = revisionName(service.runs?.taskDefinitionArn)
   const failed = service.failedTaskDefinitionArn
   if (failed && failed !== service.runs?.taskDefinitionArn) {
-    return `${before} → ${revisionName(failed)} (failed) → ${now}`
+    const how = service.replaced ? 'replaced' : 'failed'
+    return `${before} → ${revisionName(failed)} (${how}) → ${now}`
   }
   const attempted = service.attempted?.taskDefinitionArn
   if (service.rolledBack && attempted && attempted !== service.runs?.taskDefinitionArn) {
     return `${before} → ${revisionName(attempted)} (rolled back) → ${now}`
   }
   return `${before} → ${now}`
+}
+
+/** `api`, or `api, and migrate on the same image` when others run (or are repinned to) it. */
+function containerText(service: ServiceResult): string {
+  const others = service.sameImage ?? []
+  const name = escapeText(service.containerName ?? '')
+  return others.length > 0
+    ? `${name}, and ${others.map(escapeText).join(', ')} on the same image`
+    : name
 }
 
 function verifiedText(service: ServiceResult): string {
@@ -127,13 +143,14 @@ export function renderSummary(result: RunResult): string {
     )
   }
   for (const scan of result.scans ?? []) out.push(...scan.section)
-  if (result.migration) out.push(...migrationSection(result.migration))
+  if (result.build) out.push(`**Build:** ${escapeText(buildLine(result.build))}`, '')
+  if (result.migration) out.push(...migrationSection(result.migration, stillMigrated(result)))
   const [only, ...others] = result.services
   if (only && others.length === 0) {
     out.push(...serviceRows(result, only), ...serviceSections(only, '###'))
   } else if (only) {
     out.push(
-      `Cluster ${escapeText(result.cluster)} in ${escapeText(result.region)}; the services were deployed together, as one unit.`,
+      `Cluster ${escapeText(result.cluster)} in ${escapeText(result.region)}; ${together(result)}.`,
       '',
       '| Service | Revision | Image | Verified | Rolled back |',
       '|---|---|---|---|---|',
@@ -145,7 +162,7 @@ export function renderSummary(result: RunResult): string {
     )
     for (const service of result.services) {
       out.push(`### ${escapeText(service.service)}`, '')
-      if (service.containerName) out.push(`Container: ${escapeText(service.containerName)}`, '')
+      if (service.containerName) out.push(`Container: ${containerText(service)}`, '')
       out.push(...serviceSections(service, '####'))
     }
   }
@@ -174,8 +191,8 @@ const MIGRATION_STATUS: Record<MigrationResult['status'], string> = {
   failed: '❌ failed: nothing was deployed'
 }
 
-/** What the migration ran, where, how it ended, and its log lines. */
-function migrationSection(migration: MigrationResult): string[] {
+/** What the migration ran, where, how it ended, what a rollback left of it, and its log lines. */
+function migrationSection(migration: MigrationResult, stays: string | undefined): string[] {
   const rows: [string, string][] = [
     ['Result', MIGRATION_STATUS[migration.status]],
     ['Command', `<code>${escapeText(commandLine(migration.command))}</code>`],
@@ -195,6 +212,7 @@ function migrationSection(migration: MigrationResult): string[] {
   }
   if (migration.failure) rows.push(['Why', escapeText(migration.failure)])
   if (migration.cancelled) rows.push(['Cancelled', escapeText(migration.cancelled)])
+  if (stays) rows.push(['Database', escapeText(stays)])
   const out = [
     '### Migration',
     '',
@@ -280,7 +298,7 @@ function serviceRows(result: RunResult, service: ServiceResult): string[] {
   const runs = service.runs
   if (runs?.tag) rows.push(['Tag', `<code>${escapeText(runs.tag)}</code>`])
   if (runs?.image) rows.push(['Image', `<code>${escapeText(runs.image)}</code>`])
-  if (service.containerName) rows.push(['Container', escapeText(service.containerName)])
+  if (service.containerName) rows.push(['Container', containerText(service)])
   rows.push(['Revision', revisionPath(service)])
   rows.push(['Verified', verifiedText(service)])
   if (service.rolledBack) rows.push(['Rolled back', '↩️ yes'])
@@ -331,7 +349,9 @@ function serviceSections(service: ServiceResult, level: string): string[] {
   if (service.logs) {
     const errors = service.logs.marked
       ? `${service.logs.errorCount} ERROR lines in the running tasks`
-      : `${service.logs.errorCount} ERROR lines`
+      : service.logs.whole
+        ? `${service.logs.errorCount} ERROR lines in the whole group`
+        : `${service.logs.errorCount} ERROR lines`
     out.push(
       `${level} Recent logs: ${escapeText(service.logs.group)} (${errors})`,
       '',
@@ -340,7 +360,12 @@ function serviceSections(service: ServiceResult, level: string): string[] {
             "Lines of the service's running tasks are marked with their task; `[other]`: older tasks and other services that log to the group.",
             ''
           ]
-        : []),
+        : service.logs.whole
+          ? [
+              `The whole group, of any task or service that logs there: ${escapeText(service.logs.whole)}.`,
+              ''
+            ]
+          : []),
       '<pre>',
       escapeBlock(service.logs.lines.length > 0 ? service.logs.lines : ['(no log lines)']),
       '</pre>',

@@ -1,6 +1,7 @@
 // The audit trail a revision carries in its tags: who registered it, from which commit and run,
 // with which image tag and notes. Earlier runs' audit tags are never inherited.
 import type { Tag } from '@aws-sdk/client-ecs'
+import { shortArn } from '../model/names.js'
 import type { Audit } from '../model/result.js'
 
 /** The audit tag keys, each written once. */
@@ -9,7 +10,9 @@ export const AUDIT_TAG = {
   commit: 'deploy:commit',
   actor: 'deploy:actor',
   run: 'deploy:run',
-  notes: 'deploy:notes'
+  notes: 'deploy:notes',
+  /** The revision the service ran when this one was registered for it: what it replaces. */
+  replaces: 'deploy:replaces'
 } as const
 
 /** Audit tags describe the run that registered a revision: none is inherited from an earlier one. */
@@ -54,6 +57,18 @@ export function notesCut(notes: string): string | undefined {
   return `deployment-notes is ${whole.length} characters: the ${AUDIT_TAG.notes} tag of the revision keeps the first ${kept.length}; the job summary and the GitHub deployment keep them all.`
 }
 
+/**
+ * What the deploy:notes tag shows in place of characters a tag value cannot hold (emoji,
+ * Markdown, quotes), as a warning; else undefined. Pure.
+ */
+export function notesReplaced(notes: string): string | undefined {
+  const replaced = [...new Set(notes.replace(/\s+/g, ' ').match(TAG_VALUE) ?? [])]
+  if (replaced.length === 0) return undefined
+  const shown = replaced.slice(0, 8).join(' ')
+  const more = replaced.length > 8 ? ` and ${replaced.length - 8} more` : ''
+  return `deployment-notes has characters an ECS tag value cannot hold (${shown}${more}): the ${AUDIT_TAG.notes} tag of the revision shows each as _; the job summary and the GitHub deployment keep the notes as written.`
+}
+
 /** A tag value ECS accepts: allowed characters only, at most 256 of them. */
 export function tagValue(text: string): string {
   return text.replace(/\s+/g, ' ').replace(TAG_VALUE, '_').trim().slice(0, MAX_TAG_VALUE)
@@ -69,6 +84,16 @@ export function auditTags(audit: Audit, tag: string): Tag[] {
     { key: AUDIT_TAG.notes, value: audit.notes }
   ]
   return tags.filter(t => t.value).map(t => ({ key: t.key, value: tagValue(t.value ?? '') }))
+}
+
+/**
+ * A registration's tags with `deploy:replaces` naming the revision it replaces (`family:N`), when
+ * ECS's 50 leave room for it after every other tag. Pure.
+ */
+export function withReplaces(tags: Tag[], replaced: string): Tag[] {
+  const kept = tags.filter(t => t.key !== AUDIT_TAG.replaces)
+  if (!replaced || kept.length >= MAX_TAGS) return kept
+  return [...kept, { key: AUDIT_TAG.replaces, value: tagValue(shortArn(replaced)) }]
 }
 
 /** The value of one tag, if the list has it. */

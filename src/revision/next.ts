@@ -22,8 +22,9 @@ export const READ_ONLY_FIELDS = [
 ] as const
 
 /**
- * The container to repin: the one named, else the one whose image is in the repository,
- * else the only one. Throws a message that lists the containers when it cannot choose.
+ * The container in question (whose image the outputs name and whose logs are read): the one
+ * named, else the one whose image is in the repository, else the only one. Throws a message that
+ * lists the containers when it cannot choose.
  */
 export function chooseContainer(
   taskDefinition: TaskDefinition,
@@ -47,7 +48,7 @@ export function chooseContainer(
     if (matching.length === 1 && matching[0]) return matching[0]
     if (matching.length > 1) {
       throw new Error(
-        `Several containers of ${family} run images from ${repositoryUri} (${matching.map(c => c.name).join(', ')}): set container-name`
+        `Several containers of ${family} run images from ${repositoryUri} (${matching.map(c => c.name).join(', ')}): set container-name to the one whose image and logs the step reports; every one of them is repinned all the same`
       )
     }
   }
@@ -57,8 +58,42 @@ export function chooseContainer(
   )
 }
 
+/**
+ * The other containers a deploy repins with the chosen one: every container whose image is in
+ * the repository (`repositoryUri`, else the chosen container's own), so that a migration or a
+ * second process on the same image runs the code deployed, never the old digest. Pure.
+ */
+export function sameImageContainers(
+  taskDefinition: TaskDefinition,
+  chosen: ContainerDefinition,
+  repositoryUri: string | undefined
+): string[] {
+  const repository = repositoryUri ?? (chosen.image ? repositoryOf(chosen.image) : undefined)
+  if (!repository) return []
+  return (taskDefinition.containerDefinitions ?? []).flatMap(c =>
+    c.name && c.name !== chosen.name && c.image && repositoryOf(c.image) === repository
+      ? [c.name]
+      : []
+  )
+}
+
+/** The other containers of a revision that name the very image `containerName` does. Pure. */
+export function pinnedAlike(
+  taskDefinition: Pick<TaskDefinition, 'containerDefinitions'>,
+  containerName: string
+): string[] {
+  const containers = taskDefinition.containerDefinitions ?? []
+  const image = containers.find(c => c.name === containerName)?.image
+  if (!image) return []
+  return containers.flatMap(c =>
+    c.name && c.name !== containerName && c.image === image ? [c.name] : []
+  )
+}
+
 export interface Repin {
   containerName: string
+  /** The other containers that get the same image (sameImageContainers). */
+  sameImage?: string[]
   /** `REPOSITORY_URI@sha256:DIGEST` */
   image: string
   /** Tags added to the existing ones; earlier audit tags (deploy:*) are dropped. */
@@ -66,9 +101,9 @@ export interface Repin {
 }
 
 /**
- * The next revision: identical to the current one but for the chosen container's image and
- * the audit tags. Only read-only fields are dropped, so fields this code has never heard of
- * survive too.
+ * The next revision: identical to the current one but for the image of the chosen container (and
+ * of those on the same image) and the audit tags. Only read-only fields are dropped, so fields
+ * this code has never heard of survive too.
  */
 export function nextRevision(
   current: TaskDefinition,
@@ -79,13 +114,13 @@ export function nextRevision(
     throw new Error(`Refusing to register ${repin.image}: production images are pinned by digest`)
   }
   const next = registrable(current, mergeTags(currentTags, repin.auditTags))
-  if (!next.containerDefinitions?.some(c => c.name === repin.containerName)) {
-    throw new Error(
-      `container '${repin.containerName}' is not in task definition ${current.family ?? ''}`
-    )
+  const names = [repin.containerName, ...(repin.sameImage ?? [])]
+  const missing = names.find(name => !next.containerDefinitions?.some(c => c.name === name))
+  if (missing !== undefined) {
+    throw new Error(`container '${missing}' is not in task definition ${current.family ?? ''}`)
   }
-  next.containerDefinitions = next.containerDefinitions.map(c =>
-    c.name === repin.containerName ? { ...c, image: repin.image } : c
+  next.containerDefinitions = (next.containerDefinitions ?? []).map(c =>
+    c.name !== undefined && names.includes(c.name) ? { ...c, image: repin.image } : c
   )
   return next
 }

@@ -1,14 +1,18 @@
 // What `rollback-to: previous` would choose for a service now, asked of ECS: the decision is
-// earlierRevisions and judgePrevious (rollback-target.ts); this walks the family, newest first,
-// describing revisions until one qualifies.
+// earlierRevisions, neverRan and judgePrevious (rollback-target.ts); this walks the family, newest
+// first, describing revisions until one qualifies. A rollback and the cleanup both ask it, so the
+// cleanup keeps the very revision a rollback would choose.
+import type { Tag } from '@aws-sdk/client-ecs'
 import type { TaskDefinitionWithTags } from '../aws/ecs.js'
 import type { Deps } from '../deps.js'
 import { familyOf, shortArn } from '../model/names.js'
-import { earlierRevisions, judgePrevious } from './rollback-target.js'
+import { earlierRevisions, judgePrevious, neverRan, replacedBy } from './rollback-target.js'
 
 export interface PreviousQuery {
   /** The revision the service runs. */
   currentArn: string
+  /** Its tags, when already read (its deploy:replaces); else they are read here. */
+  currentTags?: Tag[]
   containerName: string
   /** The digest that container runs (undefined: not pinned). */
   runningDigest: string | undefined
@@ -29,9 +33,18 @@ export async function findPrevious(
 ): Promise<Previous> {
   const { currentArn, containerName, runningDigest } = query
   const revisions = query.revisions ?? (await deps.ecs.revisions(familyOf(currentArn)))
+  const currentTags = query.currentTags ?? (await deps.ecs.taskDefinition(currentArn)).tags
   const skipped: string[] = []
+  let replaced = replacedBy(currentTags, currentArn)
   for (const arn of earlierRevisions(revisions, currentArn)) {
+    // Passed over unread: a later revision says no service ran it.
+    const never = neverRan(arn, replaced)
+    if (never) {
+      skipped.push(`${shortArn(arn)} ${never}`)
+      continue
+    }
     const candidate = await deps.ecs.taskDefinition(arn)
+    replaced = replacedBy(candidate.tags, arn)
     const verdict = judgePrevious(candidate.taskDefinition, containerName, runningDigest)
     if (verdict.ok) return { found: { ...candidate, digest: verdict.digest }, skipped }
     skipped.push(`${shortArn(arn)} ${verdict.reason}`)

@@ -10,6 +10,7 @@ import type { Deps } from '../deps.js'
 import { errorText, NothingChangedError } from '../model/errors.js'
 import { revisionOf, shortArn } from '../model/names.js'
 import { AUDIT_TAG, tagOf } from './audit.js'
+import { pinnedAlike } from './next.js'
 
 /** How far a revision's registeredAt may precede the call, for clocks that disagree a little. */
 const CLOCK_SKEW_MS = 60_000
@@ -68,8 +69,10 @@ export async function registerRevision(
   return core.group('Register the pinned task definition revision', async () => {
     const registered = await registerOnce(deps, input, target)
     const image = input.containerDefinitions?.find(c => c.name === target.containerName)?.image
+    const alike = pinnedAlike(input, target.containerName)
+    const also = alike.length > 0 ? ` (and ${alike.join(', ')}, on the same image)` : ''
     core.info(
-      `Registered ${registered.taskDefinitionArn} with ${target.containerName} = ${image ?? '?'}`
+      `Registered ${registered.taskDefinitionArn} with ${target.containerName} = ${image ?? '?'}${also}`
     )
     return registered
   })

@@ -2,6 +2,7 @@
 // decision (or the reason there is none) out. modes/rollback.ts does the asking.
 import type { RegisterTaskDefinitionCommandInput, Tag, TaskDefinition } from '@aws-sdk/client-ecs'
 import type { EcrImage } from '../aws/ecr.js'
+import { cacheImageProblem } from '../model/build.js'
 import type { RollbackTarget } from '../model/move.js'
 import { familyOf, pinnedDigest, revisionOf, shortArn } from '../model/names.js'
 import type { Audit } from '../model/result.js'
@@ -78,6 +79,37 @@ export function earlierRevisions(arns: string[], currentArn: string): string[] {
     .sort((a, b) => revisionOf(b) - revisionOf(a))
 }
 
+/**
+ * What a revision's `deploy:replaces` tag says of the revisions before it: those newer than the
+ * one it replaced were not what a service ran when it was registered.
+ */
+export interface Replaced {
+  /** The revision number it replaced, of its own family. */
+  revision: number
+  /** The revision that says so. */
+  by: string
+}
+
+/** The revision `arn` replaced, as its tags say, when they name an older one of its family. Pure. */
+export function replacedBy(tags: Tag[], arn: string): Replaced | undefined {
+  const replaced = tagOf(tags, AUDIT_TAG.replaces)
+  if (!replaced || familyOf(replaced) !== familyOf(arn)) return undefined
+  const revision = revisionOf(replaced)
+  return Number.isInteger(revision) && revision < revisionOf(arn)
+    ? { revision, by: arn }
+    : undefined
+}
+
+/**
+ * Why `previous` passes over an earlier revision no service ran, or undefined when one may have:
+ * a revision newer than the one a later revision replaced was registered and left (a cancelled or
+ * failed migration, a step that stopped before its update, a rollout that did not last). Pure.
+ */
+export function neverRan(arn: string, replaced: Replaced | undefined): string | undefined {
+  if (!replaced || revisionOf(arn) <= replaced.revision) return undefined
+  return `is newer than ${familyOf(arn)}:${replaced.revision}, the revision ${shortArn(replaced.by)} replaced (its ${AUDIT_TAG.replaces} tag): no service ran it before ${shortArn(replaced.by)}`
+}
+
 /** Whether an earlier revision can be `previous`: ACTIVE, pinned, and another digest than what runs. */
 export function judgePrevious(
   candidate: TaskDefinition,
@@ -115,8 +147,10 @@ export function judgeExisting(
   return judgeDeployable(candidate, containerName)
 }
 
-/** Whether an image from ECR is worth pinning: not the digest that runs already. */
+/** Whether an image from ECR is worth pinning: not a build cache, nor the digest that runs already. */
 export function judgeImage(image: EcrImage, runningDigest: string | undefined): Verdict {
+  const cache = cacheImageProblem(image)
+  if (cache) return { ok: false, reason: cache }
   if (image.digest === runningDigest) {
     return {
       ok: false,
@@ -171,6 +205,8 @@ export interface Repin {
   current: TaskDefinition
   currentTags: Tag[]
   containerName: string
+  /** The other containers on the repository's image, repinned with it. */
+  sameImage?: string[]
   repositoryUri: string
   image: EcrImage
   /** The tag asked for; with a digest, the image's first tag, if any, is reported instead. */
@@ -190,6 +226,7 @@ export function repinChoice(repin: Repin): RollbackChoice {
     kind: 'repin',
     registration: nextRevision(repin.current, repin.currentTags, {
       containerName: repin.containerName,
+      ...(repin.sameImage ? { sameImage: repin.sameImage } : {}),
       image,
       auditTags: auditTags(repin.audit, tag)
     }),

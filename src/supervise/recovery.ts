@@ -169,7 +169,11 @@ async function explain(
         known: watched.stoppedTasks,
         reader: watched.reader
       })
-      part.failure = { revision, explanation }
+      part.failure = {
+        revision,
+        explanation,
+        ...(outcome.kind === 'replaced' ? { replaced: true as const } : {})
+      }
       reportFailure(explanation, `Rollout of ${shortArn(revision)} failed`, failed)
     }
   )
@@ -190,14 +194,19 @@ function groupTitle(context: Context, moving: Going[]): string {
 function stepError(context: Context, goings: Going[], headline: string | undefined): string {
   const only = goings[0]
   if (!context.many && only) {
-    return `${only.failed ?? headline ?? 'The rollout failed'}. ${only.part.said}`
+    return `${ended(only.failed ?? headline ?? 'The rollout failed')}. ${only.part.said}`
   }
   const failures = goings
     .filter(going => going.failed !== undefined)
-    .map(going => `ECS service ${going.unit.move.service}: ${going.failed ?? ''}.`)
+    .map(going => `ECS service ${going.unit.move.service}: ${ended(going.failed ?? '')}.`)
   const what = [headline ? `${headline.replace(/[.\s]+$/, '')}.` : '', ...failures]
     .filter(Boolean)
     .join(' ')
   const each = goings.map(going => `${going.unit.move.service}: ${going.part.said}`).join(' ')
   return `${what} The services of this step are one unit, so each goes back to what it ran before. ${each}`
+}
+
+/** A reason without its own full stop (ECS's often has one), to end a sentence with one. */
+function ended(reason: string): string {
+  return reason.replace(/[.\s]+$/, '')
 }

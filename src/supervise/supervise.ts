@@ -145,6 +145,7 @@ async function verifyAll(
           service: move.service,
           taskDefinitionArn: move.to.taskDefinitionArn,
           containerName: move.containerName,
+          ...(move.sameImage ? { sameImage: move.sameImage } : {}),
           digest: move.to.digest,
           ...(move.earlySuccess ? { draining: move.earlySuccess } : {})
         },

@@ -36,7 +36,7 @@ export type Recovery =
 /** One service's part of a recovery. */
 export interface Recovered {
   /** Its own rollout failed: the revision, and why (stopped tasks, events). */
-  failure?: { revision: string; explanation: Explanation }
+  failure?: { revision: string; explanation: Explanation; replaced?: true }
   /**
    * The move that takes it back and how: ECS's own rollback, followed (`ecs`); this step's update
    * back (`update`); or ECS's rollback that this step asked for by stopping the service

@@ -19,6 +19,8 @@ export interface Expectation {
   /** The revision every running task must run. */
   taskDefinitionArn: string
   containerName: string
+  /** The other containers on the same image: every running task must run the digest in them too. */
+  sameImage?: string[]
   /** `sha256:…` every running task's container must run; undefined when there is none to expect. */
   digest: string | undefined
   /** The revision, when the caller has it already: saves describing it again for its log group. */
@@ -173,6 +175,8 @@ function digestCheck(tasks: Task[], expected: Expectation): Check {
       detail: `no expected digest to compare with; ${expected.containerName} runs ${tally(digests.map(d => d.digest ?? 'no reported digest'))}${notChecked}`
     }
   }
+  const others = expected.sameImage ?? []
+  if (others.length > 0) return sameImageCheck(running, expected, notChecked)
   const wrong = digests.filter(d => d.digest !== expected.digest)
   if (wrong.length === 0) {
     return {
@@ -187,6 +191,32 @@ function digestCheck(tasks: Task[], expected: Expectation): Check {
     detail: `${wrong.length} of ${running.length} running tasks run another image than ${expected.digest} in ${expected.containerName}: ${named(
       wrong.map(d => `${d.id} runs ${d.digest ?? 'no reported digest'}`)
     )}${notChecked}`
+  }
+}
+
+/** The digest check when several containers run the image: each of them, in every task. */
+function sameImageCheck(running: Task[], expected: Expectation, notChecked: string): Check {
+  const name = 'tasks run the expected digest'
+  const containers = [expected.containerName, ...(expected.sameImage ?? [])]
+  const where = `${containers.slice(0, -1).join(', ')} and ${containers.at(-1) ?? ''}`
+  const wrong = running.flatMap(task => {
+    const off = containers.flatMap(container => {
+      const digest = task.containers?.find(c => c.name === container)?.imageDigest
+      return digest === expected.digest ? [] : [`${digest ?? 'no reported digest'} in ${container}`]
+    })
+    return off.length > 0 ? [`${taskId(task.taskArn)} runs ${off.join(', ')}`] : []
+  })
+  if (wrong.length === 0) {
+    return {
+      name,
+      status: 'pass',
+      detail: `${running.length} of ${running.length} running tasks run ${expected.digest} in ${where}${notChecked}`
+    }
+  }
+  return {
+    name,
+    status: 'fail',
+    detail: `${wrong.length} of ${running.length} running tasks run another image than ${expected.digest} in ${where}: ${named(wrong)}${notChecked}`
   }
 }
 

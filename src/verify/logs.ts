@@ -35,40 +35,52 @@ export interface Ours {
   otherErrors: number
 }
 
+/**
+ * Which lines were read: the streams of the service's running tasks (`ours`), or the whole group
+ * because they cannot be named (`whole` says why), when the lines are of any task that logs there.
+ */
+export type LogScope = { streams: number; ours: Ours } | { whole: string }
+
 /** The excerpt and its check from the group's recent lines and its recent ERROR lines. Pure. */
 export function logFindings(
   group: string,
   sinceMinutes: number,
   recent: LogLine[],
   errors: LogLine[],
-  /** The streams read, when not the whole group. */
-  streams?: number,
-  ours?: Ours
+  /** Undefined: the whole group, which is taken to be the service's. */
+  scope?: LogScope
 ): { check: Check; logs: LogExcerpt } {
   const count = errors.length >= COUNTED_ERRORS ? `at least ${errors.length}` : `${errors.length}`
+  const ours = scope && 'ours' in scope ? scope.ours : undefined
+  const whole = scope && 'whole' in scope ? scope.whole : undefined
   const where =
-    streams === undefined
-      ? group
-      : `the ${streams} log stream${streams === 1 ? '' : 's'} of the service's running tasks in ${group}`
+    scope && 'streams' in scope
+      ? `the ${scope.streams} log stream${scope.streams === 1 ? '' : 's'} of the service's running tasks in ${group}`
+      : group
   const window = `${where} in the last ${sinceMinutes} minutes`
   const quoted = errors.slice(-QUOTED_ERRORS).map(e => oneLine(e.message, 200))
   const others = ours?.otherErrors
     ? `; ${ours.otherErrors >= COUNTED_ERRORS ? `at least ${ours.otherErrors}` : ours.otherErrors} more in other streams of the group (older tasks, other services), not counted`
     : ''
+  const lines = `ERROR ${errors.length === 1 ? 'line' : 'lines'}`
+  const found = whole
+    ? `${count} ${lines} in ${window}, of any task or service that logs there, not only this service's (${whole}); the last: ${quoted.join(' | ')}`
+    : `${count} ${lines} in ${window}; the last: ${quoted.join(' | ')}${others}`
   return {
     check: {
       name: 'recent ERROR logs',
       status: errors.length === 0 ? 'pass' : 'warn',
       detail:
         errors.length === 0
-          ? `no ERROR lines in ${window}${others}`
-          : `${count} ERROR ${errors.length === 1 ? 'line' : 'lines'} in ${window}; the last: ${quoted.join(' | ')}${others}`
+          ? `no ERROR lines in ${window}${whole ? ` (the whole group: ${whole})` : others}`
+          : found
     },
     logs: {
       group,
       lines: recent.map(line => logLine(line, ours)),
       errorCount: errors.length,
-      ...(ours ? { marked: true } : {})
+      ...(ours ? { marked: true } : {}),
+      ...(whole ? { whole } : {})
     }
   }
 }
@@ -138,12 +150,17 @@ export async function recentLogs(
       .map(stream => stream.stream)
     const since = deps.clock.now() - policy.logsSinceMinutes * 60_000
     if (streams.length === 0) {
-      // Without stream names (no awslogs-stream-prefix, or no task), the whole group is read.
+      // Without stream names (no awslogs-stream-prefix, or no task), the whole group is read,
+      // and its lines are not called the service's: another service may log there.
       const [recent, errors] = await Promise.all([
         deps.logs.recent({ group, since, limit: EXCERPT_LINES }),
         deps.logs.recent({ group, since, pattern: 'ERROR', limit: COUNTED_ERRORS })
       ])
-      return logFindings(group, policy.logsSinceMinutes, recent, errors)
+      const whole =
+        tasks.length === 0
+          ? 'no running task to name its streams'
+          : `container ${expected.containerName} has no awslogs-stream-prefix, so its streams cannot be told from the others`
+      return logFindings(group, policy.logsSinceMinutes, recent, errors, { whole })
     }
     // The excerpt is the group's; the running tasks' lines are marked and their ERRORs counted.
     const [recent, errors, everyError] = await Promise.all([
@@ -153,9 +170,9 @@ export async function recentLogs(
     ])
     const ours = new Set(streams)
     const otherErrors = everyError.filter(line => !ours.has(line.stream)).length
-    return logFindings(group, policy.logsSinceMinutes, recent, errors, streams.length, {
-      streams: ours,
-      otherErrors
+    return logFindings(group, policy.logsSinceMinutes, recent, errors, {
+      streams: streams.length,
+      ours: { streams: ours, otherErrors }
     })
   } catch (error) {
     return {

@@ -46,6 +46,8 @@ describe('deploy', () => {
     const dayBefore = todayUtc()
     const run = await runAction({ ...ACTION_INPUTS, 'deployment-notes': 'e2e: full deploy' })
     expect(run.exitCode, run.stdout + run.stderr).toBe(0)
+    // Nothing in the log a user cannot act on: no SDK warning about the request body.
+    expect(run.stdout + run.stderr).not.toContain('JsonCodec')
 
     const { tag, digest } = run.outputs
     expect(tag).toMatch(/^production-fixed-\d{8}$/)

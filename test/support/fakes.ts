@@ -9,7 +9,7 @@ import { Ecs } from '../../src/aws/ecs.js'
 import { Logs } from '../../src/aws/logs.js'
 import type { Clock } from '../../src/model/clock.js'
 import type { Deps } from '../../src/deps.js'
-import type { BuildRequest, Docker } from '../../src/docker/docker.js'
+import type { BuildOutcome, BuildRequest, Docker } from '../../src/docker/docker.js'
 
 /** A clock whose sleep moves time forward at once. */
 export class FakeClock implements Clock {
@@ -43,10 +43,12 @@ export class FakeDocker implements Docker {
     this.logins.push({ registry, username, password })
     return Promise.resolve()
   }
-  build(request: BuildRequest): Promise<void> {
+  /** What each build reports of its cache. */
+  outcome: BuildOutcome = { steps: 4, cached: 0, cache: undefined }
+  build(request: BuildRequest): Promise<BuildOutcome> {
     this.calls.push('build')
     this.builds.push(request)
-    return Promise.resolve()
+    return Promise.resolve(this.outcome)
   }
   tag(source: string, target: string): Promise<void> {
     this.calls.push(`tag ${source} ${target}`)

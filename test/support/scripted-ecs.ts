@@ -230,6 +230,11 @@ export class FakeEcs {
   /** Log lines of tasks outside the services, by task id. */
   readonly extraLogs: Record<string, string[]> = {}
   /**
+   * What a running task of a revision reports of its containers, when a test's registry knows the
+   * revision; else its one container app runs digestOf(revision).
+   */
+  taskContainers?: (taskDefinitionArn: string) => Task['containers'] | undefined
+  /**
    * StopServiceDeployment and ContinueServiceDeployment calls in order, with the second of the
    * story: `Stop ROLLBACK at 45`, `Continue CONTINUE h1 at 130`.
    */
@@ -688,7 +693,9 @@ export class FakeEcs {
           startedBy: d.id,
           lastStatus: 'RUNNING',
           desiredStatus: 'RUNNING',
-          containers: [{ name: 'app', imageDigest: digestOf(revision) }]
+          containers: this.taskContainers?.(d.taskDefinition ?? '') ?? [
+            { name: 'app', imageDigest: digestOf(revision) }
+          ]
         }
       })
     )
@@ -774,6 +781,19 @@ export function withImageInEcr(ecs: FakeEcs): FakeEcs {
   ecr.on(DescribeImagesCommand).resolves({
     imageDetails: [{ imageDigest: digestOf(13), imageTags: ['production-fixed-20261126'] }]
   })
+  ecs.deps.ecr = new Ecr(new ECRClient({ region: 'eu-north-1' }))
+  return ecs
+}
+
+/** Gives the fake an ECR whose repository has an image of every digest it is asked for. */
+export function withAnyImageInEcr(ecs: FakeEcs): FakeEcs {
+  const ecr = mockClient(ECRClient)
+  ecr.on(DescribeRepositoriesCommand).resolves({
+    repositories: [{ repositoryName: 'babyshield-backend', repositoryUri: REPOSITORY_URI }]
+  })
+  ecr.on(DescribeImagesCommand).callsFake((input: { imageIds?: { imageDigest?: string }[] }) => ({
+    imageDetails: (input.imageIds ?? []).map(id => ({ imageDigest: id.imageDigest, imageTags: [] }))
+  }))
   ecs.deps.ecr = new Ecr(new ECRClient({ region: 'eu-north-1' }))
   return ecs
 }

@@ -1,5 +1,6 @@
-// Debian packages the stack needs: docker.io (dockerd and the docker CLI) and docker-registry
-// (distribution v2). Installed with apt-get when missing, which needs root.
+// Debian packages the stack needs: docker.io (dockerd and the docker CLI), docker-registry
+// (distribution v2) and busybox-static (the shell of the base image the cache tests build on).
+// Installed with apt-get when missing, which needs root.
 import { spawnSync } from 'node:child_process'
 import { appendFileSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
@@ -22,13 +23,22 @@ function aptGet(args: string[], logFile: string): boolean {
   return result.status === 0
 }
 
+/** Packages looked up by name: another package may give the same program (busybox, dynamic). */
+const PACKAGES = ['busybox-static']
+
+function installed(pkg: string): boolean {
+  const result = spawnSync('dpkg-query', ['-W', '-f=${Status}', pkg], { encoding: 'utf8' })
+  return result.status === 0 && result.stdout.includes('install ok installed')
+}
+
 export function ensurePackages(log: (line: string) => void): void {
   const missing = [
     ...new Set(
       Object.entries(PROGRAMS)
         .filter(([program]) => !which(program))
         .map(([, pkg]) => pkg)
-    )
+    ),
+    ...PACKAGES.filter(pkg => !installed(pkg))
   ]
   if (missing.length === 0) return
   if (process.getuid?.() !== 0) {

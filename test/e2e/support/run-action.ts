@@ -36,6 +36,8 @@ export interface RunOptions {
   timeoutMs?: number
   /** SIGKILL the step at the first line this is true of: a runner that dies, no cleanup. */
   killWhen?: (line: string) => boolean
+  /** SIGINT the step at the first line this is true of, as the runner does when a run is cancelled. */
+  cancelWhen?: (line: string) => boolean
 }
 
 /** Splits chunks into lines for onLine, holding back a line until its end arrives. */
@@ -186,9 +188,14 @@ export async function runAction(
     const child = spawn(runtime.node, [ACTION_ENTRY], { cwd: workspace, env: childEnv })
     let stdout = ''
     let stderr = ''
+    let cancelled = false
     const onLine = (line: string): void => {
       options.onLine?.(line)
       if (options.killWhen?.(line)) child.kill('SIGKILL')
+      if (!cancelled && options.cancelWhen?.(line)) {
+        cancelled = true
+        child.kill('SIGINT')
+      }
     }
     const outLines = lineSplitter(onLine)
     const errLines = lineSplitter(onLine)

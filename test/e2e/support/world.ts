@@ -10,6 +10,7 @@ import {
   ListTasksCommand,
   RegisterTaskDefinitionCommand,
   UpdateServiceCommand,
+  type ContainerDefinition,
   type RegisterTaskDefinitionCommandInput,
   type Service,
   type Task,
@@ -142,14 +143,21 @@ export async function pushNewImage(tag: string): Promise<string> {
   }
 }
 
-/** Registers a copy of `from` with the app container on `image`. */
-export async function registerRevision(from: string, image: string): Promise<string> {
+/** Registers a copy of `from` with the app container on `image`, and `more` containers added. */
+export async function registerRevision(
+  from: string,
+  image: string,
+  more: ContainerDefinition[] = []
+): Promise<string> {
   const { definition, tags } = await taskDefinition(from)
   const input: Record<string, unknown> = { ...definition }
   for (const field of READ_ONLY_FIELDS) delete input[field]
-  input.containerDefinitions = definition.containerDefinitions?.map(c =>
-    c.name === APP_CONTAINER ? { ...c, image } : c
-  )
+  input.containerDefinitions = [
+    ...(definition.containerDefinitions?.map(c =>
+      c.name === APP_CONTAINER ? { ...c, image } : c
+    ) ?? []),
+    ...more
+  ]
   input.tags = Object.entries(tags).map(([key, value]) => ({ key, value }))
   const answer = await ecs.send(
     new RegisterTaskDefinitionCommand(input as unknown as RegisterTaskDefinitionCommandInput)
