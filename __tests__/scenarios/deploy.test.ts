@@ -1,4 +1,5 @@
 import { inputsOf, resultFor } from '../../test/support/inputs.js'
+import { inBuildWorkspace } from '../../test/support/workspace.js'
 import {
   DescribeImagesCommand,
   DescribeRepositoriesCommand,
@@ -10,10 +11,7 @@ import {
   RegisterTaskDefinitionCommand,
   UpdateServiceCommand
 } from '@aws-sdk/client-ecs'
-import { mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest'
+import { describe, expect, test, vi } from 'vitest'
 import { flat } from '../../test/support/results.js'
 import type { Inputs } from '../../src/inputs/inputs.js'
 import { deploy } from '../../src/modes/deploy.js'
@@ -36,20 +34,7 @@ import {
 /** The digest of the image another run pushed. */
 const OTHER = `sha256:${'e'.repeat(64)}`
 
-let workspace: string
-let cwd: string
-
-beforeEach(() => {
-  workspace = mkdtempSync(join(tmpdir(), 'deploy-test-'))
-  writeFileSync(join(workspace, 'Dockerfile.final'), 'FROM scratch\n')
-  cwd = process.cwd()
-  process.chdir(workspace)
-  vi.spyOn(process.stdout, 'write').mockImplementation(() => true)
-})
-
-afterEach(() => {
-  process.chdir(cwd)
-})
+inBuildWorkspace()
 
 /** A deploy step's inputs, polled every 5 s. */
 const inputs = (overrides: Record<string, string> = {}): Inputs =>
