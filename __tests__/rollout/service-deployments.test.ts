@@ -42,7 +42,7 @@ describe('strategyOf and bakeMinutes', () => {
         linearConfiguration: { stepPercent: 25, stepBakeTimeInMinutes: 2 }
       },
       'LINEAR',
-      13
+      11
     ],
     [
       {
@@ -55,6 +55,101 @@ describe('strategyOf and bakeMinutes', () => {
     ]
   ])('%o: %s, %i minutes of bake', (config, strategy, minutes) => {
     expect(strategyOf({ deploymentConfiguration: config })).toBe(strategy)
+    expect(bakeMinutes(config)).toBe(minutes)
+  })
+})
+
+// ECS API reference: LinearConfiguration (stepPercent default 10.0, stepBakeTimeInMinutes default
+// 6, "not applied after reaching 100 percent traffic") and CanaryConfiguration
+// (canaryBakeTimeInMinutes default 10); DeploymentConfiguration documents no default bake time.
+describe('bakeMinutes follows ECS: step bakes before 100 % only, ECS defaults when left out', () => {
+  test.each([
+    ['LINEAR, nothing given: 9 steps of 10 % baked 6 minutes', { strategy: 'LINEAR' as const }, 54],
+    [
+      'LINEAR 25 %, step bake 2, bake 5: 25, 50, 75 baked',
+      {
+        strategy: 'LINEAR' as const,
+        bakeTimeInMinutes: 5,
+        linearConfiguration: { stepPercent: 25, stepBakeTimeInMinutes: 2 }
+      },
+      11
+    ],
+    [
+      'LINEAR 34 %, step bake 1: 34, 68 baked',
+      {
+        strategy: 'LINEAR' as const,
+        linearConfiguration: { stepPercent: 34, stepBakeTimeInMinutes: 1 }
+      },
+      2
+    ],
+    [
+      'LINEAR 11 %: 9 steps baked (11 … 99)',
+      {
+        strategy: 'LINEAR' as const,
+        linearConfiguration: { stepPercent: 11, stepBakeTimeInMinutes: 1 }
+      },
+      9
+    ],
+    [
+      'LINEAR 12.5 %: 7 steps baked',
+      {
+        strategy: 'LINEAR' as const,
+        linearConfiguration: { stepPercent: 12.5, stepBakeTimeInMinutes: 1 }
+      },
+      7
+    ],
+    [
+      'LINEAR 33.3 %: 33.3, 66.6, 99.9 baked',
+      {
+        strategy: 'LINEAR' as const,
+        linearConfiguration: { stepPercent: 33.3, stepBakeTimeInMinutes: 1 }
+      },
+      3
+    ],
+    [
+      'LINEAR 100 %: one step, no step bake',
+      {
+        strategy: 'LINEAR' as const,
+        bakeTimeInMinutes: 4,
+        linearConfiguration: { stepPercent: 100, stepBakeTimeInMinutes: 30 }
+      },
+      4
+    ],
+    [
+      'LINEAR 20 %, step bake left out: 4 steps baked 6 minutes',
+      { strategy: 'LINEAR' as const, linearConfiguration: { stepPercent: 20 } },
+      24
+    ],
+    [
+      'LINEAR step bake 0: only the bake time',
+      {
+        strategy: 'LINEAR' as const,
+        bakeTimeInMinutes: 3,
+        linearConfiguration: { stepPercent: 10, stepBakeTimeInMinutes: 0 }
+      },
+      3
+    ],
+    ['CANARY, nothing given: a canary bake of 10', { strategy: 'CANARY' as const }, 10],
+    [
+      'CANARY 10 %, canary bake left out, bake 2',
+      {
+        strategy: 'CANARY' as const,
+        bakeTimeInMinutes: 2,
+        canaryConfiguration: { canaryPercent: 10 }
+      },
+      12
+    ],
+    [
+      'CANARY canary bake 0, bake 1',
+      {
+        strategy: 'CANARY' as const,
+        bakeTimeInMinutes: 1,
+        canaryConfiguration: { canaryPercent: 5, canaryBakeTimeInMinutes: 0 }
+      },
+      1
+    ],
+    ['BLUE_GREEN, no bake time given', { strategy: 'BLUE_GREEN' as const }, 0]
+  ])('%s', (_name, config, minutes) => {
     expect(bakeMinutes(config)).toBe(minutes)
   })
 })

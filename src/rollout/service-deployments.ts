@@ -30,19 +30,42 @@ export function watchedByServiceDeployment(strategy: Strategy): boolean {
 }
 
 /**
+ * ECS's defaults when a strategy's configuration leaves them out (API reference:
+ * LinearConfiguration, CanaryConfiguration). `bakeTimeInMinutes` has none documented: 0 here.
+ */
+const LINEAR_DEFAULTS = { stepPercent: 10, stepBakeTimeInMinutes: 6 }
+const CANARY_DEFAULTS = { canaryBakeTimeInMinutes: 10 }
+
+/**
+ * The linear steps ECS bakes after: every step but the one that reaches 100 % ("This bake time is
+ * not applied after reaching 100 percent traffic"). 25 % → 25, 50, 75 baked, 100 not: 3; 34 % →
+ * 34, 68: 2. Counted in tenths, as ECS takes multiples of 0.1, so that 12.5 % is not 7.999… steps.
+ */
+function bakedLinearSteps(stepPercent: number): number {
+  const tenths = Math.round(stepPercent * 10)
+  return tenths > 0 ? Math.ceil(1000 / tenths) - 1 : 0
+}
+
+/**
  * The time a rollout of this configuration spends baking, in minutes: the bake time after the
- * traffic shift, plus each linear step's or the canary's own bake. Pure.
+ * traffic shift, plus the canary's bake or each linear step's bake before 100 %, with ECS's
+ * defaults where the configuration leaves them out. Pure.
  */
 export function bakeMinutes(config: DeploymentConfiguration | undefined): number {
   const strategy = strategyOf({ deploymentConfiguration: config })
   if (strategy === 'ROLLING') return 0
   let minutes = config?.bakeTimeInMinutes ?? 0
   if (strategy === 'LINEAR') {
-    const step = config?.linearConfiguration?.stepPercent ?? 0
-    const steps = step > 0 ? Math.ceil(100 / step) : 0
-    minutes += steps * (config?.linearConfiguration?.stepBakeTimeInMinutes ?? 0)
+    const linear = config?.linearConfiguration
+    const step = linear?.stepPercent ?? LINEAR_DEFAULTS.stepPercent
+    const stepBake = linear?.stepBakeTimeInMinutes ?? LINEAR_DEFAULTS.stepBakeTimeInMinutes
+    minutes += bakedLinearSteps(step) * stepBake
   }
-  if (strategy === 'CANARY') minutes += config?.canaryConfiguration?.canaryBakeTimeInMinutes ?? 0
+  if (strategy === 'CANARY') {
+    minutes +=
+      config?.canaryConfiguration?.canaryBakeTimeInMinutes ??
+      CANARY_DEFAULTS.canaryBakeTimeInMinutes
+  }
   return minutes
 }
 
