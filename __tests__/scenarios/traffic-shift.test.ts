@@ -216,6 +216,18 @@ describe('a LINEAR release', () => {
     expect(ecs.clock.seconds).toBeGreaterThanOrEqual(370)
     expect(ecs.clock.seconds).toBeLessThan(390)
     expect(infos().some(l => l.startsWith('Baking 1:4'))).toBe(true)
+    // A progress line as each stage begins, whatever its counts say.
+    const stagesSaid = infos()
+      .filter(l => / %: \d+ error lines in new tasks/.test(l))
+      .map(l => l.slice(0, l.indexOf(':')))
+    expect([...new Set(stagesSaid)]).toEqual([
+      'POST_SCALE_UP 0 %',
+      'PRODUCTION_TRAFFIC_SHIFT 34 %',
+      'PRODUCTION_TRAFFIC_SHIFT 68 %',
+      'PRODUCTION_TRAFFIC_SHIFT 100 %',
+      'BAKE_TIME 100 %',
+      'CLEAN_UP 100 %'
+    ])
   })
 })
 

@@ -67,6 +67,8 @@ export interface Look {
   checkPrimary: boolean
   /** The last look of a bake: its progress line is printed whatever it says. */
   last?: boolean
+  /** Where the release is besides the counts (the traffic shift's stages): a new one prints the line. */
+  stage?: string
 }
 
 /** A progress line at least this often, and whenever a count changes. */
@@ -179,7 +181,7 @@ export class Judgement {
     if (!verdict && urlReason && first) {
       verdict = { kind: 'regressed', service: first.unit.move.service, reason: urlReason }
     }
-    this.print(looked, look.labels, verdict !== undefined || look.last === true)
+    this.print(looked, look, verdict !== undefined || look.last === true)
     return verdict
   }
 
@@ -258,14 +260,14 @@ export class Judgement {
     return next
   }
 
-  /** Progress lines at least every 30 s, and whenever a count changes. */
-  private print(looked: Judging[], labels: Map<string, string>, now: boolean): void {
+  /** Progress lines at least every 30 s, and whenever a count or the stage changes. */
+  private print(looked: Judging[], look: Look, now: boolean): void {
     const elapsed = this.judgedMs(this.deps.clock.now())
     const counts = looked.map(j => countsLine(j, this.health, this.testTraffic))
-    const said = counts.join('\n')
+    const said = [look.stage ?? '', ...counts].join('\n')
     if (!now && said === this.said && elapsed - this.printed < PROGRESS_EVERY_MS) return
     looked.forEach((judging, i) => {
-      core.info(`${labels.get(judging.unit.move.service) ?? 'bake'}: ${counts[i] ?? ''}`)
+      core.info(`${look.labels.get(judging.unit.move.service) ?? 'bake'}: ${counts[i] ?? ''}`)
     })
     this.printed = elapsed
     this.said = said

@@ -110,7 +110,12 @@ export class ShiftWatch {
     }
     const verdict =
       this.judgement && labels.size > 0
-        ? await this.judgement.look({ labels, testTraffic, checkPrimary: false })
+        ? await this.judgement.look({
+            labels,
+            testTraffic,
+            checkPrimary: false,
+            stage: [...labels.values()].join('\n')
+          })
         : undefined
     const ended: { service: string; outcome: RolloutOutcome }[] = []
     if (verdict) {
