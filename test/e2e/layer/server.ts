@@ -12,6 +12,7 @@ import { regionOf, type IncomingCall, type Moto } from './moto.js'
 
 const ECS_TARGET = 'AmazonEC2ContainerServiceV20141113.'
 const ECR_TARGET = 'AmazonEC2ContainerRegistry_V20150921.'
+const GET_METRIC_DATA = 'GraniteServiceVersion20100801.GetMetricData'
 /** ECR reads that must see every image pushed so far. */
 const ECR_READS = new Set(['DescribeImages', 'BatchGetImage', 'ListImages'])
 const DROP_HEADERS = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length'])
@@ -47,12 +48,49 @@ const json = (status: number, value: unknown): Answer => ({
 })
 
 function parseConfig(input: unknown): Partial<LayerConfig> {
-  const stepMs = (input as { stepMs?: unknown } | undefined)?.stepMs
-  if (stepMs === undefined) return {}
-  if (typeof stepMs !== 'number' || !Number.isFinite(stepMs) || stepMs < 10) {
-    throw new Error('stepMs must be a number of milliseconds, at least 10')
+  const { stepMs, requestsPerMinute } = (input ?? {}) as {
+    stepMs?: unknown
+    requestsPerMinute?: unknown
   }
-  return { stepMs }
+  const config: Partial<LayerConfig> = {}
+  if (stepMs !== undefined) {
+    if (typeof stepMs !== 'number' || !Number.isFinite(stepMs) || stepMs < 10) {
+      throw new Error('stepMs must be a number of milliseconds, at least 10')
+    }
+    config.stepMs = stepMs
+  }
+  if (requestsPerMinute !== undefined) {
+    if (
+      typeof requestsPerMinute !== 'number' ||
+      !Number.isFinite(requestsPerMinute) ||
+      requestsPerMinute < 0
+    ) {
+      throw new Error('requestsPerMinute must be a number of requests, at least 0')
+    }
+    config.requestsPerMinute = requestsPerMinute
+  }
+  return config
+}
+
+/**
+ * GetMetricData with a percentile (`p99`) asked of the minutes: moto computes no percentiles and
+ * fails the whole call. The layer writes one response time a step, that step's p99, so the
+ * highest of a minute's values is the minute's p99 while the scripted outcome holds: the
+ * percentile is asked of moto as `Maximum`. Undefined when there is nothing to change.
+ */
+export function withoutPercentiles(body: Buffer): Buffer | undefined {
+  const input = JSON.parse(body.toString('utf8')) as {
+    MetricDataQueries?: { MetricStat?: { Stat?: string } }[]
+  }
+  let changed = false
+  for (const query of input.MetricDataQueries ?? []) {
+    const stat = query.MetricStat?.Stat
+    if (query.MetricStat && stat && /^p\d+(\.\d+)?$/.test(stat)) {
+      query.MetricStat.Stat = 'Maximum'
+      changed = true
+    }
+  }
+  return changed ? Buffer.from(JSON.stringify(input)) : undefined
 }
 
 export class LayerServer {
@@ -123,7 +161,8 @@ export class LayerServer {
     if (target.startsWith(ECR_TARGET) && ECR_READS.has(target.slice(ECR_TARGET.length))) {
       await this.bridge.settled()
     }
-    const upstream = await this.moto.forward(call)
+    const rewritten = target === GET_METRIC_DATA ? withoutPercentiles(body) : undefined
+    const upstream = await this.moto.forward(rewritten ? { ...call, body: rewritten } : call)
     return { status: upstream.status, body: upstream.body, headers: upstream.headers }
   }
 

@@ -1,8 +1,10 @@
 // SDK clients pointed at the local stack (the layer, which forwards to moto), for the seed and
 // for tests that check what the action changed.
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch'
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs'
 import { ECRClient } from '@aws-sdk/client-ecr'
 import { ECSClient } from '@aws-sdk/client-ecs'
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2'
 import { AWS_ENV, ENDPOINT_URL, REGION } from '../stack/config.js'
 import { sendJson } from '../stack/http.js'
 
@@ -21,6 +23,8 @@ const config = {
 export const ecs = new ECSClient(config)
 export const ecr = new ECRClient(config)
 export const logs = new CloudWatchLogsClient(config)
+export const cloudwatch = new CloudWatchClient(config)
+export const elbv2 = new ElasticLoadBalancingV2Client(config)
 
 /** A moto query-protocol call (EC2 has no SDK client in this repo); returns the XML. */
 export async function queryApi(service: string, params: Record<string, string>): Promise<string> {
@@ -47,6 +51,8 @@ export type Outcome =
   | 'bake-rollback'
   | 'errors-after-steady'
   | 'unhealthy-after-steady'
+  | '5xx-after-steady'
+  | 'slow-after-steady'
 
 export interface NextRollout {
   outcome: Outcome
@@ -59,6 +65,8 @@ export interface NextRollout {
   errorLogLine?: string
   afterSteps?: number
   errorSteps?: number
+  errorShare?: number
+  latencyFactor?: number
 }
 
 /** How the next one-off task (RunTask) goes; see test/e2e/layer/ecs/one-off.ts. */
@@ -70,12 +78,18 @@ export interface NextTask {
   reason?: string
 }
 
+/** What a test may set of the layer's config (test/e2e/README.md, control API). */
+export interface LayerConfig {
+  stepMs?: number
+  requestsPerMinute?: number
+}
+
 export const stackControl = {
   nextTask: (script: NextTask) => sendJson(`${ENDPOINT_URL}/_stack/next-task`, script),
-  reset: (config: { stepMs?: number } = {}) => sendJson(`${ENDPOINT_URL}/_stack/reset`, { config }),
+  reset: (config: LayerConfig = {}) => sendJson(`${ENDPOINT_URL}/_stack/reset`, { config }),
   nextRollout: (script: NextRollout) => sendJson(`${ENDPOINT_URL}/_stack/next-rollout`, script),
   settle: () => sendJson(`${ENDPOINT_URL}/_stack/settle`, {}),
-  configure: (config: { stepMs?: number }) => sendJson(`${ENDPOINT_URL}/_stack/config`, config),
+  configure: (config: LayerConfig) => sendJson(`${ENDPOINT_URL}/_stack/config`, config),
   status: () => sendJson<Record<string, unknown>>(`${ENDPOINT_URL}/_stack/status`, undefined, 'GET')
 }
 

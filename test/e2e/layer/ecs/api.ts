@@ -30,6 +30,7 @@ import {
 import { InvalidRunTask, OneOffTasks } from './one-off.js'
 import { say, step, stopTask, type RolloutEffects } from './rollout.js'
 import { TaskDefinitionStore } from './task-definitions.js'
+import { history, trafficStep } from './traffic.js'
 
 type Json = Record<string, unknown>
 
@@ -53,9 +54,15 @@ export interface LayerConfig {
   stepMs: number
   /** How long a minute of a blue/green bake time lasts here. */
   bakeMinuteMs: number
+  /** Requests a minute that a service with a load balancer takes (traffic.ts). */
+  requestsPerMinute: number
 }
 
-export const DEFAULT_CONFIG: LayerConfig = { stepMs: 500, bakeMinuteMs: 1000 }
+export const DEFAULT_CONFIG: LayerConfig = {
+  stepMs: 500,
+  bakeMinuteMs: 1000,
+  requestsPerMinute: 600
+}
 
 /** Enough steps for any rollout to rest; a crash loop never rests, so settle stops there. */
 const SETTLE_STEPS = 50
@@ -87,6 +94,7 @@ interface ServiceRecord {
   networkConfiguration: SimService['networkConfiguration']
   deploymentConfiguration: SimService['deploymentConfiguration'] | undefined
   deploymentController: { type: string } | undefined
+  loadBalancers: SimService['loadBalancers']
 }
 
 class ApiError extends Error {
@@ -135,7 +143,8 @@ function recordOf(json: Json | Service): ServiceRecord {
     deploymentConfiguration: s.deploymentConfiguration,
     deploymentController: s.deploymentController?.type
       ? { type: s.deploymentController.type }
-      : undefined
+      : undefined,
+    loadBalancers: s.loadBalancers ?? []
   }
 }
 
@@ -217,7 +226,11 @@ export class EcsLayer {
     const generation = this.generation
     for (const service of [...this.services.values()]) {
       if (generation !== this.generation) return
-      await this.locked(service.arn, () => step(service, this.fx))
+      const traffic = await this.locked(service.arn, async () => {
+        await step(service, this.fx)
+        return trafficStep(service, this.fx.now(), this.config.requestsPerMinute)
+      })
+      if (traffic.length > 0) await this.fx.writeTraffic(service.region, traffic)
     }
     if (generation === this.generation)
       await this.locked('one-off', () => this.oneOff.step(this.fx))
@@ -276,10 +289,13 @@ export class EcsLayer {
       lastCompleted: undefined,
       saidUnableToStart: false,
       deploymentController: record.deploymentController ?? { type: 'ECS' },
-      serviceDeployments: []
+      serviceDeployments: [],
+      loadBalancers: record.loadBalancers
     }
     service.deployments.push(newDeployment(service, definition, { outcome: 'success' }, createdAt))
     this.services.set(service.arn, service)
+    const before = history(service, createdAt, this.config.requestsPerMinute)
+    if (before.length > 0) await this.fx.writeTraffic(region, before)
     return service
   }
 
@@ -367,6 +383,7 @@ export class EcsLayer {
     if (requested.deploymentController?.type) {
       record.deploymentController = { type: requested.deploymentController.type }
     }
+    record.loadBalancers = requested.loadBalancers ?? record.loadBalancers
     const service = await this.adopt(call.region, record)
     patchService(answer.service, service)
     return { status: 200, body: toJson(answer) }
@@ -393,6 +410,7 @@ export class EcsLayer {
       }
       if (requested.networkConfiguration)
         service.networkConfiguration = requested.networkConfiguration
+      if (requested.loadBalancers) service.loadBalancers = requested.loadBalancers
       if (requested.platformVersion) service.platformVersion = requested.platformVersion
       const primary = service.deployments[0]
       const changed =
@@ -641,7 +659,15 @@ export class EcsLayer {
           startedBy: t.startedBy,
           lastStatus: t.lastStatus
         })),
-        events: s.events.slice(0, 10).map(e => e.message)
+        events: s.events.slice(0, 10).map(e => e.message),
+        ...(s.traffic
+          ? {
+              traffic: {
+                production: s.traffic.production,
+                groups: Object.fromEntries(s.traffic.groups)
+              }
+            }
+          : {})
       })),
       oneOffTasks: this.oneOff.status()
     }

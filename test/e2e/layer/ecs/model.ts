@@ -5,6 +5,7 @@ import type {
   ContainerDefinition,
   Deployment,
   DeploymentConfiguration,
+  LoadBalancer,
   NetworkConfiguration,
   ServiceDeploymentLifecycleStage,
   ServiceDeploymentStatus,
@@ -20,7 +21,9 @@ export const OUTCOMES = [
   'stuck',
   'bake-rollback',
   'errors-after-steady',
-  'unhealthy-after-steady'
+  'unhealthy-after-steady',
+  '5xx-after-steady',
+  'slow-after-steady'
 ] as const
 export type Outcome = (typeof OUTCOMES)[number]
 
@@ -45,6 +48,10 @@ export interface RolloutScript {
   afterSteps?: number
   /** errors-after-steady: steps during which the tasks log `logLines` (default 3). */
   errorSteps?: number
+  /** 5xx-after-steady: the share of the new revision's requests answered 5xx (default 0.1). */
+  errorShare?: number
+  /** slow-after-steady: how many times the new revision's p99 grows (default 2). */
+  latencyFactor?: number
 }
 
 export interface SimDeployment {
@@ -56,6 +63,8 @@ export interface SimDeployment {
   serviceDeployment: SimServiceDeployment
   /** Steps since it COMPLETED, for the outcomes that go bad after steady. */
   stepsSinceCompleted?: number
+  /** Steps it has served production traffic (traffic.ts), for 5xx- and slow-after-steady. */
+  stepsServing?: number
 }
 
 /**
@@ -114,6 +123,22 @@ export interface SimService {
   serviceDeployments: SimServiceDeployment[]
   /** The stand-in health URL answers 503 (unhealthy-after-steady), until the next deployment. */
   unhealthy?: boolean
+  /** As created or updated; the layer's load balancer traffic (traffic.ts) follows them. */
+  loadBalancers: LoadBalancer[]
+  /** What the load balancer traffic keeps between steps (traffic.ts). */
+  traffic?: TrafficState
+}
+
+/** The load balancer's side of a service: which target group serves what, and what is owed. */
+export interface TrafficState {
+  /** Clock time the last requests were counted up to. */
+  countedTo: number
+  /** The target group production traffic goes to when no deployment shifts it. */
+  production: string
+  /** The target group each deployment's tasks are registered with. */
+  groups: Map<string, string>
+  /** Fractions of a request and of a 5xx answer not written yet, by target group. */
+  owed: Map<string, { requests: number; errors: number }>
 }
 
 export const DEFAULT_DEPLOYMENT_CONFIGURATION: DeploymentConfiguration = {
