@@ -199,7 +199,7 @@ describe('judgeCount: 5xx share', () => {
     const verdict = judgeCount('5xx', fresh, old, RULE)
     expect(verdict.figures.ratio).toBeCloseTo(1.2, 6)
     expect(verdict.status).toBe('passed')
-    expect(verdict.reason).toMatch(/1\.2×, within the 1\.25× allowed$/)
+    expect(verdict.reason).toMatch(/1\.2×, within the 1\.25× allowed \(p = 0\.0005\)$/)
   })
 })
 

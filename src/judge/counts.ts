@@ -3,6 +3,7 @@
 // `ratio` times the old one with each side's worst minute set aside (healthy releases have bad
 // minutes, before a deploy and after it), and a rate significantly higher by a rate test whose
 // spread is the one measured between the minutes. docs/judge.md says it in words. Pure.
+import { decide } from './rule.js'
 import { binomialAtLeast, studentAbove } from './stats.js'
 import { count, percent, plural, pValue, times } from './text.js'
 import type { CountFigures, CountRule, CountSide, CountVerdict } from './verdict.js'
@@ -141,33 +142,26 @@ export function judgeCount(
   figures.ratio = rateRatio(sideOf(keptFresh), sideOf(keptOld))
   figures.wander = Math.sqrt(wander)
   figures.p = rateTest(keptFresh, keptOld, wander)
-  const alpha = Number((1 - rule.confidence).toPrecision(2))
   const set = keptFresh.length < fresh.periods || keptOld.length < old.periods
   const ratio =
     figures.ratio === Infinity ? 'where the old revision had none' : times(figures.ratio)
   const said = `${name} ${sideText(signal, fresh)} against ${sideText(signal, old)}: ${set ? 'without the worst minute of each, ' : ''}${ratio}`
+  if (fresh.events < rule.minEvents) {
+    return {
+      signal,
+      status: 'passed',
+      reason: `${said}; fewer than ${rule.minEvents} in the new revision`,
+      figures
+    }
+  }
   const wandered =
     figures.wander >= 0.05 ? `, the rate wandering ±${Math.round(figures.wander * 100)} %` : ''
-  const verdict = (status: CountVerdict['status'], why: string): CountVerdict => ({
-    signal,
-    status,
-    reason: `${said}${why}`,
-    figures
-  })
-  if (fresh.events < rule.minEvents) {
-    return verdict('passed', `; fewer than ${rule.minEvents} in the new revision`)
-  }
-  if (figures.ratio <= rule.ratio) {
-    return verdict('passed', `, within the ${times(rule.ratio)} allowed`)
-  }
-  if (figures.p >= alpha) {
-    return verdict(
-      'passed',
-      `, above ${times(rule.ratio)} but not significant (${pValue(figures.p)}${wandered}; it takes p < ${alpha})`
-    )
-  }
-  return verdict(
-    'regressed',
-    `, above the ${times(rule.ratio)} allowed and significant (${pValue(figures.p)}${wandered}; it takes p < ${alpha})`
+  const { status, why } = decide(
+    figures.ratio,
+    rule.ratio,
+    figures.p,
+    rule.confidence,
+    `${pValue(figures.p)}${wandered}`
   )
+  return { signal, status, reason: `${said}${why}`, figures }
 }

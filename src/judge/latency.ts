@@ -4,6 +4,7 @@
 // median of its minutes is above `ratio` times the old one's, and a one-sided Mann–Whitney U test
 // finds its minutes higher (Kayenta's test). Ranks, not means: one slow minute moves one rank,
 // however slow it was. Pure.
+import { decide } from './rule.js'
 import { mannWhitneyGreater, median } from './stats.js'
 import { count, plural, pValue, seconds, times } from './text.js'
 import type { LatencyFigures, LatencyRule, LatencySide, LatencyVerdict } from './verdict.js'
@@ -71,26 +72,13 @@ export function judgeLatency(
   figures.u = test.u
   figures.p = test.p
   figures.exact = test.exact
-  const alpha = Number((1 - rule.confidence).toPrecision(2))
   const said = `p99 ${sideText(fresh)} against ${sideText(old)}: ${set ? 'without the slowest minute of each, ' : ''}${times(figures.ratio)}`
-  const tested = `U = ${test.u}, ${pValue(test.p)}`
-  const verdict = (status: LatencyVerdict['status'], why: string): LatencyVerdict => ({
-    signal: 'latency',
-    status,
-    reason: `${said}${why}`,
-    figures
-  })
-  if (!(figures.ratio > rule.ratio)) {
-    return verdict('passed', `, within the ${times(rule.ratio)} allowed (${tested})`)
-  }
-  if (test.p >= alpha) {
-    return verdict(
-      'passed',
-      `, above ${times(rule.ratio)} but not significant (${tested}; it takes p < ${alpha})`
-    )
-  }
-  return verdict(
-    'regressed',
-    `, above the ${times(rule.ratio)} allowed and significant (${tested}; it takes p < ${alpha})`
+  const { status, why } = decide(
+    figures.ratio,
+    rule.ratio,
+    test.p,
+    rule.confidence,
+    `U = ${test.u}, ${pValue(test.p)}`
   )
+  return { signal: 'latency', status, reason: `${said}${why}`, figures }
 }
