@@ -13,9 +13,9 @@ import {
   DEFAULT_SETTINGS,
   type TrafficMinute
 } from '../src/judge/traffic.js'
-import { percentile, seeded } from './support.js'
+import { markdownTable, percentile, runsFromEnv, seeded } from './support.js'
 
-const RUNS = Number(process.env.RUNS ?? 1000)
+const RUNS = runsFromEnv(1000)
 /** Median requests a minute of each traffic level. */
 const RATES = (process.env.RATE ?? '200,1000,10000').split(',').map(Number)
 const BASELINE_MINUTES = 10
@@ -122,22 +122,24 @@ const SCENARIOS: Scenario[] = [
   ...[1.5, 2, 3, 5].map(f => ({ name: `p99 ${f}×`, worse: { errors: 1, p99: f } }))
 ]
 
-/** `12.3 %  4 / 9`: the share rolled back, and the minutes to it at p50 / p95. */
-function cells(decisions: Decision[]): string {
+/** The share of bakes rolled back, and the minutes to the rollback at p50 / p95. */
+function cells(decisions: Decision[]): [string, string] {
   const caught = decisions.filter(d => d.at !== undefined).map(d => d.at ?? 0)
   const share = `${((caught.length / decisions.length) * 100).toFixed(1)} %`
-  const minutes = caught.length > 0 ? `${percentile(caught, 50)} / ${percentile(caught, 95)}` : '—'
-  return `${share.padStart(18)} | ${minutes.padStart(7)}`
+  return [share, caught.length > 0 ? `${percentile(caught, 50)} / ${percentile(caught, 95)}` : '—']
 }
 
+const HEADER = [
+  'release',
+  'judge: rolled back',
+  'judge: minutes',
+  'too little',
+  'today: rolled back',
+  'today: minutes'
+]
+
 function table(rate: number): void {
-  console.log(`\n${rate.toLocaleString('en-US')} requests a minute:\n`)
-  console.log(
-    '| release        | judge: rolled back | minutes | too little | today: rolled back | minutes |'
-  )
-  console.log(
-    '|----------------|-------------------:|--------:|-----------:|-------------------:|--------:|'
-  )
+  const rows: string[][] = []
   for (const [index, scenario] of SCENARIOS.entries()) {
     const random = seeded(2100 + index)
     const judged: Decision[] = []
@@ -153,12 +155,12 @@ function table(rate: number): void {
       today.push(oldRuleRun(old, fresh))
     }
     const tooLittle = `${((judged.filter(d => d.tooLittle).length / RUNS) * 100).toFixed(1)} %`
-    const todayCells =
-      scenario.worse.p99 === 1 ? cells(today) : `${'—'.padStart(18)} | ${'—'.padStart(7)}`
-    console.log(
-      `| ${scenario.name.padEnd(14)} | ${cells(judged)} | ${tooLittle.padStart(10)} | ${todayCells} |`
-    )
+    // Today's rule does not look at response times.
+    const todays = scenario.worse.p99 === 1 ? cells(today) : ['—', '—']
+    rows.push([scenario.name, ...cells(judged), tooLittle, ...todays])
   }
+  console.log(`\n${rate.toLocaleString('en-US')} requests a minute:\n`)
+  console.log(markdownTable(HEADER, rows))
 }
 
 function main(): void {
@@ -167,7 +169,7 @@ function main(): void {
   )
   for (const rate of RATES) table(rate)
   console.log(
-    '\nrolled back: the share of bakes rolled back (for the healthy release, the false rollback rate; for the others, the bad releases caught). minutes: from the new revision taking traffic to the rollback, p50 / p95. too little: bakes that ended with a signal too little to judge. today: the bake\u2019s fixed rule (at least 5 lines, a rate above 3× the old one) with the 5xx answers as its lines; it does not look at response times.'
+    '\nrolled back: the share of bakes rolled back (for the healthy release, the false rollback rate; for the others, the bad releases caught). minutes: from the new revision taking traffic to the rollback, p50 / p95. too little: bakes that ended with a signal too little to judge. today: the bake\u2019s fixed rule (at least 5 lines, a rate above 3× the old one) with the 5xx answers as its lines; it does not look at response times (—).'
   )
 }
 
