@@ -62,7 +62,14 @@ describe('parseInputs defaults', () => {
       bakeErrorRatio: 3,
       approvePauses: false,
       pauseWatchMinutes: 2,
-      testTrafficUrl: undefined
+      testTrafficUrl: undefined,
+      bake5xx: true,
+      bake5xxMargin: 25,
+      bakeLatency: true,
+      bakeLatencyMargin: 25,
+      bakeMinRequests: 300,
+      bakeConfidence: 99.8,
+      bakeAlarms: { names: [], prefixes: [] }
     })
   })
 

@@ -29,7 +29,7 @@ export function optional<T>(value: string, parse: (value: string) => T): T | und
   return value === '' ? undefined : parse(value)
 }
 
-function show(value: string): string {
+export function show(value: string): string {
   const printable = value.replace(/[\r\n\t]/g, ' ')
   return printable.length > 80 ? `${printable.slice(0, 77)}...` : printable
 }

@@ -27,10 +27,11 @@ import {
 } from './parse.js'
 
 import type { ImageRef, Mode, RollbackTarget } from './parse.js'
+import { JUDGE_SPECS, type JudgeInputs } from './judge.js'
 
 export type { ImageRef, Mode, RollbackTarget }
 
-export interface Inputs {
+export interface Inputs extends JudgeInputs {
   mode: Mode
   cluster: string
   /** One service, or several deployed together from one image. */
@@ -192,5 +193,6 @@ export const INPUT_SPECS: { [K in keyof Inputs]: InputSpec<Inputs[K]> } = {
     name: 'test-traffic-url',
     default: '',
     parse: v => optional(v, u => parseUrl(u, 'test-traffic-url'))
-  }
+  },
+  ...JUDGE_SPECS
 }
