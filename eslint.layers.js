@@ -1,7 +1,7 @@
 // The layers of src/, bottom to top, as lint rules: a folder (or a file at src/'s root) may import
 // only what stands before it in LAYERS, so nothing imports upward and no two folders import
-// each other. Files of one folder may import each other, but never in a cycle. README.md's
-// "Development" section draws the same picture.
+// each other. Files of one folder may import each other, but never in a cycle. "The source tree"
+// in docs/development.md draws the same picture.
 import importX from 'eslint-plugin-import-x'
 import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript'
 import tseslint from 'typescript-eslint'
@@ -26,6 +26,9 @@ export const LAYERS = [
   'bake',
   'migration',
   'supervise',
+  // Around a deploy: the scan gate before it, the cleanup after it.
+  'scan',
+  'cleanup',
   // The run's record and summary; the inputs; the modes; the entry.
   'report',
   'inputs',

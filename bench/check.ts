@@ -38,21 +38,26 @@ const BENCHES: Bench[] = [
     claims: [
       {
         file: 'README.md',
+        says: /noticed\s+([\d.]+) s after\s+ECS reaches it at p95/,
+        figures: [{ table: 'rollout 5 min', row: OURS, column: LAG, index: 1 }]
+      },
+      {
+        file: 'docs/rollout.md',
         says: /noticed ([\d.]+) s after\s+ECS reaches it at p95/,
         figures: [{ table: 'rollout 5 min', row: OURS, column: LAG, index: 1 }]
       },
       {
-        file: 'README.md',
+        file: 'docs/rollout.md',
         says: /up to (\d+) minutes late \(p95\) on a 5-minute rollout/,
         figures: [{ table: 'rollout 5 min', row: OFFICIAL, column: LAG, index: 1, scale: 60 }]
       },
       {
-        file: 'README.md',
+        file: 'docs/rollout.md',
         says: /at the third failed task \((\d+) s in\)/,
         figures: [{ table: 'crash loop', row: OURS, column: REPORTED, index: 1 }]
       },
       {
-        file: 'README.md',
+        file: 'docs/rollout.md',
         says: /about\s+(\d+)–(\d+)\s+minutes with its defaults/,
         figures: [
           { table: 'crash loop', row: OFFICIAL, column: REPORTED, index: 0, scale: 60 },
@@ -86,7 +91,7 @@ const BENCHES: Bench[] = [
         figures: [{ table: 'crash loop', row: OURS, column: REPORTED, index: 1 }]
       },
       {
-        file: 'README.md',
+        file: 'docs/rollout.md',
         says: /`FAILED`, (\d+) s before\s+ECS's rollback completes/,
         figures: [
           { table: 'circuit-breaker rollback', row: OURS, column: LAG, index: 1, scale: -1 }
@@ -101,7 +106,7 @@ const BENCHES: Bench[] = [
     page: 'docs/benchmarks.md',
     claims: [
       {
-        file: 'README.md',
+        file: 'docs/bake.md',
         says: /becoming readable \(([\d.]+) s at the median, ([\d.]+) s at most\), and ([\d.]+) s after the first bad health\s+answer/,
         figures: [
           { table: 'seconds to the decision', row: ERRORS, column: 'p50 (s)', index: 0 },

@@ -69,7 +69,13 @@ describe('parseInputs defaults', () => {
       bakeLatencyMargin: 25,
       bakeMinRequests: 300,
       bakeConfidence: 99.8,
-      bakeAlarms: { names: [], prefixes: [] }
+      bakeAlarms: { names: [], prefixes: [] },
+      keepRevisions: undefined,
+      keepImages: undefined,
+      failOnSeverity: undefined,
+      allowCves: [],
+      scanTimeoutMinutes: 10,
+      scanUnavailable: 'fail'
     })
   })
 

@@ -1,4 +1,4 @@
-// The README's IAM policy grants exactly what the code calls: every AWS SDK command sent from
+// The IAM policy of docs/iam.md grants exactly what the code calls: every AWS SDK command sent from
 // src/ is allowed, and every allowed action is either such a command or one of the few that
 // AWS checks for something else the action does (listed below, with the reason).
 import { readdirSync, readFileSync } from 'node:fs'
@@ -72,12 +72,13 @@ function sourceFiles(dir: string): string[] {
   })
 }
 
-function readmePolicy(): Statement[] {
-  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8')
+function documentedPolicy(): Statement[] {
+  const doc = readFileSync(join(ROOT, 'docs/iam.md'), 'utf8')
   const block = /<!-- iam-policy:start -->\s*```json\n([\s\S]*?)```\s*<!-- iam-policy:end -->/.exec(
-    readme
+    doc
   )
-  if (!block?.[1]) throw new Error('README.md has no ```json block between the iam-policy markers')
+  if (!block?.[1])
+    throw new Error('docs/iam.md has no ```json block between the iam-policy markers')
   const policy = JSON.parse(block[1]) as { Version: string; Statement: Statement[] }
   expect(policy.Version).toBe('2012-10-17')
   return policy.Statement
@@ -118,8 +119,8 @@ describe('sdkActions', () => {
   })
 })
 
-describe('the README IAM policy', () => {
-  const statements = readmePolicy()
+describe('the IAM policy of docs/iam.md', () => {
+  const statements = documentedPolicy()
   const allowed = statements.flatMap(s => list(s.Action))
   const found = sourceFiles(join(ROOT, 'src')).map(file => sdkActions(readFileSync(file, 'utf8')))
   const called = [...new Set(found.flatMap(f => f.actions))].sort()
@@ -186,6 +187,34 @@ describe('the README IAM policy', () => {
       Condition: cluster
     })
   })
+
+  test("ListServices only in the cluster; DescribeServices only on the cluster's services", () => {
+    const listing = statements.find(s => list(s.Action).includes('ecs:ListServices'))
+    expect(listing).toMatchObject({
+      Action: 'ecs:ListServices',
+      Resource: '*',
+      Condition: {
+        ArnEquals: { 'ecs:cluster': 'arn:aws:ecs:REGION:ACCOUNT:cluster/babyshield-cluster' }
+      }
+    })
+    const reading = statements.find(s => list(s.Action).includes('ecs:DescribeServices'))
+    expect(reading).toMatchObject({
+      Action: 'ecs:DescribeServices',
+      Resource: 'arn:aws:ecs:REGION:ACCOUNT:service/babyshield-cluster/*'
+    })
+  })
+
+  test.each(['ecr:BatchDeleteImage', 'ecr:DescribeImageScanFindings'])(
+    '%s, in a statement of its own, on the deployed repository only',
+    action => {
+      const statement = statements.find(s => list(s.Action).includes(action))
+      expect(statement).toMatchObject({
+        Action: action,
+        Resource: 'arn:aws:ecr:REGION:ACCOUNT:repository/babyshield-backend'
+      })
+      expect(statement?.Condition).toBeUndefined()
+    }
+  )
 
   test('the service, repository and log group actions name their resources', () => {
     const onStar = statements

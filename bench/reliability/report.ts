@@ -1,5 +1,5 @@
 // What the bench found, judged and printed: pure functions from the runs' records to verdicts
-// and one Markdown report (the README's Reliability section takes it as it is).
+// and one Markdown report (docs/reliability.md takes it as it is).
 import type { Burst, RateRule } from './fault-proxy.js'
 
 export interface RunRecord {

@@ -8,6 +8,7 @@ import {
   DescribeTaskDefinitionCommand,
   DescribeTasksCommand,
   ListServiceDeploymentsCommand,
+  ListServicesCommand,
   ListTaskDefinitionsCommand,
   ListTasksCommand,
   RegisterTaskDefinitionCommand,
@@ -17,6 +18,7 @@ import {
   UpdateServiceCommand,
   type DesiredStatus,
   type ECSClient,
+  type ListTasksCommandInput,
   type Failure,
   type RegisterTaskDefinitionCommandInput,
   type RunTaskCommandInput,
@@ -255,22 +257,56 @@ export class Ecs {
     return arns.sort((a, b) => revisionOf(b) - revisionOf(a))
   }
 
-  /** Task ARNs of the service with that desired status, every page. */
-  async taskArns(service: string, desiredStatus: DesiredStatus): Promise<string[]> {
+  /** The ARNs of every service of the cluster, every page. */
+  async serviceArns(): Promise<string[]> {
     const arns: string[] = []
     let nextToken: string | undefined
     do {
-      const answer = await attempt(
-        `Could not list the ${desiredStatus} tasks of ECS service ${service}`,
-        () =>
-          this.client.send(
-            new ListTasksCommand({
-              cluster: this.cluster,
-              serviceName: service,
-              desiredStatus,
-              ...(nextToken ? { nextToken } : {})
-            })
-          )
+      const answer = await attempt(`Could not list the services of cluster ${this.cluster}`, () =>
+        this.client.send(
+          new ListServicesCommand({
+            cluster: this.cluster,
+            maxResults: 100,
+            ...(nextToken ? { nextToken } : {})
+          })
+        )
+      )
+      arns.push(...(answer.serviceArns ?? []))
+      nextToken = answer.nextToken
+    } while (nextToken)
+    return arns
+  }
+
+  /** Task ARNs of the service with that desired status, every page. */
+  async taskArns(service: string, desiredStatus: DesiredStatus): Promise<string[]> {
+    return this.listTasks(`the ${desiredStatus} tasks of ECS service ${service}`, {
+      serviceName: service,
+      desiredStatus
+    })
+  }
+
+  /** Task ARNs of the whole cluster with that desired status, services' and standalone ones. */
+  async clusterTaskArns(desiredStatus: DesiredStatus): Promise<string[]> {
+    return this.listTasks(`the ${desiredStatus} tasks of cluster ${this.cluster}`, {
+      desiredStatus
+    })
+  }
+
+  private async listTasks(
+    what: string,
+    filter: Omit<ListTasksCommandInput, 'cluster' | 'nextToken'>
+  ): Promise<string[]> {
+    const arns: string[] = []
+    let nextToken: string | undefined
+    do {
+      const answer = await attempt(`Could not list ${what}`, () =>
+        this.client.send(
+          new ListTasksCommand({
+            cluster: this.cluster,
+            ...filter,
+            ...(nextToken ? { nextToken } : {})
+          })
+        )
       )
       arns.push(...(answer.taskArns ?? []))
       nextToken = answer.nextToken

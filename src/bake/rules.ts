@@ -1,6 +1,6 @@
 // How a bake decides, as pure rules over what it saw: the health answers, the error lines of the
 // new revision's tasks against the old revision's rate before the deploy, and the new tasks that
-// stopped. The README's "How a bake decides" is this file in words.
+// stopped. "How a bake decides" in docs/bake.md is this file in words.
 import type { HealthAttempt } from '../verify/health.js'
 import { isHealthy } from '../verify/health.js'
 

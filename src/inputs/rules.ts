@@ -1,5 +1,6 @@
 // The rules between inputs, checked together once each input has been read: what one mode or
 // input needs of another, and whether the times asked for fit in a GitHub job. Pure.
+import { scanProblems } from './cleanup-scan.js'
 import { INPUT_SPECS, type InputReader, type Inputs } from './spec.js'
 
 /** Rules between inputs: what one mode or input needs of another. */
@@ -10,7 +11,8 @@ export function combinationProblems(inputs: Partial<Inputs>, raw: InputReader): 
     ...timeProblems(inputs),
     ...migrationProblems(inputs, raw),
     ...bakeProblems(inputs),
-    ...shiftProblems(inputs, raw)
+    ...shiftProblems(inputs, raw),
+    ...scanProblems(inputs)
   ]
   if (
     mode === 'rollback' &&

@@ -28,10 +28,17 @@ import {
 
 import type { ImageRef, Mode, RollbackTarget } from './parse.js'
 import { JUDGE_SPECS, type JudgeInputs } from './judge.js'
+import {
+  parseAllowCves,
+  parseKeep,
+  parseScanUnavailable,
+  parseSeverity,
+  type CleanupScanInputs
+} from './cleanup-scan.js'
 
 export type { ImageRef, Mode, RollbackTarget }
 
-export interface Inputs extends JudgeInputs {
+export interface Inputs extends JudgeInputs, CleanupScanInputs {
   mode: Mode
   cluster: string
   /** One service, or several deployed together from one image. */
@@ -194,5 +201,20 @@ export const INPUT_SPECS: { [K in keyof Inputs]: InputSpec<Inputs[K]> } = {
     default: '',
     parse: v => optional(v, u => parseUrl(u, 'test-traffic-url'))
   },
-  ...JUDGE_SPECS
+  ...JUDGE_SPECS,
+  // Cleanup after a deploy, and the scan gate before it (docs/cleanup-and-scan.md).
+  keepRevisions: {
+    name: 'keep-revisions',
+    default: '',
+    parse: v => parseKeep('keep-revisions', v)
+  },
+  keepImages: { name: 'keep-images', default: '', parse: v => parseKeep('keep-images', v) },
+  failOnSeverity: { name: 'fail-on-severity', default: '', parse: parseSeverity },
+  allowCves: { name: 'allow-cves', default: '', untrimmed: true, parse: parseAllowCves },
+  scanTimeoutMinutes: {
+    name: 'scan-timeout-minutes',
+    default: '10',
+    parse: v => parseNumber('scan-timeout-minutes', v, { min: 0, max: 60, exclusiveMin: true })
+  },
+  scanUnavailable: { name: 'scan-unavailable', default: 'fail', parse: parseScanUnavailable }
 }

@@ -7,6 +7,7 @@ import { rm } from 'node:fs/promises'
 import { REPO_ROOT, STATE_DIR } from './stack/config.js'
 import { setKeptUp } from './stack/locks.js'
 import { openSession } from './stack/stack.js'
+import { actionRuntime } from './support/action-node.js'
 import { healthUrl } from './support/aws.js'
 import { makeBuildContext } from './support/docker.js'
 import { ACTION_ENTRY, runAction, type ActionRun } from './support/run-action.js'
@@ -70,6 +71,8 @@ async function main(): Promise<number> {
     const built = spawnSync('npm', ['run', 'package'], { cwd: REPO_ROOT, stdio: 'inherit' })
     if (built.status !== 0) throw new Error('npm run package failed')
   }
+  const runtime = actionRuntime()
+  console.log(`  The action runs on Node ${runtime.version} (${runtime.node}).`)
   console.log('  Docker engine, TLS registry under the ECR host name, moto, and the ECS layer:')
   const log = (line: string): void => console.log(`    ${line}`)
   const endSession = await openSession('the demo', log)

@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
 import { REPO_ROOT } from './stack/config.js'
 import { openSession } from './stack/stack.js'
+import { actionRuntime } from './support/action-node.js'
 import { ACTION_ENTRY } from './support/run-action.js'
 import { makeBaseDir } from './support/temp.js'
 
@@ -17,6 +18,8 @@ export default async function setup(): Promise<() => Promise<void>> {
     const built = spawnSync('npm', ['run', 'package'], { cwd: REPO_ROOT, stdio: 'inherit' })
     if (built.status !== 0) throw new Error('npm run package failed')
   }
+  const runtime = actionRuntime()
+  log(`the action runs on Node ${runtime.version} (${runtime.node})`)
   const endSession = await openSession('an e2e test run', log)
   // Test workers inherit it: their temporary files go where the teardown removes them.
   const temp = makeBaseDir()

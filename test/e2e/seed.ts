@@ -9,6 +9,8 @@ import {
   CreateClusterCommand,
   CreateServiceCommand,
   RegisterTaskDefinitionCommand,
+  type DeploymentConfiguration,
+  type NetworkConfiguration,
   type RegisterTaskDefinitionCommandInput
 } from '@aws-sdk/client-ecs'
 import {
@@ -75,6 +77,8 @@ export interface SeedOptions {
   stepMs?: number
   /** Requests a minute the API's load balancer takes (default: the layer's, 600). */
   requestsPerMinute?: number
+  /** How long a minute of bake or PAUSE hook timeout lasts in the layer (default 1000 ms). */
+  bakeMinuteMs?: number
 }
 
 /** The task definition the service starts with, `image` pinned by digest. */
@@ -188,6 +192,18 @@ async function defaultNetwork(): Promise<{
   }
 }
 
+/** The awsvpc configuration of the seed's services: the default VPC's, no public IP. */
+async function privateNetwork(): Promise<NetworkConfiguration> {
+  const network = await defaultNetwork()
+  return {
+    awsvpcConfiguration: {
+      subnets: network.subnets,
+      securityGroups: network.securityGroups,
+      assignPublicIp: 'DISABLED'
+    }
+  }
+}
+
 /** Waits until ECR knows `tag` with `digest` (the bridge puts pushed images into moto). */
 async function waitForImage(tag: string, digest: string): Promise<void> {
   const deadline = Date.now() + 15_000
@@ -297,7 +313,8 @@ export async function seed(options: SeedOptions = {}): Promise<Seeded> {
     ...(options.stepMs === undefined ? {} : { stepMs: options.stepMs }),
     ...(options.requestsPerMinute === undefined
       ? {}
-      : { requestsPerMinute: options.requestsPerMinute })
+      : { requestsPerMinute: options.requestsPerMinute }),
+    ...(options.bakeMinuteMs === undefined ? {} : { bakeMinuteMs: options.bakeMinuteMs })
   })
   const cluster = await ecs.send(
     new CreateClusterCommand({
@@ -335,13 +352,7 @@ export async function seed(options: SeedOptions = {}): Promise<Seeded> {
       desiredCount: 2,
       launchType: 'FARGATE',
       platformVersion: 'LATEST',
-      networkConfiguration: {
-        awsvpcConfiguration: {
-          subnets: network.subnets,
-          securityGroups: network.securityGroups,
-          assignPublicIp: 'DISABLED'
-        }
-      },
+      networkConfiguration: await privateNetwork(),
       deploymentConfiguration: {
         deploymentCircuitBreaker: { enable: true, rollback: true },
         maximumPercent: 200,
@@ -406,7 +417,6 @@ export async function seedWorker(seeded: Seeded): Promise<{ taskDefinitionArn: s
     })
   )
   const taskDefinitionArn = registered.taskDefinition?.taskDefinitionArn ?? ''
-  const network = await defaultNetwork()
   await ecs.send(
     new CreateServiceCommand({
       cluster: CLUSTER,
@@ -414,16 +424,67 @@ export async function seedWorker(seeded: Seeded): Promise<{ taskDefinitionArn: s
       taskDefinition: taskDefinitionArn,
       desiredCount: 2,
       launchType: 'FARGATE',
-      networkConfiguration: {
-        awsvpcConfiguration: {
-          subnets: network.subnets,
-          securityGroups: network.securityGroups,
-          assignPublicIp: 'DISABLED'
-        }
-      },
+      networkConfiguration: await privateNetwork(),
       deploymentConfiguration: { maximumPercent: 200, minimumHealthyPercent: 100 }
     })
   )
   await stackControl.settle()
   return { taskDefinitionArn }
+}
+
+/** Services that deploy by ECS's other strategies, for tests that create one (README: The seed). */
+export const STRATEGY_SERVICES = {
+  blueGreen: 'babyshield-bg-service',
+  linear: 'babyshield-linear-service',
+  canary: 'babyshield-canary-service',
+  earlySuccess: 'babyshield-early-service'
+} as const
+
+const ELB = `arn:aws:elasticloadbalancing:${REGION}:${ACCOUNT_ID}`
+
+/**
+ * A blue/green load balancer with a test listener rule (advancedConfiguration.testListenerRule):
+ * the layer then keeps test traffic apart from production. Nothing is checked against ELB.
+ */
+export const TEST_LISTENER_LOAD_BALANCER = {
+  targetGroupArn: `${ELB}:targetgroup/babyshield-blue/0a1b2c3d4e5f6a7b`,
+  containerName: APP_CONTAINER,
+  containerPort: 8000,
+  advancedConfiguration: {
+    alternateTargetGroupArn: `${ELB}:targetgroup/babyshield-green/7b6a5f4e3d2c1b0a`,
+    productionListenerRule: `${ELB}:listener-rule/app/babyshield/0a1b2c3d4e5f6a7b/1a2b3c4d5e6f7a8b/0f1e2d3c4b5a6978`,
+    testListenerRule: `${ELB}:listener-rule/app/babyshield/0a1b2c3d4e5f6a7b/8b7a6f5e4d3c2b1a/8796a5b4c3d2e1f0`,
+    roleArn: `arn:aws:iam::${ACCOUNT_ID}:role/ecsInfrastructureRoleForLoadBalancers`
+  }
+}
+
+/**
+ * Adds a service of the seeded revision (2 tasks, the seed's network) that deploys as
+ * `deploymentConfiguration` says (strategy, linear or canary steps, bake time, PAUSE hooks, early
+ * success), already steady; with `testListener`, behind TEST_LISTENER_LOAD_BALANCER. Returns its ARN.
+ */
+export async function createStrategyService(
+  seeded: Seeded,
+  name: string,
+  deploymentConfiguration: DeploymentConfiguration,
+  options: { testListener?: boolean; desiredCount?: number } = {}
+): Promise<string> {
+  const created = await ecs.send(
+    new CreateServiceCommand({
+      cluster: CLUSTER,
+      serviceName: name,
+      taskDefinition: seeded.taskDefinitionArn,
+      desiredCount: options.desiredCount ?? 2,
+      launchType: 'FARGATE',
+      networkConfiguration: await privateNetwork(),
+      ...(options.testListener ? { loadBalancers: [TEST_LISTENER_LOAD_BALANCER] } : {}),
+      deploymentConfiguration: {
+        maximumPercent: 200,
+        minimumHealthyPercent: 100,
+        ...deploymentConfiguration
+      }
+    })
+  )
+  await stackControl.settle()
+  return created.service?.serviceArn ?? ''
 }

@@ -3,7 +3,13 @@
 // fetches the manifest the registry stored and puts it into moto with the registry's digest,
 // so DescribeImages answers with the digest `docker push` printed.
 import { createHash } from 'node:crypto'
-import { ImageAlreadyExistsException, PutImageCommand } from '@aws-sdk/client-ecr'
+import {
+  DescribeRepositoriesCommand,
+  ImageAlreadyExistsException,
+  PutImageCommand,
+  StartImageScanCommand
+} from '@aws-sdk/client-ecr'
+import { REGISTRY_HOST as STACK_REGISTRY } from '../stack/config.js'
 import { registryRequest } from '../stack/http.js'
 import type { Moto } from './moto.js'
 
@@ -65,10 +71,55 @@ export class RegistryBridge {
     this.history.length = 0
   }
 
+  /**
+   * Puts `tags` of `repository` into moto as the registry holds them now. The registry notifies
+   * after a push has answered, so a read right after `docker push` can come before the
+   * notification; ECR lists an image as soon as its push completes, and so must a read here.
+   */
+  async mirrorTags(repository: string, tags: readonly string[]): Promise<void> {
+    await Promise.all(
+      tags.map(async tag => {
+        const head = await registryRequest(`/v2/${repository}/manifests/${tag}`, 'HEAD')
+        const digest = head.headers['docker-content-digest']
+        const mediaType = head.headers['content-type']
+        if (head.status !== 200 || typeof digest !== 'string' || typeof mediaType !== 'string') {
+          return
+        }
+        const known = this.history.find(r => r.repository === repository && r.tag === tag)
+        if (known?.digest === digest && /^(PutImage ok|already in ECR)$/.test(known.result)) return
+        await this.mirror({
+          action: 'push',
+          target: { repository, tag, digest, mediaType },
+          request: { host: STACK_REGISTRY }
+        })
+      })
+    )
+  }
+
   private record(entry: Omit<BridgeRecord, 'at'>): void {
     this.history.unshift({ at: new Date().toISOString(), ...entry })
     this.history.splice(200)
     this.log(`bridge: ${entry.repository}:${entry.tag} ${entry.digest} → ${entry.result}`)
+  }
+
+  /**
+   * ECR starts a basic scan of every image pushed to a repository with scan on push; moto does
+   * not (its PutImage leaves the image unscanned), so the bridge starts it, as ECR would.
+   */
+  private async scanOnPush(region: string, repository: string, digest: string): Promise<void> {
+    const ecr = this.moto.ecr(region)
+    const described = await ecr.send(
+      new DescribeRepositoriesCommand({ repositoryNames: [repository] })
+    )
+    if (!described.repositories?.[0]?.imageScanningConfiguration?.scanOnPush) return
+    try {
+      await ecr.send(
+        new StartImageScanCommand({ repositoryName: repository, imageId: { imageDigest: digest } })
+      )
+    } catch (error) {
+      // A second push of the image the same day: moto allows one scan a day, as ECR does.
+      this.log(`bridge: scan on push of ${repository}@${digest}: ${String(error)}`)
+    }
   }
 
   private async mirror(event: RegistryEvent): Promise<void> {
@@ -112,6 +163,7 @@ export class RegistryBridge {
         })
       )
       this.record({ repository, tag, digest, result: 'PutImage ok' })
+      await this.scanOnPush(region!, repository, digest)
     } catch (error) {
       // The same manifest and tag again (a repeated push) is already there: nothing to do.
       if (error instanceof ImageAlreadyExistsException) {
@@ -121,4 +173,21 @@ export class RegistryBridge {
       this.record({ repository, tag, digest, result: `PutImage failed: ${String(error)}` })
     }
   }
+}
+
+/** The repository and the tags an ECR read names (`imageIds[].imageTag`), if any. Pure. */
+export function tagsNamed(body: string): { repository: string; tags: string[] } | undefined {
+  let request: { repositoryName?: unknown; imageIds?: unknown }
+  try {
+    request = JSON.parse(body) as typeof request
+  } catch {
+    return undefined
+  }
+  if (typeof request.repositoryName !== 'string' || !Array.isArray(request.imageIds)) {
+    return undefined
+  }
+  const tags = (request.imageIds as { imageTag?: unknown }[])
+    .map(id => id?.imageTag)
+    .filter((tag): tag is string => typeof tag === 'string' && tag !== '')
+  return tags.length > 0 ? { repository: request.repositoryName, tags } : undefined
 }

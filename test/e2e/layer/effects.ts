@@ -14,7 +14,7 @@ import { REGISTRY_HOST } from '../stack/config.js'
 import { registryDigest } from '../stack/http.js'
 import type { RolloutEffects } from './ecs/rollout.js'
 import { taskId, type SimService } from './ecs/model.js'
-import type { TargetGroupTraffic } from './ecs/traffic.js'
+import type { TargetGroupTraffic } from './ecs/load-balancer.js'
 import type { Moto } from './moto.js'
 
 const ECR_HOST = /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com$/

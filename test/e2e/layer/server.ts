@@ -3,18 +3,24 @@
 // is forwarded to moto unchanged.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { REGION } from '../stack/config.js'
-import type { RegistryBridge } from './bridge.js'
+import { tagsNamed, type RegistryBridge } from './bridge.js'
 import { EcsLayer, HANDLED_OPS, type Answer, type LayerConfig } from './ecs/api.js'
 import type { RolloutScript } from './ecs/model.js'
 import type { TaskScript } from './ecs/one-off.js'
 import { toJson } from './ecs/present.js'
 import { regionOf, type IncomingCall, type Moto } from './moto.js'
+import { parseScanScript, ScriptedScans } from './scans.js'
 
 const ECS_TARGET = 'AmazonEC2ContainerServiceV20141113.'
 const ECR_TARGET = 'AmazonEC2ContainerRegistry_V20150921.'
 const GET_METRIC_DATA = 'GraniteServiceVersion20100801.GetMetricData'
 /** ECR reads that must see every image pushed so far. */
-const ECR_READS = new Set(['DescribeImages', 'BatchGetImage', 'ListImages'])
+const ECR_READS = new Set([
+  'DescribeImages',
+  'BatchGetImage',
+  'ListImages',
+  'DescribeImageScanFindings'
+])
 const DROP_HEADERS = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length'])
 
 function readBody(req: IncomingMessage): Promise<Buffer> {
@@ -48,17 +54,21 @@ const json = (status: number, value: unknown): Answer => ({
 })
 
 function parseConfig(input: unknown): Partial<LayerConfig> {
-  const { stepMs, requestsPerMinute } = (input ?? {}) as {
+  const given = (input ?? {}) as {
     stepMs?: unknown
+    bakeMinuteMs?: unknown
     requestsPerMinute?: unknown
   }
   const config: Partial<LayerConfig> = {}
-  if (stepMs !== undefined) {
-    if (typeof stepMs !== 'number' || !Number.isFinite(stepMs) || stepMs < 10) {
-      throw new Error('stepMs must be a number of milliseconds, at least 10')
+  for (const key of ['stepMs', 'bakeMinuteMs'] as const) {
+    const value = given[key]
+    if (value === undefined) continue
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 10) {
+      throw new Error(`${key} must be a number of milliseconds, at least 10`)
     }
-    config.stepMs = stepMs
+    config[key] = value
   }
+  const { requestsPerMinute } = given
   if (requestsPerMinute !== undefined) {
     if (
       typeof requestsPerMinute !== 'number' ||
@@ -95,6 +105,7 @@ export function withoutPercentiles(body: Buffer): Buffer | undefined {
 
 export class LayerServer {
   private readonly server: Server
+  private readonly scans: ScriptedScans
 
   constructor(
     private readonly moto: Moto,
@@ -102,6 +113,7 @@ export class LayerServer {
     private readonly bridge: RegistryBridge,
     private readonly log: (line: string) => void
   ) {
+    this.scans = new ScriptedScans(moto)
     this.server = createServer((req, res) => {
       this.route(req)
         .then(answer => send(res, answer))
@@ -147,6 +159,7 @@ export class LayerServer {
       const upstream = await this.moto.forward(call)
       this.ecs.reset(this.ecs.config)
       this.bridge.reset()
+      this.scans.reset()
       return { status: upstream.status, body: upstream.body, headers: upstream.headers }
     }
     const target = String(req.headers['x-amz-target'] ?? '')
@@ -160,10 +173,39 @@ export class LayerServer {
     }
     if (target.startsWith(ECR_TARGET) && ECR_READS.has(target.slice(ECR_TARGET.length))) {
       await this.bridge.settled()
+      const named = tagsNamed(body.toString('utf8'))
+      if (named) {
+        // Best effort: a registry that does not answer leaves the read to moto as it is.
+        await this.bridge
+          .mirrorTags(named.repository, named.tags)
+          .catch((error: unknown) => this.log(`bridge: ${String(error)}`))
+      }
+    }
+    if (target === `${ECR_TARGET}DescribeImageScanFindings`) {
+      const scripted = await this.scans.answer(
+        body.length > 0 ? (JSON.parse(body.toString('utf8')) as Record<string, unknown>) : {},
+        regionOf(req.headers, REGION)
+      )
+      if (scripted) return scripted
     }
     const rewritten = target === GET_METRIC_DATA ? withoutPercentiles(body) : undefined
     const upstream = await this.moto.forward(rewritten ? { ...call, body: rewritten } : call)
     return { status: upstream.status, body: upstream.body, headers: upstream.headers }
+  }
+
+  /**
+   * A service's stand-in URL: 200 while it has running tasks, unless a script makes the revision
+   * that takes this traffic (production: the health URL; test: the test-traffic URL) fail.
+   */
+  private appHealth(name: string, traffic: 'production' | 'test'): Answer {
+    const running = this.ecs.runningTasks(name)
+    const digests = [...new Set(running.flatMap(t => (t.containers ?? []).map(c => c.imageDigest)))]
+    const failure = this.ecs.scriptedFailure(name, traffic)
+    return json(running.length > 0 && !failure ? 200 : 503, {
+      running: running.length,
+      digests,
+      ...(failure ? { error: failure } : {})
+    })
   }
 
   private async control(method: string, path: string, body: Buffer): Promise<Answer> {
@@ -174,7 +216,11 @@ export class LayerServer {
       case 'GET /_stack/health':
         return json(200, { ok: true })
       case 'GET /_stack/status':
-        return json(200, { ...this.ecs.status(), bridge: this.bridge.history.slice(0, 20) })
+        return json(200, {
+          ...this.ecs.status(),
+          bridge: this.bridge.history.slice(0, 20),
+          scans: this.scans.status()
+        })
       case 'POST /_stack/registry-events':
         this.bridge.accept(body.toString('utf8'))
         return json(200, {})
@@ -183,6 +229,7 @@ export class LayerServer {
         await this.moto.reset()
         this.ecs.reset(parseConfig(input.config))
         this.bridge.reset()
+        this.scans.reset()
         return json(200, { config: this.ecs.config })
       case 'POST /_stack/config':
         Object.assign(this.ecs.config, parseConfig(input))
@@ -193,6 +240,9 @@ export class LayerServer {
       case 'POST /_stack/next-task':
         this.ecs.oneOff.next(input as unknown as TaskScript)
         return json(200, {})
+      case 'POST /_stack/scan-findings':
+        this.scans.script(parseScanScript(input))
+        return json(200, { scans: this.scans.status() })
       case 'POST /_stack/settle':
         await this.ecs.settle()
         return json(200, {})
@@ -200,20 +250,12 @@ export class LayerServer {
         await this.bridge.settled()
         return json(200, {})
     }
-    const health = /^GET \/_stack\/app\/([^/]+)\/health$/.exec(route)
-    if (health) {
-      const name = decodeURIComponent(health[1]!)
-      const running = this.ecs.runningTasks(name)
-      const digests = [
-        ...new Set(running.flatMap(t => (t.containers ?? []).map(c => c.imageDigest)))
-      ]
-      const unhealthy = this.ecs.unhealthy(name)
-      return json(running.length > 0 && !unhealthy ? 200 : 503, {
-        running: running.length,
-        digests,
-        ...(unhealthy ? { error: 'scripted: unhealthy after steady' } : {})
-      })
-    }
+    const app = /^GET \/_stack\/app\/([^/]+)\/(health|test-traffic\/health)$/.exec(route)
+    if (app)
+      return this.appHealth(
+        decodeURIComponent(app[1]!),
+        app[2] === 'health' ? 'production' : 'test'
+      )
     return json(404, { message: `no such control route: ${route}` })
   }
 }

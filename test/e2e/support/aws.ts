@@ -6,6 +6,7 @@ import { ECRClient } from '@aws-sdk/client-ecr'
 import { ECSClient } from '@aws-sdk/client-ecs'
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2'
 import { AWS_ENV, ENDPOINT_URL, REGION } from '../stack/config.js'
+import type { ScanScript } from '../layer/scans.js'
 import { sendJson } from '../stack/http.js'
 
 // The SDK warns on every start under Node 20 that later versions will need Node 22: noise here.
@@ -53,6 +54,24 @@ export type Outcome =
   | 'unhealthy-after-steady'
   | '5xx-after-steady'
   | 'slow-after-steady'
+  | 'errors-at-canary'
+  | 'unhealthy-at-canary'
+  | 'errors-at-stage'
+  | 'unhealthy-at-stage'
+  | 'test-traffic-unhealthy'
+
+/** A stage of a service deployment's walk (README: Service deployments and their strategies). */
+export type WalkStage =
+  | 'PRE_SCALE_UP'
+  | 'SCALE_UP'
+  | 'POST_SCALE_UP'
+  | 'TEST_TRAFFIC_SHIFT'
+  | 'POST_TEST_TRAFFIC_SHIFT'
+  | 'PRE_PRODUCTION_TRAFFIC_SHIFT'
+  | 'PRODUCTION_TRAFFIC_SHIFT'
+  | 'POST_PRODUCTION_TRAFFIC_SHIFT'
+  | 'BAKE_TIME'
+  | 'CLEAN_UP'
 
 export interface NextRollout {
   outcome: Outcome
@@ -67,6 +86,16 @@ export interface NextRollout {
   errorSteps?: number
   errorShare?: number
   latencyFactor?: number
+  stage?: WalkStage
+  productionWeight?: number
+}
+
+/** The layer's clock: a rollout step, and a minute of bake or hook timeout, in milliseconds. */
+export interface LayerClock {
+  stepMs?: number
+  bakeMinuteMs?: number
+  /** Requests a minute the load balancer of each service that has one takes. */
+  requestsPerMinute?: number
 }
 
 /** How the next one-off task (RunTask) goes; see test/e2e/layer/ecs/one-off.ts. */
@@ -78,21 +107,21 @@ export interface NextTask {
   reason?: string
 }
 
-/** What a test may set of the layer's config (test/e2e/README.md, control API). */
-export interface LayerConfig {
-  stepMs?: number
-  requestsPerMinute?: number
-}
-
 export const stackControl = {
+  scanFindings: (script: ScanScript) => sendJson(`${ENDPOINT_URL}/_stack/scan-findings`, script),
   nextTask: (script: NextTask) => sendJson(`${ENDPOINT_URL}/_stack/next-task`, script),
-  reset: (config: LayerConfig = {}) => sendJson(`${ENDPOINT_URL}/_stack/reset`, { config }),
+  reset: (config: LayerClock = {}) => sendJson(`${ENDPOINT_URL}/_stack/reset`, { config }),
   nextRollout: (script: NextRollout) => sendJson(`${ENDPOINT_URL}/_stack/next-rollout`, script),
   settle: () => sendJson(`${ENDPOINT_URL}/_stack/settle`, {}),
-  configure: (config: LayerConfig) => sendJson(`${ENDPOINT_URL}/_stack/config`, config),
+  configure: (config: LayerClock) => sendJson(`${ENDPOINT_URL}/_stack/config`, config),
   status: () => sendJson<Record<string, unknown>>(`${ENDPOINT_URL}/_stack/status`, undefined, 'GET')
 }
 
 export function healthUrl(service: string): string {
   return `${ENDPOINT_URL}/_stack/app/${encodeURIComponent(service)}/health`
+}
+
+/** The stand-in URL behind the service's test listener rule (what the test traffic reaches). */
+export function testTrafficUrl(service: string): string {
+  return `${ENDPOINT_URL}/_stack/app/${encodeURIComponent(service)}/test-traffic/health`
 }

@@ -1,6 +1,7 @@
-// Runs the bundled action (`node dist/index.js`) the way GitHub's runner does: every input as
-// INPUT_<NAME> (defaults from action.yml filled in), file commands for outputs and the job
-// summary, the GITHUB_* and RUNNER_* variables, and the stack's AWS endpoint and Docker engine.
+// Runs the bundled action (`node dist/index.js`, on the Node that action-node.ts picks) the way
+// GitHub's runner does: every input as INPUT_<NAME> (defaults from action.yml filled in), file
+// commands for outputs and the job summary, the GITHUB_* and RUNNER_* variables, and the stack's
+// AWS endpoint and Docker engine.
 import { DescribeTaskDefinitionCommand } from '@aws-sdk/client-ecs'
 import { spawn, spawnSync } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
@@ -8,6 +9,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { AWS_ENV, DOCKER_HOST, REPO_ROOT } from '../stack/config.js'
+import { actionRuntime, sdkWarnsOn } from './action-node.js'
 import { ecs } from './aws.js'
 import { makeBuildContext } from './docker.js'
 import { tempDir } from './temp.js'
@@ -130,6 +132,7 @@ export async function runAction(
     writeFile(eventFile, '{}\n')
   ])
 
+  const runtime = actionRuntime()
   const inputEnv: Record<string, string> = {}
   for (const [name, value] of Object.entries({ ...actionDefaults(), ...inputs })) {
     inputEnv[inputVariable(name)] = value
@@ -166,8 +169,11 @@ export async function runAction(
     RUNNER_NAME: 'e2e-runner',
     DOCKER_HOST,
     ...AWS_ENV,
-    // The runner runs actions on Node 24, where the SDK has nothing to warn about.
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    // The runner runs actions on Node 24, where the SDK has nothing to warn about: an older Node
+    // here is silenced to look the same, and Node 24 shows whatever the SDK says.
+    ...(sdkWarnsOn(runtime.version)
+      ? { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' }
+      : {}),
     ...inputEnv,
     ...env
   }
@@ -177,7 +183,7 @@ export async function runAction(
     stdout: string
     stderr: string
   }>((resolve, reject) => {
-    const child = spawn(process.execPath, [ACTION_ENTRY], { cwd: workspace, env: childEnv })
+    const child = spawn(runtime.node, [ACTION_ENTRY], { cwd: workspace, env: childEnv })
     let stdout = ''
     let stderr = ''
     const onLine = (line: string): void => {
@@ -224,7 +230,7 @@ export function runPost(run: ActionRun): { exitCode: number | null; stdout: stri
   const stateEnv = Object.fromEntries(
     Object.entries(run.state).map(([name, value]) => [`STATE_${name}`, value])
   )
-  const post = spawnSync(process.execPath, [ACTION_ENTRY], {
+  const post = spawnSync(actionRuntime().node, [ACTION_ENTRY], {
     cwd: run.workspace,
     env: { PATH: process.env.PATH ?? '', HOME: run.home, RUNNER_TEMP: run.runnerTemp, ...stateEnv },
     encoding: 'utf8'

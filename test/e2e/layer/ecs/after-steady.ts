@@ -4,15 +4,12 @@
 import type { ContainerDefinition } from '@aws-sdk/client-ecs'
 import { isLive, tasksOf, type SimDeployment, type SimService } from './model.js'
 import type { RolloutEffects } from './rollout.js'
+import { ERROR_LINES } from './trouble.js'
 
 /** Steps between COMPLETED and the trouble, unless scripted. */
 const AFTER_STEPS = 4
 /** Steps during which the tasks log errors, unless scripted. */
 const ERROR_STEPS = 3
-const ERROR_LINES = [
-  'ERROR Unhandled exception in GET /api/v1/recalls: KeyError: recall_severity',
-  'ERROR Unhandled exception in GET /api/v1/products: KeyError: recall_severity'
-]
 
 /** One step of a completed deployment whose script goes bad later; changes nothing else. */
 export async function afterSteady(

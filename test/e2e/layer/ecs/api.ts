@@ -5,6 +5,7 @@ import {
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
   ListTasksCommand,
+  type DeploymentConfiguration,
   type Service,
   type Task,
   type TaskDefinition
@@ -16,21 +17,28 @@ import {
   OUTCOMES,
   isLive,
   newDeployment,
+  serviceRevisionArn,
   taskId,
   type RolloutScript,
-  type SimService
+  type SimService,
+  type SimServiceDeployment
 } from './model.js'
 import {
   patchService,
   presentDeployments,
   presentServiceDeployment,
   presentServiceDeploymentBrief,
+  presentServiceRevision,
   toJson
 } from './present.js'
+import { continueHook } from './hooks.js'
 import { InvalidRunTask, OneOffTasks } from './one-off.js'
+import { requestRollback } from './rollback.js'
 import { say, step, stopTask, type RolloutEffects } from './rollout.js'
 import { TaskDefinitionStore } from './task-definitions.js'
-import { history, trafficStep } from './traffic.js'
+import { history, trafficStep } from './load-balancer.js'
+import { configurationProblem, hasTestListener } from './traffic.js'
+import { knownStage, scriptedFailure } from './trouble.js'
 
 type Json = Record<string, unknown>
 
@@ -52,9 +60,12 @@ export interface Answer {
 export interface LayerConfig {
   /** Time between two steps of a rollout; a rollout of 2 tasks takes 5 steps. */
   stepMs: number
-  /** How long a minute of a blue/green bake time lasts here. */
+  /**
+   * How long a minute lasts here for the service deployments' clocks: bake times (BAKE_TIME,
+   * linear steps, the canary) and PAUSE hook timeouts.
+   */
   bakeMinuteMs: number
-  /** Requests a minute that a service with a load balancer takes (traffic.ts). */
+  /** Requests a minute that a service with a load balancer takes (load-balancer.ts). */
   requestsPerMinute: number
 }
 
@@ -79,7 +90,10 @@ export const HANDLED_OPS = new Set([
   'RegisterTaskDefinition',
   'DescribeTaskDefinition',
   'ListServiceDeployments',
-  'DescribeServiceDeployments'
+  'DescribeServiceDeployments',
+  'StopServiceDeployment',
+  'ContinueServiceDeployment',
+  'DescribeServiceRevisions'
 ])
 
 /** What adoption needs to know about a service moto already has. */
@@ -95,6 +109,7 @@ interface ServiceRecord {
   deploymentConfiguration: SimService['deploymentConfiguration'] | undefined
   deploymentController: { type: string } | undefined
   loadBalancers: SimService['loadBalancers']
+  testListener: boolean
 }
 
 class ApiError extends Error {
@@ -144,8 +159,15 @@ function recordOf(json: Json | Service): ServiceRecord {
     deploymentController: s.deploymentController?.type
       ? { type: s.deploymentController.type }
       : undefined,
-    loadBalancers: s.loadBalancers ?? []
+    loadBalancers: s.loadBalancers ?? [],
+    testListener: hasTestListener(s.loadBalancers)
   }
+}
+
+/** ECS refuses a deployment configuration it cannot run before anything changes. */
+function checkConfiguration(config: DeploymentConfiguration): void {
+  const problem = configurationProblem(config)
+  if (problem) throw new ApiError('InvalidParameterException', problem)
 }
 
 function encodeToken(offset: number): string {
@@ -212,6 +234,12 @@ export class EcsLayer {
       throw new ApiError(
         'InvalidParameterException',
         `outcome must be one of ${OUTCOMES.join(', ')}`
+      )
+    }
+    if (script.stage !== undefined && !knownStage(script.stage)) {
+      throw new ApiError(
+        'InvalidParameterException',
+        `stage must be a lifecycle stage of the walk (PRE_SCALE_UP … CLEAN_UP), not ${String(script.stage)}`
       )
     }
     this.scripts.push(script)
@@ -290,7 +318,9 @@ export class EcsLayer {
       saidUnableToStart: false,
       deploymentController: record.deploymentController ?? { type: 'ECS' },
       serviceDeployments: [],
-      loadBalancers: record.loadBalancers
+      loadBalancers: record.loadBalancers,
+      testListener: record.testListener,
+      revisions: new Map()
     }
     service.deployments.push(newDeployment(service, definition, { outcome: 'success' }, createdAt))
     this.services.set(service.arn, service)
@@ -358,6 +388,12 @@ export class EcsLayer {
           return await this.listServiceDeployments(call)
         case 'DescribeServiceDeployments':
           return this.describeServiceDeployments(call)
+        case 'StopServiceDeployment':
+          return await this.stopServiceDeployment(call)
+        case 'ContinueServiceDeployment':
+          return await this.continueServiceDeployment(call)
+        case 'DescribeServiceRevisions':
+          return this.describeServiceRevisions(call)
         default:
           return upstreamAnswer(await call.forward())
       }
@@ -369,16 +405,19 @@ export class EcsLayer {
   }
 
   private async createService(call: EcsCall): Promise<Answer> {
+    const requested = call.body as Partial<Service>
+    const deploymentConfiguration = {
+      ...DEFAULT_DEPLOYMENT_CONFIGURATION,
+      ...requested.deploymentConfiguration
+    }
+    checkConfiguration(deploymentConfiguration)
     const upstream = await call.forward()
     if (upstream.status !== 200) return upstreamAnswer(upstream)
     const answer = JSON.parse(upstream.body.toString('utf8')) as { service: Json }
     const record = recordOf(answer.service)
-    const requested = call.body as Partial<Service>
     record.networkConfiguration = requested.networkConfiguration ?? record.networkConfiguration
-    record.deploymentConfiguration = {
-      ...DEFAULT_DEPLOYMENT_CONFIGURATION,
-      ...requested.deploymentConfiguration
-    }
+    record.deploymentConfiguration = deploymentConfiguration
+    record.testListener = hasTestListener(requested.loadBalancers) || record.testListener
     // moto does not keep the controller: the request says it.
     if (requested.deploymentController?.type) {
       record.deploymentController = { type: requested.deploymentController.type }
@@ -394,6 +433,10 @@ export class EcsLayer {
     const cluster = str(body.cluster)
     const name = str(body.service)
     const service = name ? await this.service(call.region, cluster, name) : undefined
+    const requestedConfig = (body as Partial<Service>).deploymentConfiguration
+    if (service && requestedConfig) {
+      checkConfiguration({ ...service.deploymentConfiguration, ...requestedConfig })
+    }
     const upstream = await call.forward()
     if (upstream.status !== 200 || !service) return upstreamAnswer(upstream)
     const answer = JSON.parse(upstream.body.toString('utf8')) as { service: Json }
@@ -410,7 +453,10 @@ export class EcsLayer {
       }
       if (requested.networkConfiguration)
         service.networkConfiguration = requested.networkConfiguration
-      if (requested.loadBalancers) service.loadBalancers = requested.loadBalancers
+      if (requested.loadBalancers) {
+        service.loadBalancers = requested.loadBalancers
+        service.testListener = hasTestListener(requested.loadBalancers)
+      }
       if (requested.platformVersion) service.platformVersion = requested.platformVersion
       const primary = service.deployments[0]
       const changed =
@@ -460,8 +506,12 @@ export class EcsLayer {
     const service = name ? await this.service(call.region, str(call.body.cluster), name) : undefined
     if (!service) throw new ApiError('ServiceNotFoundException', 'Service not found.')
     const statuses = Array.isArray(call.body.status) ? (call.body.status as string[]) : undefined
+    // Timestamps come as epoch seconds.
+    const { after, before } = (call.body.createdAt ?? {}) as { after?: number; before?: number }
     const briefs = service.serviceDeployments
       .filter(d => !statuses || statuses.includes(d.status))
+      .filter(d => after === undefined || d.createdAt.getTime() > after * 1000)
+      .filter(d => before === undefined || d.createdAt.getTime() < before * 1000)
       .map(d => presentServiceDeploymentBrief(service, d))
     return { status: 200, body: toJson({ serviceDeployments: briefs }) }
   }
@@ -481,6 +531,100 @@ export class EcsLayer {
       else failures.push({ arn, reason: 'MISSING' })
     }
     return { status: 200, body: toJson({ serviceDeployments: found, failures }) }
+  }
+
+  /** DescribeServiceRevisions: what each revision ran; unknown ARNs are failures (MISSING). */
+  private describeServiceRevisions(call: EcsCall): Answer {
+    const arns = Array.isArray(call.body.serviceRevisionArns)
+      ? (call.body.serviceRevisionArns as unknown[]).map(String)
+      : []
+    if (arns.length === 0 || arns.length > 20) {
+      throw new ApiError(
+        'InvalidParameterException',
+        'serviceRevisionArns must name between 1 and 20 service revisions.'
+      )
+    }
+    const found: Json[] = []
+    const failures: Json[] = []
+    for (const arn of arns) {
+      let answer: Json | undefined
+      for (const service of this.services.values()) {
+        const revision = [...service.revisions.values()].find(
+          r => serviceRevisionArn(service, r.deploymentId) === arn
+        )
+        if (revision) answer = presentServiceRevision(service, revision)
+      }
+      if (answer) found.push(answer)
+      else failures.push({ arn, reason: 'MISSING' })
+    }
+    return { status: 200, body: toJson({ serviceRevisions: found, failures }) }
+  }
+
+  /** The service deployment of this ARN, and its service; ECS's error when there is none. */
+  private serviceDeployment(arn: unknown): {
+    service: SimService
+    deployment: SimServiceDeployment
+  } {
+    for (const service of this.services.values()) {
+      const deployment = service.serviceDeployments.find(d => d.arn === arn)
+      if (deployment) return { service, deployment }
+    }
+    throw new ApiError(
+      'ServiceDeploymentNotFoundException',
+      `The service deployment ${String(arn)} does not exist.`
+    )
+  }
+
+  /**
+   * StopServiceDeployment: ROLLBACK (the default) asks for ECS's rollback of a PENDING or
+   * IN_PROGRESS deployment; one already rolling back goes on; a finished one is a conflict.
+   */
+  private async stopServiceDeployment(call: EcsCall): Promise<Answer> {
+    const { service, deployment } = this.serviceDeployment(call.body.serviceDeploymentArn)
+    const stopType = str(call.body.stopType) ?? 'ROLLBACK'
+    if (stopType !== 'ROLLBACK') {
+      throw new ApiError(
+        'InvalidParameterException',
+        `stopType ${stopType} is not supported: the valid value is ROLLBACK.`
+      )
+    }
+    await this.locked(service.arn, async () => {
+      const status = deployment.status
+      if (status === 'PENDING' || status === 'IN_PROGRESS') {
+        const reason = 'StopServiceDeployment requested a rollback (stopType ROLLBACK).'
+        requestRollback(service, deployment, reason, this.fx.now())
+        say(service, `(service deployment ${deployment.arn}) rollback requested.`, this.fx.now())
+        return
+      }
+      if (['STOP_REQUESTED', 'ROLLBACK_REQUESTED', 'ROLLBACK_IN_PROGRESS'].includes(status)) return
+      throw new ApiError(
+        'ConflictException',
+        `The service deployment ${deployment.arn} is ${status} and cannot be stopped.`
+      )
+    })
+    return { status: 200, body: toJson({ serviceDeploymentArn: deployment.arn }) }
+  }
+
+  /** ContinueServiceDeployment on a PAUSE hook AWAITING_ACTION: CONTINUE (default) or ROLLBACK. */
+  private async continueServiceDeployment(call: EcsCall): Promise<Answer> {
+    const { service, deployment } = this.serviceDeployment(call.body.serviceDeploymentArn)
+    const hookId = str(call.body.hookId)
+    if (!hookId) throw new ApiError('InvalidParameterException', 'hookId can not be blank.')
+    const action = str(call.body.action) ?? 'CONTINUE'
+    if (action !== 'CONTINUE' && action !== 'ROLLBACK') {
+      throw new ApiError(
+        'InvalidParameterException',
+        `action must be CONTINUE or ROLLBACK, not ${action}.`
+      )
+    }
+    await this.locked(service.arn, async () => {
+      const now = this.fx.now()
+      const decided = continueHook(deployment, hookId, action)
+      if ('refused' in decided) throw new ApiError('InvalidParameterException', decided.refused)
+      if ('rollback' in decided) requestRollback(service, deployment, decided.rollback, now)
+      deployment.updatedAt = now
+    })
+    return { status: 200, body: toJson({ serviceDeploymentArn: deployment.arn }) }
   }
 
   private async deleteService(call: EcsCall): Promise<Answer> {
@@ -660,6 +804,14 @@ export class EcsLayer {
           lastStatus: t.lastStatus
         })),
         events: s.events.slice(0, 10).map(e => e.message),
+        serviceDeployments: s.serviceDeployments.slice(0, 3).map(d => ({
+          arn: d.arn,
+          status: d.status,
+          lifecycleStage: d.lifecycleStage,
+          strategy: d.strategy,
+          productionWeight: d.productionWeight,
+          hooks: d.hooks.map(h => `${h.stage} ${h.status}`)
+        })),
         ...(s.traffic
           ? {
               traffic: {
@@ -673,9 +825,18 @@ export class EcsLayer {
     }
   }
 
-  /** Whether a service of this name was scripted to turn unhealthy (for the stand-in health URL). */
-  unhealthy(serviceName: string): boolean {
-    return [...this.services.values()].some(s => s.name === serviceName && s.unhealthy === true)
+  /**
+   * Why the stand-in URL of a service of this name fails (production traffic: the health URL; test
+   * traffic: the test-traffic URL), if a script says it does.
+   */
+  scriptedFailure(serviceName: string, traffic: 'production' | 'test'): string | undefined {
+    for (const service of this.services.values()) {
+      if (service.name !== serviceName) continue
+      if (traffic === 'production' && service.unhealthy) return 'scripted: unhealthy after steady'
+      const failure = scriptedFailure(service, traffic)
+      if (failure) return failure
+    }
+    return undefined
   }
 
   /** Running tasks of services with this name (for the stand-in health URL). */

@@ -1,60 +1,86 @@
-// A BLUE_GREEN rollout as ECS's own controller runs it, one stage a step: the new revision is
-// scaled up beside the old one, test then production traffic shift to it, it bakes for the
-// service's bakeTimeInMinutes (a minute of it lasts `bakeMinuteMs` on the layer's clock) while the
-// old revision keeps running, then the old one is cleaned up. The scripted outcome
-// `bake-rollback` has an alarm trip during the bake: ECS shifts the traffic back, stops the new
-// tasks and ends the service deployment ROLLBACK_SUCCESSFUL on the old revision.
-import type { Task } from '@aws-sdk/client-ecs'
+// A BLUE_GREEN, LINEAR or CANARY rollout as ECS's own controller runs it, one stage a step: the
+// new revision is scaled up beside the old one (PRE_SCALE_UP, SCALE_UP, POST_SCALE_UP), test
+// traffic shifts to it (TEST_TRAFFIC_SHIFT, POST_TEST_TRAFFIC_SHIFT), then production traffic in
+// the strategy's steps, each one PRE_PRODUCTION_TRAFFIC_SHIFT then PRODUCTION_TRAFFIC_SHIFT
+// (BLUE_GREEN: 100 % at once; LINEAR: `stepPercent` more each step, baking `stepBakeTimeInMinutes`
+// between steps; CANARY: `canaryPercent`, baking `canaryBakeTimeInMinutes`, then the rest), then
+// POST_PRODUCTION_TRAFFIC_SHIFT, BAKE_TIME for `bakeTimeInMinutes` while the old revision keeps
+// running, CLEAN_UP and SUCCESSFUL. A minute lasts `bakeMinuteMs` on the layer's clock. PAUSE
+// hooks hold the walk at their stage (hooks.ts); a rollback, asked for or scripted
+// (`bake-rollback`: an alarm trips during the bake), sends the traffic back (rollback.ts).
+import { hookGate, openHooks } from './hooks.js'
+import { isLive, tasksOf, type SimDeployment, type SimService, type Stage } from './model.js'
 import {
-  isLive,
-  serviceRevisionArn,
-  tasksOf,
-  type SimDeployment,
-  type SimService
-} from './model.js'
+  requestRollback,
+  rollbackStep,
+  rollbackTakenOn,
+  shiftBack,
+  type Moves
+} from './rollback.js'
 import type { RolloutEffects } from './rollout.js'
-
-/** The rolling update's own moves, lent to the blue/green walk (rollout.ts owns them). */
-export interface Moves {
-  launch(service: SimService, deployment: SimDeployment, count: number, now: Date): void
-  startTask(
-    service: SimService,
-    deployment: SimDeployment,
-    task: Task,
-    fx: RolloutEffects,
-    logStart: boolean
-  ): Promise<boolean>
-  drainOldDeployments(service: SimService, primary: SimDeployment, now: Date): void
-  complete(service: SimService, primary: SimDeployment, now: Date): void
-}
 
 /** The alarm the scripted bake rollback trips. */
 export const BAKE_ALARM = 'babyshield-api-5xx'
 
-/** Steps ECS's rollback stays ROLLBACK_IN_PROGRESS (traffic back, old tasks confirmed) before it ends. */
-const ROLLBACK_STEPS = 4
+function enter(primary: SimDeployment, stage: Stage, now: Date): true {
+  const sd = primary.serviceDeployment
+  sd.lifecycleStage = stage
+  sd.updatedAt = now
+  openHooks(sd, now)
+  return true
+}
 
-/** Moves a blue/green rollout one stage on; false when it rests (baking, or done). */
+/**
+ * Whether the stage's PAUSE hooks let the walk go on; a hook that timed out with ROLLBACK asks
+ * for the rollback. `next` runs when they do.
+ */
+function gated(
+  service: SimService,
+  primary: SimDeployment,
+  now: Date,
+  next: () => boolean
+): boolean {
+  const sd = primary.serviceDeployment
+  const gate = hookGate(sd, now)
+  if ('rollback' in gate) {
+    requestRollback(service, sd, gate.rollback, now)
+    return true
+  }
+  return gate.go ? next() : gate.changed
+}
+
+/** PRE_PRODUCTION_TRAFFIC_SHIFT → PRODUCTION_TRAFFIC_SHIFT: the next step's weight, its bake begun. */
+function shiftProduction(primary: SimDeployment, now: Date): boolean {
+  const sd = primary.serviceDeployment
+  sd.trafficStep += 1
+  sd.productionWeight = sd.trafficSteps[sd.trafficStep] ?? 100
+  if (sd.trafficStep < sd.trafficSteps.length - 1) {
+    sd.stepBakeEndsAt = new Date(now.getTime() + sd.stepBakeMs)
+  } else {
+    delete sd.stepBakeEndsAt
+  }
+  return enter(primary, 'PRODUCTION_TRAFFIC_SHIFT', now)
+}
+
+/** Moves a traffic-shifting rollout one stage on; false when it rests (paused, baking, or done). */
 export async function blueGreenStep(
   service: SimService,
   primary: SimDeployment,
   fx: RolloutEffects,
   moves: Moves
 ): Promise<boolean> {
-  const serviceDeployment = primary.serviceDeployment
+  const sd = primary.serviceDeployment
   const now = fx.now()
-  if (serviceDeployment.status === 'ROLLBACK_IN_PROGRESS') {
-    serviceDeployment.rollbackSteps = (serviceDeployment.rollbackSteps ?? 0) + 1
-    if (serviceDeployment.rollbackSteps < ROLLBACK_STEPS) return true
-    return finishRollback(service, primary, fx)
+  if (sd.status === 'ROLLBACK_REQUESTED') {
+    return rollbackTakenOn(sd) ? shiftBack(service, primary, now, moves) : true
   }
-  if (serviceDeployment.status !== 'IN_PROGRESS') return false
+  if (sd.status === 'ROLLBACK_IN_PROGRESS') return rollbackStep(service, primary, fx)
+  if (sd.status !== 'IN_PROGRESS') return false
   const desired = primary.deployment.desiredCount ?? 0
   const live = tasksOf(service, primary).filter(isLive)
-  switch (serviceDeployment.lifecycleStage) {
+  switch (sd.lifecycleStage) {
     case 'PRE_SCALE_UP':
-      serviceDeployment.lifecycleStage = 'SCALE_UP'
-      return true
+      return gated(service, primary, now, () => enter(primary, 'SCALE_UP', now))
     case 'SCALE_UP': {
       if (live.length < desired) {
         moves.launch(service, primary, desired - live.length, now)
@@ -65,22 +91,37 @@ export async function blueGreenStep(
         await moves.startTask(service, primary, pending, fx, true)
         return true
       }
-      serviceDeployment.lifecycleStage = 'TEST_TRAFFIC_SHIFT'
-      return true
+      return enter(primary, 'POST_SCALE_UP', now)
     }
+    case 'POST_SCALE_UP':
+      return gated(service, primary, now, () => {
+        sd.testWeight = 100
+        return enter(primary, 'TEST_TRAFFIC_SHIFT', now)
+      })
     case 'TEST_TRAFFIC_SHIFT':
-      serviceDeployment.lifecycleStage = 'PRODUCTION_TRAFFIC_SHIFT'
-      serviceDeployment.productionWeight = 100
-      return true
+      return enter(primary, 'POST_TEST_TRAFFIC_SHIFT', now)
+    case 'POST_TEST_TRAFFIC_SHIFT':
+      return gated(service, primary, now, () => enter(primary, 'PRE_PRODUCTION_TRAFFIC_SHIFT', now))
+    case 'PRE_PRODUCTION_TRAFFIC_SHIFT':
+      return gated(service, primary, now, () => shiftProduction(primary, now))
     case 'PRODUCTION_TRAFFIC_SHIFT':
-      serviceDeployment.lifecycleStage = 'BAKE_TIME'
-      serviceDeployment.bakeEndsAt = new Date(now.getTime() + serviceDeployment.bakeMs)
-      return true
+      if (sd.stepBakeEndsAt) {
+        if (now < sd.stepBakeEndsAt) return false
+        return enter(primary, 'PRE_PRODUCTION_TRAFFIC_SHIFT', now)
+      }
+      return enter(primary, 'POST_PRODUCTION_TRAFFIC_SHIFT', now)
+    case 'POST_PRODUCTION_TRAFFIC_SHIFT':
+      return gated(service, primary, now, () => {
+        sd.bakeEndsAt = new Date(now.getTime() + sd.bakeMs)
+        return enter(primary, 'BAKE_TIME', now)
+      })
     case 'BAKE_TIME':
-      if (primary.script.outcome === 'bake-rollback') return startRollback(service, primary, now)
-      if (now < (serviceDeployment.bakeEndsAt ?? now)) return false
-      serviceDeployment.lifecycleStage = 'CLEAN_UP'
-      return true
+      if (primary.script.outcome === 'bake-rollback') {
+        const reason = `CloudWatch alarm ${BAKE_ALARM} is in ALARM: rolling back to the source revision.`
+        return shiftBack(service, primary, now, moves, { reason, alarm: BAKE_ALARM })
+      }
+      if (now < (sd.bakeEndsAt ?? now)) return false
+      return enter(primary, 'CLEAN_UP', now)
     case 'CLEAN_UP':
       if (service.deployments.length > 1) {
         moves.drainOldDeployments(service, primary, now)
@@ -91,58 +132,4 @@ export async function blueGreenStep(
     default:
       return false
   }
-}
-
-/** An alarm trips during the bake: the traffic goes back, the new tasks stop. */
-function startRollback(service: SimService, primary: SimDeployment, now: Date): boolean {
-  const serviceDeployment = primary.serviceDeployment
-  const reason = `CloudWatch alarm ${BAKE_ALARM} is in ALARM: rolling back to the source revision.`
-  const source = serviceDeployment.sourceDeploymentIds[0] ?? ''
-  serviceDeployment.status = 'ROLLBACK_IN_PROGRESS'
-  serviceDeployment.statusReason = reason
-  serviceDeployment.productionWeight = 0
-  serviceDeployment.alarms = {
-    status: 'TRIGGERED',
-    alarmNames: [BAKE_ALARM],
-    triggeredAlarmNames: [BAKE_ALARM]
-  }
-  serviceDeployment.rollback = {
-    reason,
-    startedAt: now,
-    serviceRevisionArn: serviceRevisionArn(service, source)
-  }
-  primary.deployment.rolloutState = 'FAILED'
-  primary.deployment.rolloutStateReason = reason
-  service.events.unshift({
-    id: `${now.getTime()}-rollback`,
-    createdAt: now,
-    message: `(service ${service.name}) (deployment ${primary.deployment.id}) rolling back: ${reason}`
-  })
-  for (const task of tasksOf(service, primary).filter(isLive)) {
-    task.desiredStatus = 'STOPPED'
-    task.lastStatus = 'STOPPED'
-    task.stopCode = 'ServiceSchedulerInitiated'
-    task.stoppedReason = `Scaling activity initiated by (deployment ${primary.deployment.id}) rollback`
-    task.stoppedAt = now
-  }
-  return true
-}
-
-/** The old revision is the service's again: the service deployment ends ROLLBACK_SUCCESSFUL. */
-async function finishRollback(
-  service: SimService,
-  failed: SimDeployment,
-  fx: RolloutEffects
-): Promise<boolean> {
-  const now = fx.now()
-  const [, ...others] = service.deployments
-  const back = others[0]
-  if (!back) return false
-  back.deployment.status = 'PRIMARY'
-  service.deployments = others
-  failed.serviceDeployment.status = 'ROLLBACK_SUCCESSFUL'
-  delete failed.serviceDeployment.lifecycleStage
-  failed.serviceDeployment.finishedAt = now
-  await fx.setServiceTaskDefinition(service, back.deployment.taskDefinition)
-  return true
 }

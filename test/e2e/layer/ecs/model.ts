@@ -6,6 +6,8 @@ import type {
   Deployment,
   DeploymentConfiguration,
   LoadBalancer,
+  DeploymentLifecycleHookAction,
+  DeploymentLifecycleHookStatus,
   NetworkConfiguration,
   ServiceDeploymentLifecycleStage,
   ServiceDeploymentStatus,
@@ -13,6 +15,7 @@ import type {
   Task,
   TaskDefinition
 } from '@aws-sdk/client-ecs'
+import { stepBakeMinutes, strategyOf, trafficSteps, type Strategy } from './traffic.js'
 
 export const OUTCOMES = [
   'success',
@@ -23,7 +26,12 @@ export const OUTCOMES = [
   'errors-after-steady',
   'unhealthy-after-steady',
   '5xx-after-steady',
-  'slow-after-steady'
+  'slow-after-steady',
+  'errors-at-canary',
+  'unhealthy-at-canary',
+  'errors-at-stage',
+  'unhealthy-at-stage',
+  'test-traffic-unhealthy'
 ] as const
 export type Outcome = (typeof OUTCOMES)[number]
 
@@ -46,12 +54,34 @@ export interface RolloutScript {
   errorLogLine?: string
   /** errors-after-steady / unhealthy-after-steady: steps after COMPLETED until the trouble (default 4). */
   afterSteps?: number
-  /** errors-after-steady: steps during which the tasks log `logLines` (default 3). */
+  /**
+   * errors-after-steady: steps during which the tasks log `logLines` (default 3); errors-at-*:
+   * (default: every step while they run).
+   */
   errorSteps?: number
   /** 5xx-after-steady: the share of the new revision's requests answered 5xx (default 0.1). */
   errorShare?: number
   /** slow-after-steady: how many times the new revision's p99 grows (default 2). */
   latencyFactor?: number
+  /** errors-at-stage / unhealthy-at-stage / test-traffic-unhealthy: the stage the trouble starts at. */
+  stage?: Stage
+  /** …and the least production weight the new revision must have by then (default 0). */
+  productionWeight?: number
+}
+
+/**
+ * A stage of a service deployment's walk. PRE_PRODUCTION_TRAFFIC_SHIFT is a lifecycle hook stage
+ * the SDK's ServiceDeploymentLifecycleStage does not list; the walk shows it (see README).
+ */
+export type Stage = ServiceDeploymentLifecycleStage | 'PRE_PRODUCTION_TRAFFIC_SHIFT'
+
+/** A PAUSE hook of the stage the service deployment is at. */
+export interface SimHook {
+  hookId: string
+  stage: Stage
+  status: DeploymentLifecycleHookStatus
+  expiresAt: Date
+  timeoutAction: DeploymentLifecycleHookAction
 }
 
 export interface SimDeployment {
@@ -63,8 +93,14 @@ export interface SimDeployment {
   serviceDeployment: SimServiceDeployment
   /** Steps since it COMPLETED, for the outcomes that go bad after steady. */
   stepsSinceCompleted?: number
-  /** Steps it has served production traffic (traffic.ts), for 5xx- and slow-after-steady. */
+  /** Steps it has served production traffic (load-balancer.ts), for 5xx- and slow-after-steady. */
   stepsServing?: number
+  /** When its scripted trouble (errors-at-*, unhealthy-at-*, test-traffic-unhealthy) began. */
+  troubleSince?: Date
+  /** Steps it has logged its scripted error lines. */
+  troubleSteps?: number
+  /** Early success came before the old tasks left: "steady state" is still to be said. */
+  steadyPending?: boolean
 }
 
 /**
@@ -76,21 +112,42 @@ export interface SimServiceDeployment {
   createdAt: Date
   startedAt: Date
   finishedAt?: Date
+  updatedAt: Date
   status: ServiceDeploymentStatus
   statusReason?: string
-  lifecycleStage?: ServiceDeploymentLifecycleStage
+  lifecycleStage?: Stage
   targetDeploymentId: string
   sourceDeploymentIds: string[]
-  /** The strategy of the service when it began: BLUE_GREEN walks the stages. */
-  strategy: 'ROLLING' | 'BLUE_GREEN'
-  /** Production traffic on the target, in percent (blue/green). */
+  /** The service's deployment configuration when it began (what ECS shows with it). */
+  config: DeploymentConfiguration
+  /** The strategy of the service when it began: all but ROLLING walk the stages. */
+  strategy: Strategy
+  /** Production traffic on the target, in percent. */
   productionWeight: number
+  /** Test traffic on the target, in percent, where the service has a test listener rule. */
+  testWeight: number
+  /** Whether test traffic has a listener rule of its own; without one it goes where production goes. */
+  testListener: boolean
+  /** The target's production weight after each step of the shift, and the last step taken (-1: none). */
+  trafficSteps: number[]
+  trafficStep: number
+  /** A minute of bake or hook timeout on the layer's clock, when it began. */
+  bakeMinuteMs: number
+  /** How long the bake between two production steps lasts, and when the current one ends. */
+  stepBakeMs: number
+  stepBakeEndsAt?: Date
   /** How long its BAKE_TIME lasts on the layer's clock, and when it ends once begun. */
   bakeMs: number
   bakeEndsAt?: Date
+  /** The PAUSE hooks of the stage `hookStage` (the current one once opened). */
+  hooks: SimHook[]
+  hookStage?: Stage
   rollback?: { reason: string; startedAt: Date; serviceRevisionArn: string }
-  /** Steps spent ROLLBACK_IN_PROGRESS so far (blue/green). */
+  /** Steps seen ROLLBACK_REQUESTED so far, and ROLLBACK_IN_PROGRESS (traffic-shifting strategies). */
+  rollbackRequestSteps?: number
   rollbackSteps?: number
+  /** Early success criteria were met: SUCCESSFUL while the walk goes on. */
+  earlySuccess?: boolean
   alarms?: { status: 'TRIGGERED'; alarmNames: string[]; triggeredAlarmNames: string[] }
 }
 
@@ -123,10 +180,21 @@ export interface SimService {
   serviceDeployments: SimServiceDeployment[]
   /** The stand-in health URL answers 503 (unhealthy-after-steady), until the next deployment. */
   unhealthy?: boolean
-  /** As created or updated; the layer's load balancer traffic (traffic.ts) follows them. */
+  /** As created or updated; the layer's load balancer traffic (load-balancer.ts) follows them. */
   loadBalancers: LoadBalancer[]
-  /** What the load balancer traffic keeps between steps (traffic.ts). */
+  /** What the load balancer traffic keeps between steps (load-balancer.ts). */
   traffic?: TrafficState
+  /** A load balancer routes test traffic by a rule of its own (advancedConfiguration.testListenerRule). */
+  testListener: boolean
+  /** Every service revision a deployment of it ran, by deployment id (DescribeServiceRevisions). */
+  revisions: Map<string, SimRevision>
+}
+
+/** What a service revision ran: kept after its deployment is gone. */
+export interface SimRevision {
+  deploymentId: string
+  taskDefinition: TaskDefinition
+  createdAt: Date
 }
 
 /** The load balancer's side of a service: which target group serves what, and what is owed. */
@@ -165,33 +233,47 @@ export function newServiceDeployment(
   now: Date,
   bakeMinuteMs: number
 ): SimServiceDeployment {
-  const strategy =
-    service.deploymentConfiguration.strategy === 'BLUE_GREEN' ? 'BLUE_GREEN' : 'ROLLING'
+  const config = structuredClone(service.deploymentConfiguration)
   const sources = service.deployments.map(d => d.deployment.id)
+  // A first deployment, with nothing running yet, has nothing to shift traffic from.
+  const strategy = sources.length > 0 ? strategyOf(config) : 'ROLLING'
+  const shifts = strategy !== 'ROLLING'
   const serviceDeployment: SimServiceDeployment = {
-    arn: `arn:aws:ecs:${service.region}:${service.accountId}:service-deployment/${service.clusterName}/${service.name}/${randomBytes(11).toString('base64url')}`,
+    arn: `arn:aws:ecs:${service.region}:${service.accountId}:service-deployment/${service.clusterName}/${service.name}/${randomBytes(16).toString('base64url').slice(0, 22)}`,
     createdAt: now,
     startedAt: now,
+    updatedAt: now,
     status: 'IN_PROGRESS',
     targetDeploymentId,
     sourceDeploymentIds: sources,
-    // A first deployment, with nothing running yet, has nothing to shift traffic from.
-    strategy: sources.length > 0 ? strategy : 'ROLLING',
-    productionWeight: strategy === 'BLUE_GREEN' && sources.length > 0 ? 0 : 100,
-    bakeMs: (service.deploymentConfiguration.bakeTimeInMinutes ?? 0) * bakeMinuteMs,
-    ...(strategy === 'BLUE_GREEN' && sources.length > 0
-      ? { lifecycleStage: 'PRE_SCALE_UP' as const }
-      : {})
+    config,
+    strategy,
+    productionWeight: shifts ? 0 : 100,
+    testWeight: shifts ? 0 : 100,
+    testListener: service.testListener,
+    trafficSteps: trafficSteps(config),
+    trafficStep: -1,
+    bakeMinuteMs,
+    stepBakeMs: stepBakeMinutes(config) * bakeMinuteMs,
+    bakeMs: (config.bakeTimeInMinutes ?? 0) * bakeMinuteMs,
+    hooks: [],
+    ...(shifts ? { lifecycleStage: 'PRE_SCALE_UP' as const } : {})
   }
   for (const earlier of service.serviceDeployments) {
     if (earlier.status === 'IN_PROGRESS' || earlier.status === 'PENDING') {
       earlier.status = 'STOPPED'
       earlier.statusReason = `Service deployment ${serviceDeployment.arn} replaced it.`
       earlier.finishedAt = now
+      earlier.updatedAt = now
     }
   }
   service.serviceDeployments.unshift(serviceDeployment)
   return serviceDeployment
+}
+
+/** Test traffic on the target as ECS reports it: production's where no test listener rule routes it. */
+export function testWeightOf(d: SimServiceDeployment): number {
+  return d.testListener ? d.testWeight : d.productionWeight
 }
 
 export function newDeployment(
@@ -202,6 +284,7 @@ export function newDeployment(
   options: { reason?: string; serviceDeployment?: SimServiceDeployment; bakeMinuteMs?: number } = {}
 ): SimDeployment {
   const id = newDeploymentId()
+  service.revisions.set(id, { deploymentId: id, taskDefinition, createdAt: now })
   const reason = options.reason
   const serviceDeployment =
     options.serviceDeployment ??

@@ -1,6 +1,14 @@
 // The model as the ECS API answers it: counts derived from the tasks, dates as epoch seconds.
 import type { Deployment, Task } from '@aws-sdk/client-ecs'
-import { isLive, serviceRevisionArn, type SimService, type SimServiceDeployment } from './model.js'
+import { hookDetails } from './hooks.js'
+import {
+  isLive,
+  serviceRevisionArn,
+  testWeightOf,
+  type SimRevision,
+  type SimService,
+  type SimServiceDeployment
+} from './model.js'
 
 type Json = Record<string, unknown>
 
@@ -17,17 +25,34 @@ export function presentDeployments(service: SimService): Deployment[] {
   }))
 }
 
-function revisionSummary(service: SimService, deploymentId: string, weight: number): Json {
+/** A revision's share of the traffic; a rolling deployment shifts none, and ECS shows none. */
+interface Weights {
+  test: number
+  production: number
+}
+
+function revisionSummary(
+  service: SimService,
+  deploymentId: string,
+  weights: Weights | undefined
+): Json {
   const tasks = service.tasks.filter(t => t.startedBy === deploymentId)
   const deployment = service.deployments.find(d => d.deployment.id === deploymentId)
   return {
     arn: serviceRevisionArn(service, deploymentId),
     requestedTaskCount: deployment ? (deployment.deployment.desiredCount ?? 0) : 0,
     ...countsOf(tasks),
-    requestedTestTrafficWeight: weight,
-    requestedProductionTrafficWeight: weight
+    ...(weights
+      ? {
+          requestedTestTrafficWeight: weights.test,
+          requestedProductionTrafficWeight: weights.production
+        }
+      : {})
   }
 }
+
+/** 100 − x without 0.1-step drift (100 − 33.3 = 66.7, not 66.69999999999999). */
+const rest = (weight: number): number => Math.round((100 - weight) * 10) / 10
 
 function countsOf(tasks: Task[]): Json {
   const { runningCount, pendingCount } = counts(tasks)
@@ -36,6 +61,10 @@ function countsOf(tasks: Task[]): Json {
 
 /** A service deployment as DescribeServiceDeployments answers it. */
 export function presentServiceDeployment(service: SimService, d: SimServiceDeployment): Json {
+  const shifts = d.strategy !== 'ROLLING'
+  const target = { test: testWeightOf(d), production: d.productionWeight }
+  const source = { test: rest(target.test), production: rest(target.production) }
+  const hooks = hookDetails(d)
   return {
     serviceDeploymentArn: d.arn,
     serviceArn: service.arn,
@@ -43,17 +72,55 @@ export function presentServiceDeployment(service: SimService, d: SimServiceDeplo
     createdAt: d.createdAt,
     startedAt: d.startedAt,
     ...(d.finishedAt ? { finishedAt: d.finishedAt } : {}),
-    updatedAt: d.finishedAt ?? d.startedAt,
+    updatedAt: d.updatedAt,
     sourceServiceRevisions: d.sourceDeploymentIds.map(id =>
-      revisionSummary(service, id, 100 - d.productionWeight)
+      revisionSummary(service, id, shifts ? source : undefined)
     ),
-    targetServiceRevision: revisionSummary(service, d.targetDeploymentId, d.productionWeight),
+    targetServiceRevision: revisionSummary(
+      service,
+      d.targetDeploymentId,
+      shifts ? target : undefined
+    ),
     status: d.status,
     ...(d.statusReason ? { statusReason: d.statusReason } : {}),
     ...(d.lifecycleStage ? { lifecycleStage: d.lifecycleStage } : {}),
-    deploymentConfiguration: service.deploymentConfiguration,
+    ...(hooks.length > 0
+      ? {
+          lifecycleHookDetails: hooks.map(h => ({
+            hookId: h.hookId,
+            targetType: 'PAUSE',
+            status: h.status,
+            expiresAt: h.expiresAt,
+            timeoutAction: h.timeoutAction
+          }))
+        }
+      : {}),
+    deploymentConfiguration: d.config,
     ...(d.rollback ? { rollback: d.rollback } : {}),
     ...(d.alarms ? { alarms: d.alarms } : {})
+  }
+}
+
+/** A service revision as DescribeServiceRevisions answers it; image digests from its tasks. */
+export function presentServiceRevision(service: SimService, r: SimRevision): Json {
+  const containers = service.tasks
+    .filter(t => t.startedBy === r.deploymentId)
+    .flatMap(t => t.containers ?? [])
+  return {
+    serviceRevisionArn: serviceRevisionArn(service, r.deploymentId),
+    serviceArn: service.arn,
+    clusterArn: service.clusterArn,
+    taskDefinition: r.taskDefinition.taskDefinitionArn,
+    launchType: service.launchType,
+    platformVersion: service.platformVersion,
+    platformFamily: 'Linux',
+    ...(service.networkConfiguration ? { networkConfiguration: service.networkConfiguration } : {}),
+    containerImages: (r.taskDefinition.containerDefinitions ?? []).map(c => {
+      const digest = containers.find(run => run.name === c.name && run.imageDigest)?.imageDigest
+      return { containerName: c.name, image: c.image, ...(digest ? { imageDigest: digest } : {}) }
+    }),
+    guardDutyEnabled: false,
+    createdAt: r.createdAt
   }
 }
 

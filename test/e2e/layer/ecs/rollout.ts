@@ -2,11 +2,13 @@
 // (minimum healthy 100%, maximum 200%): launch the new tasks, see them start one by one, stop
 // the old deployment's tasks, mark the deployment COMPLETED. A scripted outcome bends this:
 // tasks that crash, a circuit breaker that fails and rolls back, a rollout that never ends.
+// BLUE_GREEN, LINEAR and CANARY services walk ECS's stages instead (blue-green.ts).
 import { randomUUID } from 'node:crypto'
 import type { ContainerDefinition, Task } from '@aws-sdk/client-ecs'
 import { afterSteady } from './after-steady.js'
-import type { TargetGroupTraffic } from './traffic.js'
+import type { TargetGroupTraffic } from './load-balancer.js'
 import { blueGreenStep } from './blue-green.js'
+import { drainsSlowly, earlySuccessDue, succeedEarly } from './early-success.js'
 import {
   isLive,
   newDeployment,
@@ -17,6 +19,8 @@ import {
   type SimDeployment,
   type SimService
 } from './model.js'
+import { canShiftBack, redeployRollback, rollbackTakenOn, type Moves } from './rollback.js'
+import { troubleStep } from './trouble.js'
 
 /** The world outside the model: time, the registry, CloudWatch Logs and metrics, moto's service record. */
 export interface RolloutEffects {
@@ -209,6 +213,20 @@ export function drainOldDeployments(service: SimService, primary: SimDeployment,
   service.deployments = [primary]
 }
 
+/** Stops one task of the deployments that are no longer PRIMARY; forgets them once none runs. */
+function drainOneOldTask(service: SimService, primary: SimDeployment, now: Date): void {
+  const old = new Set(service.deployments.slice(1).map(d => d.deployment.id))
+  const [task, ...rest] = service.tasks.filter(t => isLive(t) && old.has(t.startedBy ?? ''))
+  if (task) {
+    stopTask(task, now, {
+      stopCode: 'ServiceSchedulerInitiated',
+      stoppedReason: `Scaling activity initiated by (deployment ${primary.deployment.id})`
+    })
+    say(service, `has stopped 1 running tasks: ${taskList([task])}.`, now)
+  }
+  if (rest.length === 0) service.deployments = [primary]
+}
+
 export function complete(service: SimService, primary: SimDeployment, now: Date): void {
   const id = primary.deployment.id
   primary.deployment.rolloutState = 'COMPLETED'
@@ -219,6 +237,7 @@ export function complete(service: SimService, primary: SimDeployment, now: Date)
   serviceDeployment.status = rolledBack ? 'ROLLBACK_SUCCESSFUL' : 'SUCCESSFUL'
   delete serviceDeployment.lifecycleStage
   serviceDeployment.finishedAt = now
+  serviceDeployment.updatedAt = now
   service.lastCompleted = { id, taskDefinition: primary.taskDefinition }
   service.saidUnableToStart = false
   say(service, `(deployment ${id}) deployment completed.`, now)
@@ -244,6 +263,7 @@ async function tripCircuitBreaker(
   failed.deployment.status = 'ACTIVE'
   const serviceDeployment = failed.serviceDeployment
   serviceDeployment.status = 'ROLLBACK_IN_PROGRESS'
+  serviceDeployment.updatedAt = now
   serviceDeployment.statusReason = 'ECS deployment circuit breaker: tasks failed to start.'
   serviceDeployment.rollback = {
     reason: 'ECS deployment circuit breaker: tasks failed to start.',
@@ -324,6 +344,15 @@ async function healthyStep(
     say(service, `has stopped ${extra.length} running tasks: ${taskList(extra)}.`, now)
     return true
   }
+  const early = earlySuccessDue(service, primary)
+  if (early === 'drain-first') {
+    drainOldDeployments(service, primary, now)
+    return true
+  }
+  if (early === 'succeed') {
+    succeedEarly(service, primary, now, say)
+    return true
+  }
   const pending = live.filter(t => t.lastStatus !== 'RUNNING')
   if (pending.length > 0) {
     // A stuck rollout keeps at least one task PENDING for ever.
@@ -332,34 +361,43 @@ async function healthyStep(
     return true
   }
   if (service.deployments.length > 1) {
-    drainOldDeployments(service, primary, now)
+    if (drainsSlowly(primary)) drainOneOldTask(service, primary, now)
+    else drainOldDeployments(service, primary, now)
     return true
   }
   if (primary.deployment.rolloutState === 'IN_PROGRESS') {
     complete(service, primary, now)
     return true
   }
+  if (primary.steadyPending) {
+    primary.steadyPending = false
+    say(service, 'has reached a steady state.', now)
+    return true
+  }
   await afterSteady(service, primary, fx, d => definitionOf(d, crashingContainer(d)))
   return false
 }
+
+const MOVES: Moves = { launch, startTask, drainOldDeployments, complete, say }
 
 /** Moves the service one step on; false when there was nothing to do. */
 export async function step(service: SimService, fx: RolloutEffects): Promise<boolean> {
   const primary = service.deployments[0]
   if (!primary) return false
   const outcome = primary.script.outcome
-  const changed =
-    outcome === 'crashloop' || outcome === 'circuit-breaker'
-      ? await failingStep(service, primary, fx)
-      : primary.serviceDeployment.strategy === 'BLUE_GREEN' &&
-          primary.serviceDeployment.targetDeploymentId === primary.deployment.id
-        ? await blueGreenStep(service, primary, fx, {
-            launch,
-            startTask,
-            drainOldDeployments,
-            complete
-          })
-        : await healthyStep(service, primary, fx)
+  const sd = primary.serviceDeployment
+  const walks = sd.strategy !== 'ROLLING' && sd.targetDeploymentId === primary.deployment.id
+  let changed: boolean
+  if (sd.status === 'ROLLBACK_REQUESTED' && !canShiftBack(service, primary)) {
+    changed = rollbackTakenOn(sd) ? await redeployRollback(service, primary, fx, MOVES) : true
+  } else if (outcome === 'crashloop' || outcome === 'circuit-breaker') {
+    changed = await failingStep(service, primary, fx)
+  } else if (walks) {
+    changed = await blueGreenStep(service, primary, fx, MOVES)
+    await troubleStep(service, primary, fx, d => definitionOf(d, crashingContainer(d)))
+  } else {
+    changed = await healthyStep(service, primary, fx)
+  }
   if (changed) primary.deployment.updatedAt = fx.now()
   return changed
 }
