@@ -5,6 +5,7 @@
 import * as core from '@actions/core'
 import { beforeEach, describe, expect, test, vi } from 'vitest'
 import { deploy } from '../../src/modes/deploy.js'
+import { renderSummary } from '../../src/report/summary.js'
 import {
   besideOld,
   digestOf,
@@ -150,6 +151,14 @@ describe('a release the judge passes', () => {
       old: { requests: 10_000, p99: 0.12 }
     })
     expect(judged?.minutes).toHaveLength(4)
+    const summary = renderSummary(result)
+    // Without the worst minute of each: 15 of the 60 5xx answers where 3,000 of 12,000 requests
+    // are new; P(at least 15 of 60 at 1 in 4) = 0.55.
+    expect(summary).toContain(
+      '| 5xx share | ✅ passed | 0.50 % of 4,000 requests | 0.50 % of 10,000 requests | 0.55 | 99.8 % |'
+    )
+    expect(summary).toContain('  x-axis ["12:01", "12:02", "12:03", "12:04"]\n')
+    expect(summary).toContain('  line [0.5, 0.5, 0.5, 0.5]\n  line [0.5, 0.5, 0.5, 0.5]\n')
     expect(judged?.minutes[0]).toEqual({
       at: Date.parse('2026-11-26T12:01:00Z'),
       newShare: 0.005,

@@ -4,6 +4,7 @@ import { errorText } from '../model/errors.js'
 import { familyOf, revisionOf, shortArn } from '../model/names.js'
 import { commandLine } from '../migration/command.js'
 import { baselineRate, minutesSeconds, perMinute } from '../bake/rules.js'
+import { judgedSection } from './judged.js'
 import type {
   BakeResult,
   Check,
@@ -265,6 +266,7 @@ function bakeSection(bake: BakeResult, level: string): string[] {
     ''
   ]
   if (errors.last.length > 0) out.push('<pre>', escapeBlock(errors.last), '</pre>', '')
+  if (bake.judged) out.push(...judgedSection(bake.judged, `${level}#`, escapeText))
   return out
 }
 
