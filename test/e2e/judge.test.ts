@@ -28,9 +28,9 @@ describe('the judge on the load balancer’s minutes', () => {
       )
       expect(run.exitCode, run.stdout).toBe(0)
       expect(run.stdout).toMatch(
-        /: 5xx share 0\.\d+ % of [\d,]+ requests against 0\.50 % of 60,000 requests: .*within the 1\.25× allowed/
+        /: 5xx share [\d.]+ % of [\d,]+ requests against 0\.\d+ % of [\d,]+ requests: /
       )
-      expect(run.summary).toMatch(/\| 5xx share \| ✅ passed \| 0\.\d+ % of [\d,]+ requests \|/)
+      expect(run.summary).toMatch(/\| 5xx share \| ✅ passed \| [\d.]+ % of [\d,]+ requests \|/)
       expect(run.summary).toContain('xychart-beta')
     },
     RUN_MS + 60_000
@@ -51,7 +51,7 @@ describe('the judge on the load balancer’s minutes', () => {
       expect(run.outputs['rolled-back']).toBe('true')
       expect(run.stdout).toMatch(
         new RegExp(
-          `The rollout of ${FAMILY}:2 failed: it regressed \\d:\\d\\d into the 6:00 bake: 5xx share \\d+(\\.\\d+)? % of [\\d,]+ requests against 0\\.50 % of 60,000 requests: .*above the 1\\.25× allowed and significant .*Rolled back: the service runs ${FAMILY}:1 \\([^)]+\\) again, verified\\.`
+          `The rollout of ${FAMILY}:2 failed: it regressed \\d:\\d\\d into the 6:00 bake: 5xx share \\d+(\\.\\d+)? % of [\\d,]+ requests against 0\\.\\d+ % of [\\d,]+ requests: .*above the 1\\.25× allowed and significant .*Rolled back: the service runs ${FAMILY}:1 \\([^)]+\\) again, verified\\.`
         )
       )
       expect(run.summary).toMatch(/\| 5xx share \| ❌ regressed \|/)
