@@ -49,9 +49,10 @@ describe('the judge on the load balancer’s minutes', () => {
 
       expect(run.exitCode).toBe(1)
       expect(run.outputs['rolled-back']).toBe('true')
+      // The step's error is an annotation, whose % the runner's command escapes as %25.
       expect(run.stdout).toMatch(
         new RegExp(
-          `The rollout of ${FAMILY}:2 failed: it regressed \\d:\\d\\d into the 6:00 bake: 5xx share \\d+(\\.\\d+)? % of [\\d,]+ requests against 0\\.\\d+ % of [\\d,]+ requests: .*above the 1\\.25× allowed and significant .*Rolled back: the service runs ${FAMILY}:1 \\([^)]+\\) again, verified\\.`
+          `The rollout of ${FAMILY}:2 failed: it regressed \\d:\\d\\d into the 6:00 bake: 5xx share \\d+(\\.\\d+)? %(25)? of [\\d,]+ requests against 0\\.\\d+ %(25)? of [\\d,]+ requests: .*above the 1\\.25× allowed and significant .*Rolled back: the service runs ${FAMILY}:1 \\([^)]+\\) again, verified\\.`
         )
       )
       expect(run.summary).toMatch(/\| 5xx share \| ❌ regressed \|/)
