@@ -288,6 +288,9 @@ describe('a release the judge takes back', () => {
       result
     ).catch((e: unknown) => e)
 
+    expect(infos().find(line => line.startsWith('Baking '))).toMatch(
+      /; the load balancer's 5xx share and p99 are judged against the old revision's every minute; no alarm of bake-alarms may go into ALARM\.$/
+    )
     expect((error as Error).message).toMatch(
       /^The rollout of babyshield-backend-task:13 failed: it regressed [23]:\d\d into the 5:00 bake: alarm in ALARM: babyshield-api-5xx since 12:02:30 \(Threshold Crossed: 1 datapoint \[12\.0\] was greater than the threshold \(5\.0\)\)\. Rolled back/
     )
