@@ -10,6 +10,8 @@ import tseslint from 'typescript-eslint'
 export const LAYERS = [
   // The plain model: what a service runs and how it moves, the result, names, errors, time.
   'model',
+  // The judge: new revision against old, by statistics alone, for the bake and the shift watch.
+  'judge',
   // Adapters: the network, AWS, Docker, GitHub; and deps.ts, which gathers them for the stages.
   'net',
   'aws',

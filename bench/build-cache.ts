@@ -8,7 +8,7 @@
 //
 //   npm run bench:build            (REPS=3, DEP_SECONDS=30, DEP_MB=64 by default)
 //
-// It needs the local stack (test/e2e/README.md): it takes the machine's e2e lock, brings the
+// It needs the local stack (test/e2e/README.md): it brings the
 // stack up as the e2e global setup does and stops what it started.
 import { randomBytes } from 'node:crypto'
 import { writeFile } from 'node:fs/promises'

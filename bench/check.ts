@@ -122,6 +122,35 @@ const BENCHES: Bench[] = [
     runs: 25,
     page: 'docs/benchmarks.md',
     claims: []
+  },
+  {
+    name: 'bench:judge',
+    script: 'bench/judge.ts',
+    // Seconds even with all its runs, so CI checks the very figures of its page.
+    runs: 1000,
+    page: 'docs/judge.md',
+    claims: [
+      {
+        file: 'docs/judge.md',
+        says: /False rollbacks\*\*: ([\d.]+) % at 200 requests a minute, ([\d.]+) % at 1,000, ([\d.]+) % at 10,000/,
+        figures: ['200', '1,000', '10,000'].map(rate => ({
+          table: `${rate} requests a minute`,
+          row: 'healthy',
+          column: 'judge: rolled back',
+          index: 0
+        }))
+      },
+      {
+        file: 'docs/judge.md',
+        says: /a 2× 5xx share is caught in ([\d.]+) % of bakes at 200\s+requests a minute, ([\d.]+) % at 1,000 and ([\d.]+) % at 10,000/,
+        figures: ['200', '1,000', '10,000'].map(rate => ({
+          table: `${rate} requests a minute`,
+          row: '5xx share 2×',
+          column: 'judge: rolled back',
+          index: 0
+        }))
+      }
+    ]
   }
 ]
 

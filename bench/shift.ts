@@ -152,11 +152,13 @@ async function once(at: number, staged: boolean): Promise<Run> {
 function row(name: string, runs: Run[]): string[] {
   const back = runs.flatMap(r => (r.back === undefined ? [] : [r.back]))
   const exposure = runs.map(r => r.exposure)
+  // None caught: no time to the traffic back to say.
+  const seconds = (p: number) => (back.length > 0 ? percentile(back, p).toFixed(0) : '—')
   return [
     name,
     `${back.length}/${runs.length}`,
-    percentile(back, 50).toFixed(0),
-    percentile(back, 95).toFixed(0),
+    seconds(50),
+    seconds(95),
     `${Math.max(...runs.map(r => r.peak))} %`,
     percentile(exposure, 50).toFixed(2)
   ]

@@ -52,6 +52,20 @@ export const INPUT_GROUPS: readonly InputGroup[] = [
     inputs: ['bake-minutes', 'bake-error-patterns', 'bake-error-min', 'bake-error-ratio']
   },
   {
+    title: 'Bake: the judge',
+    about:
+      "The load balancer's 5xx share and p99 and the team's alarms, new revision against old, during the bake and the traffic shift ([docs/judge.md](docs/judge.md)).",
+    inputs: [
+      'bake-5xx',
+      'bake-5xx-margin',
+      'bake-latency',
+      'bake-latency-margin',
+      'bake-min-requests',
+      'bake-confidence',
+      'bake-alarms'
+    ]
+  },
+  {
     title: 'Traffic shift',
     about:
       'Deploy to BLUE_GREEN, LINEAR and CANARY services: judging the release while ECS shifts traffic to it, as the bake does after ([docs/traffic-shift.md](docs/traffic-shift.md)).',

@@ -1,7 +1,9 @@
 // Everything a mode touches outside itself, in one object that tests replace.
 import { createClients } from './aws/clients.js'
+import { CloudWatch } from './aws/cloudwatch.js'
 import { Ecr } from './aws/ecr.js'
 import { Ecs } from './aws/ecs.js'
+import { Elbv2 } from './aws/elbv2.js'
 import { Logs } from './aws/logs.js'
 import { systemClock, type Clock } from './model/clock.js'
 import { DockerCli, type Docker } from './docker/docker.js'
@@ -11,6 +13,10 @@ export interface Deps {
   ecr: Ecr
   ecs: Ecs
   logs: Logs
+  /** The load balancer's minutes and the alarms, for the judge. */
+  cloudwatch: CloudWatch
+  /** Where a service's target groups take their traffic from. */
+  elbv2: Elbv2
   docker: Docker
   clock: Clock
   env: NodeJS.ProcessEnv
@@ -31,6 +37,8 @@ export function createDeps(
     ecr: new Ecr(clients.ecr),
     ecs: new Ecs(clients.ecs, cluster),
     logs: new Logs(clients.logs),
+    cloudwatch: new CloudWatch(clients.cloudwatch),
+    elbv2: new Elbv2(clients.elbv2),
     docker: new DockerCli(env),
     clock: systemClock,
     env

@@ -65,7 +65,10 @@ describe('errorRegression', () => {
     ['three times before exactly', 30, 10, false],
     ['more than three times before', 31, 10, true],
     ['fewer than bake-error-min lines, however fast', 4, 1, false],
-    ['bake-error-min lines at a high rate', 5, 1, true]
+    // 5 of the 25 lines where 1 in 21 is expected: p = 0.006, not significant at 99.8 %.
+    ['bake-error-min lines at a high rate, but not significantly', 5, 1, false],
+    // 10 of 30 where 1 in 21 is expected: p < 0.0001.
+    ['a burst: ten lines in a task-minute', 10, 1, true]
   ])('%s: %i lines over %i task-minutes', (_name, lines, taskMinutes, regressed) => {
     expect(errorRegression(rules, { lines, taskMinutes }, before) !== undefined).toBe(regressed)
   })
@@ -76,12 +79,23 @@ describe('errorRegression', () => {
     )
   })
 
-  test('an app quiet before the deploy fails on bake-error-min lines alone', () => {
+  test('an app quiet before the deploy fails once its lines are significantly many', () => {
     const quiet = { lines: 0, tasks: 2, minutes: 10 }
     expect(errorRegression(rules, { lines: 4, taskMinutes: 10 }, quiet)).toBeUndefined()
-    expect(errorRegression(rules, { lines: 5, taskMinutes: 10 }, quiet)).toBe(
-      'the new tasks logged 5 error lines (0.5/task/min; 0/task/min before the deploy; the limit is 3× that, and at least 5 lines)'
+    // 10 task-minutes of 30: all 5 lines new has p = (1/3)^5 = 0.004, all 8 p = 0.00015.
+    expect(errorRegression(rules, { lines: 5, taskMinutes: 10 }, quiet)).toBeUndefined()
+    expect(errorRegression(rules, { lines: 8, taskMinutes: 10 }, quiet)).toBe(
+      'the new tasks logged 8 error lines (0.8/task/min; 0/task/min before the deploy; the limit is 3× that, and at least 5 lines)'
     )
+  })
+
+  test('a lower bake-confidence takes what a higher one does not', () => {
+    const quiet = { lines: 0, tasks: 2, minutes: 10 }
+    const found = { lines: 5, taskMinutes: 10 }
+    expect(errorRegression({ ...rules, confidence: 0.99 }, found, quiet)).toMatch(
+      /^the new tasks logged 5 error lines/
+    )
+    expect(errorRegression({ ...rules, confidence: 0.999 }, found, quiet)).toBeUndefined()
   })
 
   test('an unknown rate before the deploy is said', () => {

@@ -264,18 +264,32 @@ describe('a bake that finds a regression rolls back, verified', () => {
     expect(only(result).bake?.errors.before).toMatchObject({ lines: 4, tasks: 2 })
   })
 
-  test('the ratio decides above bake-error-min: 6 lines late in the bake, about 3× the old rate, pass at ratio 4 and fail at ratio 2', async () => {
-    const quiet = world([...OLD_ERRORS, ...newLines(290, 6)])
+  test('the ratio decides above bake-error-min: 60 lines late in the bake, about 3× the old rate, pass at ratio 4 and fail at ratio 2', async () => {
+    // 40 lines before the deploy: 2 a task a minute.
+    const busy: TimedLog[] = Array.from({ length: 40 }, (_, i) => ({
+      at: -500 + i * 10,
+      task: OLD_TASK,
+      message: `ERROR upstream timeout #${i}`
+    }))
+    const quiet = world([...busy, ...newLines(290, 60)])
     const passing = bakeInputs({ 'bake-error-ratio': '4' })
     await deploy(passing.inputs, quiet.deps, passing.result)
     expect(passing.result.status).toBe('succeeded')
 
-    const strict = world([...OLD_ERRORS, ...newLines(290, 6)])
+    const strict = world([...busy, ...newLines(290, 60)])
     const failing = bakeInputs({ 'bake-error-ratio': '2' })
     const error = await deploy(failing.inputs, strict.deps, failing.result).catch((e: unknown) => e)
     expect((error as Error).message).toMatch(
-      /the new tasks logged 6 error lines \([\d.]+\/task\/min; 0\.2\/task\/min before the deploy in 2 tasks of babyshield-backend-task:12; the limit is 2× that, and at least 5 lines\)/
+      /the new tasks logged 60 error lines \([\d.]+\/task\/min; 2\/task\/min before the deploy in 2 tasks of babyshield-backend-task:12; the limit is 2× that, and at least 5 lines\)/
     )
+  })
+
+  test('a few lines where the old revision had none are not significant: 5 lines late in a quiet bake pass', async () => {
+    // About 9.6 task-minutes of 29.6: all 5 lines new has p = 0.32^5 = 0.004, above 0.002.
+    const ecs = world([...newLines(290, 5)])
+    const { inputs, result } = bakeInputs()
+    await deploy(inputs, ecs.deps, result)
+    expect(result.status).toBe('succeeded')
   })
 
   test('another deployment replaces ours during the bake: the step fails, saying by whom, and leaves it', async () => {

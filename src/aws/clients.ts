@@ -1,8 +1,10 @@
 // The SDK clients, configured once. Credentials and endpoint come from the SDK's default chain
 // (OIDC credentials from configure-aws-credentials; AWS_ENDPOINT_URL for a local stack).
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch'
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs'
 import { ECRClient } from '@aws-sdk/client-ecr'
 import { ECSClient } from '@aws-sdk/client-ecs'
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2'
 import { isServerError, isThrottlingError, isTransientError } from '@smithy/core/retry'
 import { errorText, ReportedError } from '../model/errors.js'
 import { proxyAgents } from '../net/proxy.js'
@@ -11,6 +13,8 @@ export interface AwsClients {
   ecr: ECRClient
   ecs: ECSClient
   logs: CloudWatchLogsClient
+  cloudwatch: CloudWatchClient
+  elbv2: ElasticLoadBalancingV2Client
 }
 
 /** Throttling and 5xx answers are retried with the SDK's adaptive mode, a bounded number of times. */
@@ -28,7 +32,9 @@ export function createClients(region: string, env: NodeJS.ProcessEnv = process.e
   return {
     ecr: new ECRClient(config),
     ecs: new ECSClient(config),
-    logs: new CloudWatchLogsClient(config)
+    logs: new CloudWatchLogsClient(config),
+    cloudwatch: new CloudWatchClient(config),
+    elbv2: new ElasticLoadBalancingV2Client(config)
   }
 }
 

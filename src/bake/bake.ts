@@ -36,7 +36,7 @@ export async function bake(
   const end = start + bakeMs
   const url = policy.healthCheckUrl
   core.info(
-    `Baking ${minutesSeconds(bakeMs)}: every ${policy.pollMs / 1000} s, the new tasks must keep running${url ? `, ${url} answer 2xx` : ''}, and their lines matching ${rules.patterns.join(' or ')} stay under ${rules.ratio}× the rate before the deploy (and ${rules.minErrors} lines).`
+    `Baking ${minutesSeconds(bakeMs)}: every ${policy.pollMs / 1000} s, the new tasks must keep running${url ? `, ${url} answer 2xx` : ''}, and their lines matching ${rules.patterns.join(' or ')} stay under ${rules.ratio}× the rate before the deploy (and ${rules.minErrors} lines)${judged(rules)}.`
   )
   judgement.startBake()
   for (const service of judgement.services) {
@@ -79,6 +79,23 @@ export async function bake(
     core.info(`${service}: the bake passed: ${detail}.`)
   }
   return { bakes }
+}
+
+/** What the judge watches besides, as the bake's first line says it. Pure. */
+function judged(rules: BakePolicy['bake']): string {
+  const { traffic, alarms } = rules.judge ?? {}
+  const read = [...(traffic?.fiveXx ? ['5xx share'] : []), ...(traffic?.latency ? ['p99'] : [])]
+  const said = [
+    ...(read.length > 0
+      ? [
+          `the load balancer's ${read.join(' and ')} are judged against the old revision's every minute`
+        ]
+      : []),
+    ...(alarms && alarms.names.length + alarms.prefixes.length > 0
+      ? ['no alarm of bake-alarms may go into ALARM']
+      : [])
+  ]
+  return said.map(part => `; ${part}`).join('')
 }
 
 /** What a bake that passed watched and found, in a sentence. Pure. */

@@ -23,6 +23,7 @@ import {
   type Baseline,
   type HealthTally
 } from './rules.js'
+import { LoadBalancerSignals } from './load-balancer.js'
 import { NewTasks } from './new-tasks.js'
 import { askHealth, logTarget, NewErrors } from './signals.js'
 
@@ -80,6 +81,8 @@ interface Judging {
   baseline: Baseline
   errors: NewErrors | undefined
   tasks: NewTasks
+  /** The load balancer's signals and the alarms, when the judge looks at them. */
+  signals: LoadBalancerSignals | undefined
   warned: boolean
   /** Clock time of its first look, when it had one. */
   firstLook?: number
@@ -313,6 +316,9 @@ async function judging(deps: Deps, policy: JudgePolicy, unit: Judged): Promise<J
     baseline,
     errors,
     tasks: new NewTasks(move.to.taskDefinitionArn),
+    signals: policy.bake.judge
+      ? new LoadBalancerSignals(move.service, baseline.traffic, policy.bake.judge, unit.since)
+      : undefined,
     warned: false
   }
 }
@@ -323,6 +329,7 @@ async function lookAt(deps: Deps, judging: Judging, now: number): Promise<void> 
   try {
     await judging.tasks.look(deps, move.service)
     if (judging.errors) await judging.errors.read(deps, judging.tasks.all)
+    await judging.signals?.look(deps, now)
   } catch (error) {
     if (!judging.warned) {
       core.warning(
@@ -350,6 +357,7 @@ function record(
     bake.errors.lines = judging.errors.lines
     bake.errors.last = judging.errors.last
   }
+  if (judging.signals) bake.judged = judging.signals.judged
   if (url && health) bake.health = { url, asked: health.asked, ok: health.ok, bad: health.bad }
   if (testUrl && testTraffic && testTraffic.asked > 0) {
     bake.testTraffic = {
@@ -368,13 +376,11 @@ function tripped(rules: BakeRules, judging: Judging): string | undefined {
     return `task ${taskId(task.taskArn)} of the new revision stopped: ${taskFailure(task) ?? 'stopped'}`
   }
   const errors = judging.bake.errors
-  const reason = errorRegression(
-    rules,
-    { lines: errors.lines, taskMinutes: errors.taskMinutes },
-    judging.baseline
-  )
-  if (!reason) return undefined
-  return `${reason}; the last: ${errors.last.slice(-3).join(' | ')}`
+  const confidence = rules.judge && rules.judge.traffic.confidence / 100
+  const found = { lines: errors.lines, taskMinutes: errors.taskMinutes }
+  const reason = errorRegression({ ...rules, confidence }, found, judging.baseline)
+  if (reason) return `${reason}; the last: ${errors.last.slice(-3).join(' | ')}`
+  return judging.signals?.regression()
 }
 
 /** `0 error lines in new tasks (before 0.2/task/min), health 12/12 ok`. */

@@ -1,8 +1,11 @@
 // How a bake decides, as pure rules over what it saw: the health answers, the error lines of the
 // new revision's tasks against the old revision's rate before the deploy, and the new tasks that
 // stopped. "How a bake decides" in docs/bake.md is this file in words.
+import { judgeCount } from '../judge/counts.js'
+import { errorLineRule } from '../judge/traffic.js'
 import type { HealthAttempt } from '../verify/health.js'
 import { isHealthy } from '../verify/health.js'
+import type { JudgeRules, TrafficBaseline } from './load-balancer.js'
 
 /** What the bake watches for, from the inputs. */
 export interface BakeRules {
@@ -14,6 +17,8 @@ export interface BakeRules {
   minErrors: number
   /** How many times the old revision's rate (lines a task a minute) the new tasks may reach. */
   ratio: number
+  /** The load balancer's signals and the alarms; undefined: not judged. */
+  judge?: JudgeRules
 }
 
 /** A bad health answer is asked again this many times, a second apart, before it counts as a run. */
@@ -74,6 +79,8 @@ export interface Baseline {
   source?: string
   /** Not read (no log group, or CloudWatch refused): the new tasks are held to minErrors alone. */
   unknown?: string
+  /** Where the load balancer's traffic is read, and the old side's minutes before the deploy. */
+  traffic?: TrafficBaseline
 }
 
 /** Lines a task a minute; 0 when there was nothing to divide by. Pure. */
@@ -86,19 +93,29 @@ export function baselineRate(baseline: Baseline): number {
 }
 
 /**
- * Why the new tasks' error lines are a regression, or undefined. A regression needs both: at
- * least `minErrors` lines, and a rate (lines a task a minute) above `ratio` times the old
- * revision's. An app that always logs a few ERRORs passes; one that starts logging many fails.
+ * Why the new tasks' error lines are a regression, or undefined: the judge's count rule (docs/judge.md),
+ * lines against task-minutes, new against the old revision's before the deploy. A regression needs
+ * at least `minErrors` lines, a rate above `ratio` times the old revision's, and the difference
+ * significant at `confidence`. An app that always logs a few ERRORs passes; one that starts
+ * logging many fails. A rate before the deploy that is not known holds the lines to `minErrors`.
  */
 export function errorRegression(
-  rules: Pick<BakeRules, 'minErrors' | 'ratio'>,
+  rules: Pick<BakeRules, 'minErrors' | 'ratio'> & { confidence?: number | undefined },
   found: { lines: number; taskMinutes: number },
   baseline: Baseline
 ): string | undefined {
   if (found.lines < rules.minErrors) return undefined
   const now = rate(found.lines, found.taskMinutes)
   const before = baselineRate(baseline)
-  if (now <= before * rules.ratio) return undefined
+  if (!baseline.unknown) {
+    const verdict = judgeCount(
+      'error lines',
+      [{ events: found.lines, exposure: found.taskMinutes }],
+      [{ events: baseline.lines, exposure: baseline.tasks * baseline.minutes }],
+      errorLineRule(rules.minErrors, rules.ratio, rules.confidence)
+    )
+    if (verdict.status !== 'regressed') return undefined
+  }
   const was = baseline.unknown
     ? `the rate before the deploy is not known (${baseline.unknown})`
     : `${perMinute(before)} before the deploy${baseline.source ? ` in ${baseline.source}` : ''}; the limit is ${rules.ratio}× that, and at least ${rules.minErrors} lines`

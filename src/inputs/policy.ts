@@ -4,6 +4,7 @@ import type { RecordSettings } from '../github/record.js'
 import type { RolloutPolicy } from '../supervise/supervised.js'
 import type { CheckPolicy } from '../verify/checks.js'
 import { WAY_BACK_MINUTES, type Inputs } from './inputs.js'
+import { trafficSettings } from './judge.js'
 
 export type { CheckPolicy, RolloutPolicy }
 
@@ -28,7 +29,8 @@ export function rolloutPolicy(inputs: Inputs): RolloutPolicy {
       bakeMs: inputs.mode === 'deploy' && inputs.wait ? inputs.bakeMinutes * 60_000 : 0,
       patterns: inputs.bakeErrorPatterns,
       minErrors: inputs.bakeErrorMin,
-      ratio: inputs.bakeErrorRatio
+      ratio: inputs.bakeErrorRatio,
+      judge: { traffic: trafficSettings(inputs), alarms: inputs.bakeAlarms }
     }
   }
 }

@@ -29,6 +29,7 @@ import {
 } from './parse.js'
 
 import type { ImageRef, Mode, RollbackTarget } from './parse.js'
+import { JUDGE_SPECS, type JudgeInputs } from './judge.js'
 import {
   parseAllowCves,
   parseKeep,
@@ -39,7 +40,7 @@ import {
 
 export type { ImageRef, Mode, RollbackTarget }
 
-export interface Inputs extends CleanupScanInputs {
+export interface Inputs extends JudgeInputs, CleanupScanInputs {
   mode: Mode
   cluster: string
   /** One service, or several deployed together from one image. */
@@ -205,6 +206,7 @@ export const INPUT_SPECS: { [K in keyof Inputs]: InputSpec<Inputs[K]> } = {
     default: '',
     parse: v => optional(v, u => parseUrl(u, 'test-traffic-url'))
   },
+  ...JUDGE_SPECS,
   // Cleanup after a deploy, and the scan gate before it (docs/cleanup-and-scan.md).
   keepRevisions: {
     name: 'keep-revisions',

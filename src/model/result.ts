@@ -92,6 +92,48 @@ export interface BakeResult {
   failedTasks: number
   /** Why it regressed: the signal and what tripped it. */
   regression?: string
+  /** The judge's verdicts on the load balancer's signals and the alarms (docs/judge.md). */
+  judged?: JudgedSignals
+}
+
+/** What the judge said of the load balancer's traffic and the alarms, at its last look. */
+export interface JudgedSignals {
+  /** Why the load balancer's traffic was not read, when it was not. */
+  unread?: string
+  /** Where each side was read: `targetgroup/green/… against targetgroup/blue/…`. */
+  sides?: string
+  signals: JudgedSignal[]
+  /** The minutes judged, oldest first, for the summary's chart; the old side's since the deploy. */
+  minutes: JudgedMinute[]
+}
+
+export interface JudgedSignal {
+  /** 5xx, latency or alarms. */
+  signal: string
+  status: 'regressed' | 'passed' | 'too-little'
+  /** One sentence: the figures and why. */
+  reason: string
+  /** Requests, 5xx share and p99 (seconds, the median of the minutes) of each side, if counted. */
+  new?: SideFigures
+  old?: SideFigures
+  /** One-sided p-value of the test, and the confidence it was held to (0.998). */
+  p?: number
+  confidence?: number
+}
+
+export interface SideFigures {
+  requests: number
+  share?: number
+  p99?: number
+}
+
+export interface JudgedMinute {
+  /** Epoch ms of the minute's start. */
+  at: number
+  newShare?: number
+  oldShare?: number
+  newP99?: number
+  oldP99?: number
 }
 
 /** One service's part of the step. */

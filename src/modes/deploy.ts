@@ -2,6 +2,7 @@
 // pinned revision for each service → the migration → update the services → watch → verify → bake.
 import * as core from '@actions/core'
 import { minutesSeconds, type Baseline } from '../bake/rules.js'
+import { readTrafficBaseline } from '../bake/load-balancer.js'
 import { logTarget, readBaseline } from '../bake/signals.js'
 import type { Deps } from '../deps.js'
 import { BuildError } from '../docker/docker.js'
@@ -178,7 +179,10 @@ function migrationOf(
   return plan
 }
 
-/** The old revision's error lines in the minutes before now, read once, before anything changes. */
+/**
+ * The old revision's error lines in the minutes before now, and where the load balancer counts
+ * each revision's requests with the old side's minutes, read once, before anything changes.
+ */
 async function baselineOf(
   inputs: Inputs,
   deps: Deps,
@@ -189,7 +193,10 @@ async function baselineOf(
   const target = logTarget(state.current, state.containerName, inputs.logGroup)
   const running = await deps.ecs.tasks(await deps.ecs.taskArns(state.name, 'RUNNING'))
   const tasks = running.filter(t => t.taskDefinitionArn === state.currentArn)
-  return readBaseline(deps, target, rules, { revision: state.currentArn, tasks })
+  const lines = await readBaseline(deps, target, rules, { revision: state.currentArn, tasks })
+  const { traffic } = rules.judge ?? {}
+  if (!traffic || !(traffic.fiveXx || traffic.latency)) return lines
+  return { ...lines, traffic: await readTrafficBaseline(deps, state.service) }
 }
 
 /**

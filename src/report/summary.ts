@@ -7,6 +7,7 @@ import { commandLine } from '../migration/command.js'
 import { stillMigrated } from './migrated.js'
 import { together } from './together.js'
 import { baselineRate, minutesSeconds, perMinute } from '../bake/rules.js'
+import { judgedSection } from './judged.js'
 import type {
   BakeResult,
   Check,
@@ -285,6 +286,7 @@ function bakeSection(bake: BakeResult, level: string): string[] {
     ''
   ]
   if (errors.last.length > 0) out.push('<pre>', escapeBlock(errors.last), '</pre>', '')
+  if (bake.judged) out.push(...judgedSection(bake.judged, `${level}#`, escapeText))
   return out
 }
 

@@ -1,6 +1,8 @@
 // A fresh world like production's: moto and the layer reset, then the cluster, the ECR
-// repository with a first image, the log group, a rich two-container task definition and the
-// service running it (2 tasks, image pinned by digest). Tests call seed() before each case.
+// repository with a first image, the log group, a rich two-container task definition, the
+// Application Load Balancer with its two target groups and an alarm, and the service running it
+// (2 tasks behind the load balancer, image pinned by digest). Tests call seed() before each case.
+import { PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch'
 import { CreateLogGroupCommand, PutRetentionPolicyCommand } from '@aws-sdk/client-cloudwatch-logs'
 import { CreateRepositoryCommand, DescribeImagesCommand } from '@aws-sdk/client-ecr'
 import {
@@ -11,10 +13,15 @@ import {
   type NetworkConfiguration,
   type RegisterTaskDefinitionCommandInput
 } from '@aws-sdk/client-ecs'
+import {
+  CreateListenerCommand,
+  CreateLoadBalancerCommand,
+  CreateTargetGroupCommand
+} from '@aws-sdk/client-elastic-load-balancing-v2'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { rm } from 'node:fs/promises'
 import { ACCOUNT_ID, REGION, REGISTRY_HOST } from './stack/config.js'
-import { ecr, ecs, logs, queryApi, stackControl } from './support/aws.js'
+import { cloudwatch, ecr, ecs, elbv2, logs, queryApi, stackControl } from './support/aws.js'
 import { buildAndPush, makeBuildContext } from './support/docker.js'
 
 export const CLUSTER = 'babyshield-cluster'
@@ -29,6 +36,12 @@ export const REPOSITORY_URI = `${REGISTRY_HOST}/${REPOSITORY}`
 export const WORKER_SERVICE = 'babyshield-worker'
 export const WORKER_FAMILY = 'babyshield-worker-task'
 export const WORKER_CONTAINER = 'worker'
+/** The Application Load Balancer in front of the API, its two target groups, and an alarm on it. */
+export const LOAD_BALANCER = 'babyshield-api'
+export const TARGET_GROUP = 'babyshield-api-blue'
+/** The alternate target group, for a BLUE_GREEN deployment of the API. */
+export const ALTERNATE_TARGET_GROUP = 'babyshield-api-green'
+export const ALARM = 'babyshield-api-5xx'
 /** The first image's tag: an earlier day's, so today's deploys start at `production-fixed-<today>`. */
 export const SEED_TAG = 'production-fixed-20250601'
 
@@ -55,11 +68,15 @@ export interface Seeded {
   family: string
   taskDefinitionArn: string
   seedImage: { tag: string; digest: string; reference: string }
+  /** ARNs of the load balancer and of its target groups (the service is behind `blue`). */
+  loadBalancer: { arn: string; blue: string; green: string }
 }
 
 export interface SeedOptions {
   /** Time between rollout steps in the layer (default: the layer's, 500 ms). */
   stepMs?: number
+  /** Requests a minute the API's load balancer takes (default: the layer's, 600). */
+  requestsPerMinute?: number
   /** How long a minute of bake or PAUSE hook timeout lasts in the layer (default 1000 ms). */
   bakeMinuteMs?: number
 }
@@ -153,20 +170,26 @@ export function taskDefinitionInput(image: string): RegisterTaskDefinitionComman
 }
 
 /** The default VPC's subnets and security group that moto creates in every region. */
-async function defaultNetwork(): Promise<{ subnets: string[]; securityGroups: string[] }> {
+async function defaultNetwork(): Promise<{
+  vpc: string
+  subnets: string[]
+  securityGroups: string[]
+}> {
   const ids = (xml: string, tag: string): string[] =>
     [...xml.matchAll(new RegExp(`<${tag}>([^<]+)</${tag}>`, 'g'))].map(m => m[1]!)
-  const subnets = ids(
-    await queryApi('ec2', { Action: 'DescribeSubnets', Version: '2016-11-15' }),
-    'subnetId'
-  )
+  const described = await queryApi('ec2', { Action: 'DescribeSubnets', Version: '2016-11-15' })
+  const subnets = ids(described, 'subnetId')
   const groups = await queryApi('ec2', {
     Action: 'DescribeSecurityGroups',
     Version: '2016-11-15',
     'Filter.1.Name': 'group-name',
     'Filter.1.Value.1': 'default'
   })
-  return { subnets: subnets.slice(0, 2), securityGroups: ids(groups, 'groupId').slice(0, 1) }
+  return {
+    vpc: ids(described, 'vpcId')[0] ?? '',
+    subnets: subnets.slice(0, 2),
+    securityGroups: ids(groups, 'groupId').slice(0, 1)
+  }
 }
 
 /** The awsvpc configuration of the seed's services: the default VPC's, no public IP. */
@@ -213,9 +236,84 @@ async function pushSeedImage(): Promise<{ tag: string; digest: string; reference
   }
 }
 
+/**
+ * The load balancer: target groups blue (the service's) and green (its alternate), the production
+ * listener forwarding to blue at weight 100 and green at 0, and the alarm on blue's 5xx answers.
+ */
+async function loadBalancer(network: {
+  vpc: string
+  subnets: string[]
+  securityGroups: string[]
+}): Promise<Seeded['loadBalancer']> {
+  const created = await elbv2.send(
+    new CreateLoadBalancerCommand({
+      Name: LOAD_BALANCER,
+      Subnets: network.subnets,
+      SecurityGroups: network.securityGroups,
+      Type: 'application',
+      Scheme: 'internal'
+    })
+  )
+  const arn = created.LoadBalancers?.[0]?.LoadBalancerArn ?? ''
+  const targetGroup = async (name: string): Promise<string> => {
+    const group = await elbv2.send(
+      new CreateTargetGroupCommand({
+        Name: name,
+        Protocol: 'HTTP',
+        Port: 8000,
+        VpcId: network.vpc,
+        TargetType: 'ip',
+        HealthCheckPath: '/healthz'
+      })
+    )
+    return group.TargetGroups?.[0]?.TargetGroupArn ?? ''
+  }
+  const blue = await targetGroup(TARGET_GROUP)
+  const green = await targetGroup(ALTERNATE_TARGET_GROUP)
+  await elbv2.send(
+    new CreateListenerCommand({
+      LoadBalancerArn: arn,
+      Port: 80,
+      Protocol: 'HTTP',
+      DefaultActions: [
+        {
+          Type: 'forward',
+          ForwardConfig: {
+            TargetGroups: [
+              { TargetGroupArn: blue, Weight: 100 },
+              { TargetGroupArn: green, Weight: 0 }
+            ]
+          }
+        }
+      ]
+    })
+  )
+  await cloudwatch.send(
+    new PutMetricAlarmCommand({
+      AlarmName: ALARM,
+      Namespace: 'AWS/ApplicationELB',
+      MetricName: 'HTTPCode_Target_5XX_Count',
+      Dimensions: [
+        { Name: 'TargetGroup', Value: blue.slice(blue.indexOf('targetgroup/')) },
+        { Name: 'LoadBalancer', Value: arn.slice(arn.indexOf('app/')) }
+      ],
+      Statistic: 'Sum',
+      Period: 60,
+      EvaluationPeriods: 1,
+      Threshold: 50,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'notBreaching'
+    })
+  )
+  return { arn, blue, green }
+}
+
 export async function seed(options: SeedOptions = {}): Promise<Seeded> {
   await stackControl.reset({
     ...(options.stepMs === undefined ? {} : { stepMs: options.stepMs }),
+    ...(options.requestsPerMinute === undefined
+      ? {}
+      : { requestsPerMinute: options.requestsPerMinute }),
     ...(options.bakeMinuteMs === undefined ? {} : { bakeMinuteMs: options.bakeMinuteMs })
   })
   const cluster = await ecs.send(
@@ -241,11 +339,16 @@ export async function seed(options: SeedOptions = {}): Promise<Seeded> {
   )
   const taskDefinitionArn = registered.taskDefinition?.taskDefinitionArn ?? ''
 
+  const network = await defaultNetwork()
+  const balancer = await loadBalancer(network)
   const created = await ecs.send(
     new CreateServiceCommand({
       cluster: CLUSTER,
       serviceName: SERVICE,
       taskDefinition: taskDefinitionArn,
+      loadBalancers: [
+        { targetGroupArn: balancer.blue, containerName: APP_CONTAINER, containerPort: 8000 }
+      ],
       desiredCount: 2,
       launchType: 'FARGATE',
       platformVersion: 'LATEST',
@@ -274,7 +377,8 @@ export async function seed(options: SeedOptions = {}): Promise<Seeded> {
     logGroup: LOG_GROUP,
     family: FAMILY,
     taskDefinitionArn,
-    seedImage
+    seedImage,
+    loadBalancer: balancer
   }
 }
 

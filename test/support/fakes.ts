@@ -9,6 +9,7 @@ import { Ecs } from '../../src/aws/ecs.js'
 import { Logs } from '../../src/aws/logs.js'
 import type { Clock } from '../../src/model/clock.js'
 import type { Deps } from '../../src/deps.js'
+import { fakeLoadBalancer } from './load-balancer.js'
 import type { BuildOutcome, BuildRequest, Docker } from '../../src/docker/docker.js'
 
 /** A clock whose sleep moves time forward at once. */
@@ -75,6 +76,7 @@ export function mockedDeps(options: { digest: string; env?: NodeJS.ProcessEnv; c
     ecr: new Ecr(new ECRClient({ region: 'eu-north-1' })),
     ecs: new Ecs(new ECSClient({ region: 'eu-north-1' }), options.cluster ?? 'babyshield-cluster'),
     logs: new Logs(new CloudWatchLogsClient({ region: 'eu-north-1' })),
+    ...fakeLoadBalancer(clock).reads,
     docker,
     clock,
     env: options.env ?? {}

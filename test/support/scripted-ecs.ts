@@ -31,6 +31,7 @@ import { Ecr } from '../../src/aws/ecr.js'
 import { Ecs } from '../../src/aws/ecs.js'
 import { Logs } from '../../src/aws/logs.js'
 import type { Deps } from '../../src/deps.js'
+import { fakeLoadBalancer } from './load-balancer.js'
 import type { Docker } from '../../src/docker/docker.js'
 import type { Inputs } from '../../src/inputs/inputs.js'
 import { inputsOf } from './inputs.js'
@@ -414,6 +415,7 @@ export class FakeEcs {
       ecr: {} as Ecr,
       ecs: new Ecs(ecsClient, CLUSTER),
       logs: new Logs(logsClient),
+      ...fakeLoadBalancer(this.clock).reads,
       docker: {} as Docker,
       clock: this.clock,
       env: {}

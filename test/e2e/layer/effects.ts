@@ -1,6 +1,9 @@
 // What a rollout does outside the model: pulls (resolves image digests in the local registry),
-// writes container logs to moto's CloudWatch Logs, and keeps moto's service record in step.
+// writes container logs to moto's CloudWatch Logs and the load balancer's metrics to moto's
+// CloudWatch, and keeps moto's service record in step.
 import { createHash } from 'node:crypto'
+import { PutMetricDataCommand, type MetricDatum } from '@aws-sdk/client-cloudwatch'
+import { DescribeTargetGroupsCommand } from '@aws-sdk/client-elastic-load-balancing-v2'
 import {
   CreateLogStreamCommand,
   PutLogEventsCommand,
@@ -11,6 +14,7 @@ import { REGISTRY_HOST } from '../stack/config.js'
 import { registryDigest } from '../stack/http.js'
 import type { RolloutEffects } from './ecs/rollout.js'
 import { taskId, type SimService } from './ecs/model.js'
+import type { TargetGroupTraffic } from './ecs/load-balancer.js'
 import type { Moto } from './moto.js'
 
 const ECR_HOST = /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com$/
@@ -39,7 +43,16 @@ export function parseImage(image: string): ImageReference {
   }
 }
 
+/** CloudWatch's names for ELBv2 ARNs: `targetgroup/NAME/ID`, and `app/NAME/ID` for a load balancer. */
+function dimensionOf(arn: string, kind: 'targetgroup' | 'loadbalancer'): string {
+  const resource = arn.split(':').slice(5).join(':')
+  return kind === 'targetgroup' ? resource : resource.replace(/^loadbalancer\//, '')
+}
+
 export class StackEffects implements RolloutEffects {
+  /** Each target group's load balancer (its CloudWatch name), or null without one. */
+  private readonly loadBalancers = new Map<string, string | null>()
+
   constructor(
     private readonly moto: Moto,
     private readonly log: (line: string) => void
@@ -90,6 +103,55 @@ export class StackEffects implements RolloutEffects {
       )
     } catch (error) {
       this.log(`could not write logs to ${logGroupName}/${logStreamName}: ${String(error)}`)
+    }
+  }
+
+  /** The load balancer a target group is behind, as CloudWatch names it; asked of moto once. */
+  private async loadBalancerOf(region: string, targetGroupArn: string): Promise<string | null> {
+    const known = this.loadBalancers.get(targetGroupArn)
+    if (known !== undefined) return known
+    const answer = await this.moto
+      .elbv2(region)
+      .send(new DescribeTargetGroupsCommand({ TargetGroupArns: [targetGroupArn] }))
+    const arn = answer.TargetGroups?.[0]?.LoadBalancerArns?.[0]
+    const dimension = arn ? dimensionOf(arn, 'loadbalancer') : null
+    if (!dimension) this.log(`target group ${targetGroupArn} has no load balancer: no metrics`)
+    this.loadBalancers.set(targetGroupArn, dimension)
+    return dimension
+  }
+
+  async writeTraffic(region: string, traffic: TargetGroupTraffic[]): Promise<void> {
+    for (const t of traffic) {
+      try {
+        const loadBalancer = await this.loadBalancerOf(region, t.targetGroupArn)
+        if (!loadBalancer) continue
+        const Dimensions = [
+          { Name: 'TargetGroup', Value: dimensionOf(t.targetGroupArn, 'targetgroup') },
+          { Name: 'LoadBalancer', Value: loadBalancer }
+        ]
+        const datum = (
+          MetricName: string,
+          Value: number,
+          Unit: 'Count' | 'Seconds'
+        ): MetricDatum => ({
+          MetricName,
+          Dimensions,
+          Timestamp: t.at,
+          Value,
+          Unit
+        })
+        // The load balancer reports no 5xx and no response time for a minute without them.
+        const data = [
+          datum('RequestCount', t.requests, 'Count'),
+          ...(t.errors > 0 ? [datum('HTTPCode_Target_5XX_Count', t.errors, 'Count')] : []),
+          ...(t.p99 !== undefined ? [datum('TargetResponseTime', t.p99, 'Seconds')] : [])
+        ]
+        await this.moto
+          .cloudwatch(region)
+          .send(new PutMetricDataCommand({ Namespace: 'AWS/ApplicationELB', MetricData: data }))
+      } catch (error) {
+        this.log(`could not write the metrics of ${t.targetGroupArn}: ${String(error)}`)
+      }
     }
   }
 

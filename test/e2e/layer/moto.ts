@@ -1,9 +1,11 @@
 // The layer's two ways to moto: forwarding a client's request byte for byte, and SDK clients
 // for the layer's own calls (one per region: moto keeps each region apart).
 import { request, type IncomingHttpHeaders } from 'node:http'
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch'
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs'
 import { ECRClient } from '@aws-sdk/client-ecr'
 import { ECSClient } from '@aws-sdk/client-ecs'
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2'
 
 // The SDK warns on every start under Node 20 that later versions will need Node 22: noise here.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
@@ -30,11 +32,16 @@ const HOP_BY_HOP = new Set([
   'content-length'
 ])
 
+interface Clients {
+  ecs: ECSClient
+  ecr: ECRClient
+  logs: CloudWatchLogsClient
+  cloudwatch: CloudWatchClient
+  elbv2: ElasticLoadBalancingV2Client
+}
+
 export class Moto {
-  private readonly clients = new Map<
-    string,
-    { ecs: ECSClient; ecr: ECRClient; logs: CloudWatchLogsClient }
-  >()
+  private readonly clients = new Map<string, Clients>()
 
   constructor(readonly url: string) {}
 
@@ -68,11 +75,7 @@ export class Moto {
     if (!res.ok) throw new Error(`moto reset answered ${res.status}`)
   }
 
-  private forRegion(region: string): {
-    ecs: ECSClient
-    ecr: ECRClient
-    logs: CloudWatchLogsClient
-  } {
+  private forRegion(region: string): Clients {
     let clients = this.clients.get(region)
     if (!clients) {
       const config = {
@@ -84,7 +87,10 @@ export class Moto {
       clients = {
         ecs: new ECSClient(config),
         ecr: new ECRClient(config),
-        logs: new CloudWatchLogsClient(config)
+        logs: new CloudWatchLogsClient(config),
+        // moto reads PutMetricData whole; the SDK would gzip large ones.
+        cloudwatch: new CloudWatchClient({ ...config, disableRequestCompression: true }),
+        elbv2: new ElasticLoadBalancingV2Client(config)
       }
       this.clients.set(region, clients)
     }
@@ -101,6 +107,14 @@ export class Moto {
 
   logs(region: string): CloudWatchLogsClient {
     return this.forRegion(region).logs
+  }
+
+  cloudwatch(region: string): CloudWatchClient {
+    return this.forRegion(region).cloudwatch
+  }
+
+  elbv2(region: string): ElasticLoadBalancingV2Client {
+    return this.forRegion(region).elbv2
   }
 }
 

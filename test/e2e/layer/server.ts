@@ -13,6 +13,7 @@ import { parseScanScript, ScriptedScans } from './scans.js'
 
 const ECS_TARGET = 'AmazonEC2ContainerServiceV20141113.'
 const ECR_TARGET = 'AmazonEC2ContainerRegistry_V20150921.'
+const GET_METRIC_DATA = 'GraniteServiceVersion20100801.GetMetricData'
 /** ECR reads that must see every image pushed so far. */
 const ECR_READS = new Set([
   'DescribeImages',
@@ -53,7 +54,11 @@ const json = (status: number, value: unknown): Answer => ({
 })
 
 function parseConfig(input: unknown): Partial<LayerConfig> {
-  const given = (input ?? {}) as { stepMs?: unknown; bakeMinuteMs?: unknown }
+  const given = (input ?? {}) as {
+    stepMs?: unknown
+    bakeMinuteMs?: unknown
+    requestsPerMinute?: unknown
+  }
   const config: Partial<LayerConfig> = {}
   for (const key of ['stepMs', 'bakeMinuteMs'] as const) {
     const value = given[key]
@@ -63,7 +68,39 @@ function parseConfig(input: unknown): Partial<LayerConfig> {
     }
     config[key] = value
   }
+  const { requestsPerMinute } = given
+  if (requestsPerMinute !== undefined) {
+    if (
+      typeof requestsPerMinute !== 'number' ||
+      !Number.isFinite(requestsPerMinute) ||
+      requestsPerMinute < 0
+    ) {
+      throw new Error('requestsPerMinute must be a number of requests, at least 0')
+    }
+    config.requestsPerMinute = requestsPerMinute
+  }
   return config
+}
+
+/**
+ * GetMetricData with a percentile (`p99`) asked of the minutes: moto computes no percentiles and
+ * fails the whole call. The layer writes one response time a step, that step's p99, so the
+ * highest of a minute's values is the minute's p99 while the scripted outcome holds: the
+ * percentile is asked of moto as `Maximum`. Undefined when there is nothing to change.
+ */
+export function withoutPercentiles(body: Buffer): Buffer | undefined {
+  const input = JSON.parse(body.toString('utf8')) as {
+    MetricDataQueries?: { MetricStat?: { Stat?: string } }[]
+  }
+  let changed = false
+  for (const query of input.MetricDataQueries ?? []) {
+    const stat = query.MetricStat?.Stat
+    if (query.MetricStat && stat && /^p\d+(\.\d+)?$/.test(stat)) {
+      query.MetricStat.Stat = 'Maximum'
+      changed = true
+    }
+  }
+  return changed ? Buffer.from(JSON.stringify(input)) : undefined
 }
 
 export class LayerServer {
@@ -151,7 +188,8 @@ export class LayerServer {
       )
       if (scripted) return scripted
     }
-    const upstream = await this.moto.forward(call)
+    const rewritten = target === GET_METRIC_DATA ? withoutPercentiles(body) : undefined
+    const upstream = await this.moto.forward(rewritten ? { ...call, body: rewritten } : call)
     return { status: upstream.status, body: upstream.body, headers: upstream.headers }
   }
 

@@ -1,8 +1,10 @@
 // SDK clients pointed at the local stack (the layer, which forwards to moto), for the seed and
 // for tests that check what the action changed.
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch'
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs'
 import { ECRClient } from '@aws-sdk/client-ecr'
 import { ECSClient } from '@aws-sdk/client-ecs'
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2'
 import { AWS_ENV, ENDPOINT_URL, REGION } from '../stack/config.js'
 import type { ScanScript } from '../layer/scans.js'
 import { sendJson } from '../stack/http.js'
@@ -22,6 +24,8 @@ const config = {
 export const ecs = new ECSClient(config)
 export const ecr = new ECRClient(config)
 export const logs = new CloudWatchLogsClient(config)
+export const cloudwatch = new CloudWatchClient(config)
+export const elbv2 = new ElasticLoadBalancingV2Client(config)
 
 /** A moto query-protocol call (EC2 has no SDK client in this repo); returns the XML. */
 export async function queryApi(service: string, params: Record<string, string>): Promise<string> {
@@ -48,6 +52,8 @@ export type Outcome =
   | 'bake-rollback'
   | 'errors-after-steady'
   | 'unhealthy-after-steady'
+  | '5xx-after-steady'
+  | 'slow-after-steady'
   | 'errors-at-canary'
   | 'unhealthy-at-canary'
   | 'errors-at-stage'
@@ -78,6 +84,8 @@ export interface NextRollout {
   errorLogLine?: string
   afterSteps?: number
   errorSteps?: number
+  errorShare?: number
+  latencyFactor?: number
   stage?: WalkStage
   productionWeight?: number
 }
@@ -86,6 +94,8 @@ export interface NextRollout {
 export interface LayerClock {
   stepMs?: number
   bakeMinuteMs?: number
+  /** Requests a minute the load balancer of each service that has one takes. */
+  requestsPerMinute?: number
 }
 
 /** How the next one-off task (RunTask) goes; see test/e2e/layer/ecs/one-off.ts. */

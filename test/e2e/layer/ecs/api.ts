@@ -36,6 +36,7 @@ import { InvalidRunTask, OneOffTasks } from './one-off.js'
 import { requestRollback } from './rollback.js'
 import { say, step, stopTask, type RolloutEffects } from './rollout.js'
 import { TaskDefinitionStore } from './task-definitions.js'
+import { history, trafficStep } from './load-balancer.js'
 import { configurationProblem, hasTestListener } from './traffic.js'
 import { knownStage, scriptedFailure } from './trouble.js'
 
@@ -64,9 +65,15 @@ export interface LayerConfig {
    * linear steps, the canary) and PAUSE hook timeouts.
    */
   bakeMinuteMs: number
+  /** Requests a minute that a service with a load balancer takes (load-balancer.ts). */
+  requestsPerMinute: number
 }
 
-export const DEFAULT_CONFIG: LayerConfig = { stepMs: 500, bakeMinuteMs: 1000 }
+export const DEFAULT_CONFIG: LayerConfig = {
+  stepMs: 500,
+  bakeMinuteMs: 1000,
+  requestsPerMinute: 600
+}
 
 /** Enough steps for any rollout to rest; a crash loop never rests, so settle stops there. */
 const SETTLE_STEPS = 50
@@ -101,6 +108,7 @@ interface ServiceRecord {
   networkConfiguration: SimService['networkConfiguration']
   deploymentConfiguration: SimService['deploymentConfiguration'] | undefined
   deploymentController: { type: string } | undefined
+  loadBalancers: SimService['loadBalancers']
   testListener: boolean
 }
 
@@ -151,6 +159,7 @@ function recordOf(json: Json | Service): ServiceRecord {
     deploymentController: s.deploymentController?.type
       ? { type: s.deploymentController.type }
       : undefined,
+    loadBalancers: s.loadBalancers ?? [],
     testListener: hasTestListener(s.loadBalancers)
   }
 }
@@ -245,7 +254,11 @@ export class EcsLayer {
     const generation = this.generation
     for (const service of [...this.services.values()]) {
       if (generation !== this.generation) return
-      await this.locked(service.arn, () => step(service, this.fx))
+      const traffic = await this.locked(service.arn, async () => {
+        await step(service, this.fx)
+        return trafficStep(service, this.fx.now(), this.config.requestsPerMinute)
+      })
+      if (traffic.length > 0) await this.fx.writeTraffic(service.region, traffic)
     }
     if (generation === this.generation)
       await this.locked('one-off', () => this.oneOff.step(this.fx))
@@ -305,11 +318,14 @@ export class EcsLayer {
       saidUnableToStart: false,
       deploymentController: record.deploymentController ?? { type: 'ECS' },
       serviceDeployments: [],
+      loadBalancers: record.loadBalancers,
       testListener: record.testListener,
       revisions: new Map()
     }
     service.deployments.push(newDeployment(service, definition, { outcome: 'success' }, createdAt))
     this.services.set(service.arn, service)
+    const before = history(service, createdAt, this.config.requestsPerMinute)
+    if (before.length > 0) await this.fx.writeTraffic(region, before)
     return service
   }
 
@@ -406,6 +422,7 @@ export class EcsLayer {
     if (requested.deploymentController?.type) {
       record.deploymentController = { type: requested.deploymentController.type }
     }
+    record.loadBalancers = requested.loadBalancers ?? record.loadBalancers
     const service = await this.adopt(call.region, record)
     patchService(answer.service, service)
     return { status: 200, body: toJson(answer) }
@@ -436,7 +453,10 @@ export class EcsLayer {
       }
       if (requested.networkConfiguration)
         service.networkConfiguration = requested.networkConfiguration
-      if (requested.loadBalancers) service.testListener = hasTestListener(requested.loadBalancers)
+      if (requested.loadBalancers) {
+        service.loadBalancers = requested.loadBalancers
+        service.testListener = hasTestListener(requested.loadBalancers)
+      }
       if (requested.platformVersion) service.platformVersion = requested.platformVersion
       const primary = service.deployments[0]
       const changed =
@@ -791,7 +811,15 @@ export class EcsLayer {
           strategy: d.strategy,
           productionWeight: d.productionWeight,
           hooks: d.hooks.map(h => `${h.stage} ${h.status}`)
-        }))
+        })),
+        ...(s.traffic
+          ? {
+              traffic: {
+                production: s.traffic.production,
+                groups: Object.fromEntries(s.traffic.groups)
+              }
+            }
+          : {})
       })),
       oneOffTasks: this.oneOff.status()
     }

@@ -5,6 +5,7 @@ import type {
   ContainerDefinition,
   Deployment,
   DeploymentConfiguration,
+  LoadBalancer,
   DeploymentLifecycleHookAction,
   DeploymentLifecycleHookStatus,
   NetworkConfiguration,
@@ -24,6 +25,8 @@ export const OUTCOMES = [
   'bake-rollback',
   'errors-after-steady',
   'unhealthy-after-steady',
+  '5xx-after-steady',
+  'slow-after-steady',
   'errors-at-canary',
   'unhealthy-at-canary',
   'errors-at-stage',
@@ -56,6 +59,10 @@ export interface RolloutScript {
    * (default: every step while they run).
    */
   errorSteps?: number
+  /** 5xx-after-steady: the share of the new revision's requests answered 5xx (default 0.1). */
+  errorShare?: number
+  /** slow-after-steady: how many times the new revision's p99 grows (default 2). */
+  latencyFactor?: number
   /** errors-at-stage / unhealthy-at-stage / test-traffic-unhealthy: the stage the trouble starts at. */
   stage?: Stage
   /** …and the least production weight the new revision must have by then (default 0). */
@@ -86,6 +93,8 @@ export interface SimDeployment {
   serviceDeployment: SimServiceDeployment
   /** Steps since it COMPLETED, for the outcomes that go bad after steady. */
   stepsSinceCompleted?: number
+  /** Steps it has served production traffic (load-balancer.ts), for 5xx- and slow-after-steady. */
+  stepsServing?: number
   /** When its scripted trouble (errors-at-*, unhealthy-at-*, test-traffic-unhealthy) began. */
   troubleSince?: Date
   /** Steps it has logged its scripted error lines. */
@@ -171,6 +180,10 @@ export interface SimService {
   serviceDeployments: SimServiceDeployment[]
   /** The stand-in health URL answers 503 (unhealthy-after-steady), until the next deployment. */
   unhealthy?: boolean
+  /** As created or updated; the layer's load balancer traffic (load-balancer.ts) follows them. */
+  loadBalancers: LoadBalancer[]
+  /** What the load balancer traffic keeps between steps (load-balancer.ts). */
+  traffic?: TrafficState
   /** A load balancer routes test traffic by a rule of its own (advancedConfiguration.testListenerRule). */
   testListener: boolean
   /** Every service revision a deployment of it ran, by deployment id (DescribeServiceRevisions). */
@@ -182,6 +195,18 @@ export interface SimRevision {
   deploymentId: string
   taskDefinition: TaskDefinition
   createdAt: Date
+}
+
+/** The load balancer's side of a service: which target group serves what, and what is owed. */
+export interface TrafficState {
+  /** Clock time the last requests were counted up to. */
+  countedTo: number
+  /** The target group production traffic goes to when no deployment shifts it. */
+  production: string
+  /** The target group each deployment's tasks are registered with. */
+  groups: Map<string, string>
+  /** Fractions of a request and of a 5xx answer not written yet, by target group. */
+  owed: Map<string, { requests: number; errors: number }>
 }
 
 export const DEFAULT_DEPLOYMENT_CONFIGURATION: DeploymentConfiguration = {

@@ -154,6 +154,7 @@ export function patchService(json: Json, service: SimService): void {
   json.platformFamily = 'Linux'
   if (service.networkConfiguration) json.networkConfiguration = service.networkConfiguration
   json.deploymentController = service.deploymentController
+  json.loadBalancers = service.loadBalancers
   const current = service.serviceDeployments[0]
   if (current) json.currentServiceDeployment = current.arn
 }

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto'
 import type { ContainerDefinition, Task } from '@aws-sdk/client-ecs'
 import { afterSteady } from './after-steady.js'
+import type { TargetGroupTraffic } from './load-balancer.js'
 import { blueGreenStep } from './blue-green.js'
 import { drainsSlowly, earlySuccessDue, succeedEarly } from './early-success.js'
 import {
@@ -21,7 +22,7 @@ import {
 import { canShiftBack, redeployRollback, rollbackTakenOn, type Moves } from './rollback.js'
 import { troubleStep } from './trouble.js'
 
-/** The world outside the model: time, the registry, CloudWatch Logs, moto's service record. */
+/** The world outside the model: time, the registry, CloudWatch Logs and metrics, moto's service record. */
 export interface RolloutEffects {
   now(): Date
   /** The digest `image` runs as, or why it cannot be pulled. */
@@ -35,6 +36,8 @@ export interface RolloutEffects {
   ): Promise<void>
   /** Keeps moto's record of the service's task definition in step with ours. */
   setServiceTaskDefinition(service: SimService, taskDefinitionArn: string): Promise<void>
+  /** Writes what the target groups took to CloudWatch, as the load balancer does. */
+  writeTraffic(region: string, traffic: TargetGroupTraffic[]): Promise<void>
 }
 
 const RUNNING_LOG = [
