@@ -2,6 +2,7 @@ import { expect, test } from 'vitest'
 import {
   familyOf,
   pinnedDigest,
+  repositoryNameOf,
   repositoryOf,
   revisionOf,
   shortArn,
@@ -19,6 +20,18 @@ test.each([
 ])('repositoryOf and pinnedDigest of %s', (image, repository, digest) => {
   expect(repositoryOf(image)).toBe(repository)
   expect(pinnedDigest(image)).toBe(digest)
+})
+
+test.each([
+  [
+    '123456789012.dkr.ecr.eu-north-1.amazonaws.com/babyshield-backend@sha256:ab',
+    'babyshield-backend'
+  ],
+  ['123456789012.dkr.ecr.eu-north-1.amazonaws.com/team/api:build-cache', 'team/api'],
+  ['localhost:5000/app:1', 'app'],
+  ['nginx', 'nginx']
+])('repositoryNameOf %s', (image, name) => {
+  expect(repositoryNameOf(image)).toBe(name)
 })
 
 test.each([

@@ -1,5 +1,6 @@
 // What a build is on record, and the tag that holds its layer cache: a tag of the deploy's own
 // ECR repository that is never taken for a release, never deployed and never rolled back to. Pure.
+import { repositoryNameOf } from './names.js'
 
 /** What the cache needs to know of an image in ECR (an `EcrImage` of aws/ecr.ts). */
 export interface CacheImage {
@@ -52,8 +53,8 @@ export function cacheTagProblem(tag: string, tagPrefix: string): string | undefi
 /** The tags that name a build cache in the deploy's repository, and so never an image to run. */
 export function cacheTags(setting: CacheSetting, repositoryName: string): string[] {
   if (setting.kind !== 'ref') return [CACHE_TAG]
-  const { name, tag } = splitReference(setting.ref)
-  const sameRepository = name.slice(name.indexOf('/') + 1) === repositoryName
+  const { tag } = splitReference(setting.ref)
+  const sameRepository = repositoryNameOf(setting.ref) === repositoryName
   return sameRepository && tag && tag !== CACHE_TAG ? [CACHE_TAG, tag] : [CACHE_TAG]
 }
 

@@ -31,6 +31,12 @@ export function repositoryOf(image: string): string {
   return colon > slash ? withoutDigest.slice(0, colon) : withoutDigest
 }
 
+/** The repository's name, without its registry: `team/app` of `host/team/app:tag`. */
+export function repositoryNameOf(image: string): string {
+  const uri = repositoryOf(image)
+  return uri.slice(uri.indexOf('/') + 1)
+}
+
 /** The digest an image reference is pinned to, if it is pinned. */
 export function pinnedDigest(image: string | undefined): string | undefined {
   const match = image ? /@(sha256:[a-f0-9]{64})$/.exec(image) : null

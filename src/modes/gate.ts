@@ -6,7 +6,7 @@ import type { Deps } from '../deps.js'
 import { scanPolicy } from '../inputs/cleanup-scan.js'
 import type { Inputs } from '../inputs/inputs.js'
 import { ReportedError } from '../model/errors.js'
-import { repositoryOf } from '../model/names.js'
+import { repositoryNameOf, repositoryOf } from '../model/names.js'
 import type { Reporter } from '../report/report.js'
 import { rollbackScan, scanGate, scanNow } from '../scan/scan-gate.js'
 import type { ImagePlan } from './image.js'
@@ -110,8 +110,6 @@ export async function warnRollbackTargets(
 
 /** The repository's name: the given one when the image is in it, else the image's path. */
 function repositoryName(image: string, given: RollbackImage['repository']): string {
-  const uri = repositoryOf(image)
-  if (given && uri === given.uri) return given.name
-  const slash = uri.indexOf('/')
-  return slash < 0 ? uri : uri.slice(slash + 1)
+  if (given && repositoryOf(image) === given.uri) return given.name
+  return repositoryNameOf(image)
 }
